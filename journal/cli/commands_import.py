@@ -1,0 +1,113 @@
+"""`journal import`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from journal.cli import cli
+from journal.imports import expand_paths, import_file
+from journal.output import table
+
+PROGRESS_MIN_BYTES = 4 << 20  # below this a file imports faster than a bar can draw
+
+
+def _skipped(counts: dict) -> dict:
+    return {k[len("skipped_"):]: v for k, v in sorted(counts.items()) if k.startswith("skipped_")}
+
+
+def _summary(fr) -> dict:
+    r = fr.result
+    d = {"file": fr.path, "format": fr.format, "status": fr.status}
+    if r is not None:
+        d.update({
+            "accounts": r.accounts, "new_executions": r.new_executions,
+            "duplicates_skipped": r.duplicate_executions, "cancels": r.cancels,
+            "corrections": r.corrections, "option_events": r.new_option_events,
+            "cash_transactions": r.new_cash_transactions,
+            "open_positions": r.new_open_positions, "closed_lots": r.new_closed_lots,
+            "skipped_by_level": _skipped(r.counts), "warnings": list(r.warnings),
+            "batch": r.batch_id,
+        })
+    if fr.status == "unchanged":
+        d.update({"new_executions": 0, "previous_batch": fr.previous_batch,
+                  "note": f"already imported (batch {fr.previous_batch}); --force re-reads it"})
+    if fr.error:
+        d["error"] = fr.error
+    return d
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format of the per-file summary.")
+@click.option("-x", "--exit-first", is_flag=True, help="Stop at the first file that fails.")
+@click.option("-f", "--force", is_flag=True,
+              help="Re-read files already imported byte for byte (adds nothing new).")
+@click.option("--date-order", type=click.Choice(["MDY", "DMY"]), default=None,
+              help="Order of slash dates (03/04/2025) when the file itself cannot tell.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def import_(obj, paths, fmt, exit_first, force, date_order, quiet):
+    """Import IB statements (Flex Query XML) into the ledger.
+
+    PATHS are files or folders (searched recursively for .xml/.csv). Each file is one
+    transaction: a file that fails leaves the ledger untouched and the others still
+    import; the exit code is then 1. Importing the same or an overlapping statement
+    again adds nothing.
+
+    \b
+    Example:
+      journal import sample_statements/
+      journal --db ledger.db import -x 2025/*.xml --format json
+    """
+    engine = obj.engine()
+    results = []
+    failed = False
+    for path in expand_paths(paths):
+        size = path.stat().st_size if path.exists() else 0
+        show_bar = not quiet and size >= PROGRESS_MIN_BYTES
+        if show_bar:
+            with click.progressbar(length=size, label=path.name, file=click.get_text_stream("stderr"),
+                                   show_pos=False) as bar:
+                fr = import_file(engine, path, force=force, date_order=date_order,
+                                 progress=bar.update)
+        else:
+            fr = import_file(engine, path, force=force, date_order=date_order)
+        results.append(fr)
+        if fr.status == "failed":
+            failed = True
+            click.echo(f"Error: {fr.error}", err=True)
+            if exit_first:
+                break
+    summaries = [_summary(fr) for fr in results]
+    if fmt == "json":
+        click.echo(json.dumps(summaries, indent=2))
+    else:
+        _print_table(summaries)
+    if failed:
+        raise SystemExit(1)
+
+
+def _print_table(summaries):
+    cols = ["file", "status", "new_executions", "duplicates_skipped", "cancels",
+            "option_events", "cash_transactions", "skipped", "warnings"]
+    rows = []
+    for s in summaries:
+        rows.append({
+            "file": Path(s["file"]).name, "status": s["status"],
+            "new_executions": s.get("new_executions", ""),
+            "duplicates_skipped": s.get("duplicates_skipped", ""),
+            "cancels": s.get("cancels", ""), "option_events": s.get("option_events", ""),
+            "cash_transactions": s.get("cash_transactions", ""),
+            "skipped": ", ".join(f"{k}: {v}" for k, v in s.get("skipped_by_level", {}).items()),
+            "warnings": len(s.get("warnings", [])) if s.get("warnings") is not None else "",
+        })
+    click.echo(table(rows, cols), nl=False)
+    for s in summaries:
+        for w in s.get("warnings", []):
+            click.echo(f"warning: {Path(s['file']).name}: {w}")
+        if s.get("note"):
+            click.echo(f"note: {Path(s['file']).name}: {s['note']}")

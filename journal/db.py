@@ -1,0 +1,172 @@
+"""Engine creation and schema management (Alembic, run programmatically).
+
+Every command opens the ledger through :func:`open_ledger`, which brings a new database
+to the latest revision, backs up and upgrades an older SQLite database, and refuses one
+that is newer than this code.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, NoSuchModuleError
+
+from journal.config import database_url
+from journal.errors import ConfigError, SchemaError
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def migrations_dir() -> Path:
+    import journal.migrations as pkg  # mapped onto the top-level migrations/ folder
+
+    return Path(list(pkg.__path__)[0])
+
+
+def make_engine(target=None) -> Engine:
+    url_text = database_url(target)
+    try:
+        url = make_url(url_text)
+    except ArgumentError as exc:
+        raise ConfigError(f"not a database path or URL: {url_text}") from exc
+    if url.get_backend_name() == "sqlite":
+        db_path = url.database
+        if db_path and db_path != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except NoSuchModuleError as exc:
+        raise ConfigError(f"unsupported database URL {url.render_as_string()}") from exc
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"the driver for {url.drivername} is not installed "
+            "(for PostgreSQL: pip install 'csp-journal[postgres]')"
+        ) from exc
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself: pysqlite's implicit
+        # transactions start too late for a writer to hold its lock across reads.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Writers take the write lock up front (IMMEDIATE) so two imports queue on the
+        # busy timeout instead of failing with "database is locked" on lock upgrade.
+        mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN"
+        conn.exec_driver_sql(mode)
+
+
+def _alembic_config(connection=None):
+    from alembic.config import Config  # alembic is slow to import; only when needed
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def schema_status(engine: Engine) -> tuple[str | None, tuple[str, ...]]:
+    """Return (current revision of the database, heads known to this code)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, tuple(script.get_heads())
+
+
+def backup_sqlite(engine: Engine, suffix: str | None = None) -> Path | None:
+    """Copy an SQLite ledger with the online backup API; returns the backup path."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    src_path = Path(url.database)
+    if not src_path.exists():
+        return None
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    dst = src_path.with_name(f"{src_path.name}.bak-{suffix or 'manual'}-{stamp}")
+    src = sqlite3.connect(str(src_path))
+    try:
+        out = sqlite3.connect(str(dst))
+        with out:
+            src.backup(out)
+        out.close()
+    finally:
+        src.close()
+    return dst
+
+
+def upgrade(engine: Engine, *, backup: bool = True) -> Path | None:
+    """Bring the database to the latest revision. Returns the backup path, if one was made."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    current, heads = schema_status(engine)
+    script = ScriptDirectory.from_config(_alembic_config())
+    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+        raise SchemaError(
+            f"the database is at schema revision {current}, which this version of journal "
+            f"does not know (latest here: {', '.join(heads)}); it was written by a newer "
+            "csp-journal: upgrade the program (pip install -U csp-journal)"
+        )
+    if current in heads:
+        return None
+    backup_path = None
+    if backup and current is not None:
+        backup_path = backup_sqlite(engine, suffix=current)
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "head")
+    return backup_path
+
+
+_checked: set[str] = set()
+
+
+def open_ledger(target=None, *, migrate: bool = True) -> Engine:
+    """Open (and if needed create or upgrade) the ledger database."""
+    engine = make_engine(target)
+    key = engine.url.render_as_string(hide_password=False)
+    if migrate and key not in _checked:
+        try:
+            upgrade(engine)
+        except OperationalError as exc:
+            raise ConfigError(f"cannot open database {engine.url!r}: {exc.orig}") from exc
+        _checked.add(key)
+    return engine
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Row count of every ledger table (used by tests and `journal db check`)."""
+    from sqlalchemy import text
+
+    names = [n for n in inspect(engine).get_table_names() if n != "alembic_version"]
+    with engine.connect() as conn:
+        return {n: conn.execute(text(f'SELECT COUNT(*) FROM "{n}"')).scalar_one() for n in names}
+
+
+@contextmanager
+def writer(engine: Engine):
+    """A write transaction (BEGIN IMMEDIATE on SQLite)."""
+    with engine.connect().execution_options(writer=True) as conn:
+        with conn.begin():
+            yield conn

@@ -1,0 +1,279 @@
+"""Ledger tables (SQLModel). Only migrations/ creates or changes them.
+
+Imported rows are kept exactly as IB reported them: the typed columns are what the rules
+read, and ``raw`` holds every attribute of the source row (JSON) so fields IB adds later
+can be back-filled without re-downloading. Rows are never edited by hand; user choices
+(e.g. regrouping wheel cycles) live in override tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import Column, DateTime, Index, MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from journal.sqltypes import DecimalText
+
+# Batch mode on SQLite recreates constraints by name, so every constraint gets one.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+# Date-times are naive on purpose: IB prints exchange-local times (US/Eastern for US
+# options) and the ledger keeps them exactly as printed, with any zone suffix beside them.
+
+
+def Money(default=None, **kw):  # noqa: N802 - reads like a type in the models
+    return Field(default=default, sa_type=DecimalText(), **kw)
+
+
+class Account(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)  # IB account id, e.g. U1234567
+    alias: Optional[str] = None
+    base_currency: Optional[str] = Field(default=None, max_length=16)
+    first_seen: Optional[datetime] = Field(default=None, sa_type=DateTime())
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batch"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    file_name: str
+    file_path: Optional[str] = None
+    sha256: str = Field(index=True, max_length=64)
+    format: str = Field(max_length=32)  # flex-xml, activity-csv
+    accounts: Optional[str] = None  # comma separated
+    period_from: Optional[date] = None
+    period_to: Optional[date] = None
+    when_generated: Optional[datetime] = Field(default=None, sa_type=DateTime())
+    imported_at: datetime = Field(sa_type=DateTime())
+    new_executions: int = 0
+    duplicate_executions: int = 0
+    cancels: int = 0
+    new_option_events: int = 0
+    new_cash_transactions: int = 0
+    counts: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON: rows by kind
+    warnings: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON list
+
+
+class Instrument(SQLModel, table=True):
+    # conid when IB gives one, else a stable key built from the contract fields
+    id: str = Field(primary_key=True, max_length=128)
+    conid: Optional[str] = Field(default=None, index=True, max_length=32)
+    asset_class: Optional[str] = Field(default=None, max_length=16)
+    symbol: Optional[str] = None
+    description: Optional[str] = None
+    underlying_symbol: Optional[str] = Field(default=None, index=True)
+    underlying_conid: Optional[str] = Field(default=None, max_length=32)
+    put_call: Optional[str] = Field(default=None, max_length=1)
+    strike: Optional[Decimal] = Money()
+    expiry: Optional[date] = None
+    multiplier: Optional[Decimal] = Money()
+    currency: Optional[str] = Field(default=None, max_length=16)
+    listing_exchange: Optional[str] = None
+
+
+class Execution(SQLModel, table=True):
+    """One IB ``Trade`` row at EXECUTION level (a fill or a booking)."""
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "transaction_id"),
+        Index("ix_execution_account_trade_date", "account_id", "trade_date"),
+        Index("ix_execution_account_orig_tx", "account_id", "orig_transaction_id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", max_length=64)
+    # IB's transactionID; "k:<hash>" for trimmed queries that omit it (see ledger.py)
+    transaction_id: str = Field(max_length=80)
+    trade_id: Optional[str] = Field(default=None, max_length=40)
+    ib_order_id: Optional[str] = Field(default=None, max_length=40)
+    ib_exec_id: Optional[str] = Field(default=None, max_length=80)
+    instrument_id: Optional[str] = Field(default=None, foreign_key="instrument.id")
+    asset_category: Optional[str] = Field(default=None, max_length=16)
+    symbol: Optional[str] = None
+    description: Optional[str] = None
+    conid: Optional[str] = Field(default=None, max_length=32)
+    underlying_symbol: Optional[str] = Field(default=None, index=True)
+    underlying_conid: Optional[str] = Field(default=None, max_length=32)
+    put_call: Optional[str] = Field(default=None, max_length=1)
+    strike: Optional[Decimal] = Money()
+    expiry: Optional[date] = None
+    multiplier: Optional[Decimal] = Money()
+    currency: Optional[str] = Field(default=None, max_length=16)
+    fx_rate_to_base: Optional[Decimal] = Money()
+    trade_date: Optional[date] = None
+    date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())  # as IB prints it
+    time_zone: Optional[str] = Field(default=None, max_length=8)  # suffix like EDT, if any
+    report_date: Optional[date] = None
+    settle_date: Optional[date] = None
+    buy_sell: Optional[str] = Field(default=None, max_length=16)
+    open_close: Optional[str] = Field(default=None, max_length=8)
+    quantity: Optional[Decimal] = Money()
+    trade_price: Optional[Decimal] = Money()
+    trade_money: Optional[Decimal] = Money()
+    proceeds: Optional[Decimal] = Money()
+    commission: Optional[Decimal] = Money()
+    commission_currency: Optional[str] = Field(default=None, max_length=16)
+    taxes: Optional[Decimal] = Money()
+    net_cash: Optional[Decimal] = Money()
+    cost: Optional[Decimal] = Money()
+    fifo_pnl_realized: Optional[Decimal] = Money()
+    close_price: Optional[Decimal] = Money()
+    notes: Optional[str] = None  # IB code letters, ';' separated, as reported
+    transaction_type: Optional[str] = Field(default=None, max_length=32)
+    exchange: Optional[str] = Field(default=None, max_length=32)
+    order_type: Optional[str] = Field(default=None, max_length=32)
+    position_action_id: Optional[str] = Field(default=None, max_length=40)
+    orig_transaction_id: Optional[str] = Field(default=None, max_length=40)
+    orig_trade_id: Optional[str] = Field(default=None, max_length=40)
+    orig_trade_date: Optional[date] = None
+    orig_trade_price: Optional[Decimal] = Money()
+    orig_order_id: Optional[str] = Field(default=None, max_length=40)
+    related_trade_id: Optional[str] = Field(default=None, max_length=40)
+    related_transaction_id: Optional[str] = Field(default=None, max_length=40)
+    # active | cancel (a cancel row) | cancelled | corrected | duplicate (linked to Flex)
+    status: str = Field(default="active", max_length=16, index=True)
+    replaced_by: Optional[str] = Field(default=None, max_length=80)
+    origin: str = Field(default="flex", max_length=16)  # which importer produced it
+    match_key: Optional[str] = Field(default=None, index=True)  # cross-format dedup key
+    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
+    source_line: Optional[int] = None
+    raw: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class OptionEvent(SQLModel, table=True):
+    """An ``OptionEAE`` row: exercise, assignment, expiration, cash settlement, or the
+    delivered underlying (Buy/Sell). Metadata only: the Trade rows carry the cash."""
+
+    __tablename__ = "option_event"
+    __table_args__ = (UniqueConstraint("account_id", "event_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", max_length=64)
+    event_key: str = Field(max_length=200)
+    transaction_type: Optional[str] = Field(default=None, max_length=32)
+    event_date: Optional[date] = None
+    instrument_id: Optional[str] = Field(default=None, foreign_key="instrument.id")
+    asset_category: Optional[str] = Field(default=None, max_length=16)
+    symbol: Optional[str] = None
+    conid: Optional[str] = Field(default=None, max_length=32)
+    underlying_symbol: Optional[str] = None
+    put_call: Optional[str] = Field(default=None, max_length=1)
+    strike: Optional[Decimal] = Money()
+    expiry: Optional[date] = None
+    multiplier: Optional[Decimal] = Money()
+    currency: Optional[str] = Field(default=None, max_length=16)
+    fx_rate_to_base: Optional[Decimal] = Money()
+    quantity: Optional[Decimal] = Money()
+    trade_price: Optional[Decimal] = Money()
+    mark_price: Optional[Decimal] = Money()
+    proceeds: Optional[Decimal] = Money()
+    commissions_and_tax: Optional[Decimal] = Money()
+    cost_basis: Optional[Decimal] = Money()
+    realized_pnl: Optional[Decimal] = Money()
+    trade_id: Optional[str] = Field(default=None, max_length=40)
+    related_trade_id: Optional[str] = Field(default=None, max_length=40)
+    orig_transaction_id: Optional[str] = Field(default=None, max_length=40)
+    related_transaction_id: Optional[str] = Field(default=None, max_length=40)
+    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
+    source_line: Optional[int] = None
+    raw: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class CashTransaction(SQLModel, table=True):
+    """A DETAIL-level ``CashTransaction``: dividend, withholding, interest, fee, deposit…"""
+
+    __tablename__ = "cash_transaction"
+    __table_args__ = (UniqueConstraint("account_id", "transaction_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", max_length=64)
+    transaction_id: str = Field(max_length=80)
+    type: Optional[str] = Field(default=None, max_length=64)
+    date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())
+    report_date: Optional[date] = None
+    settle_date: Optional[date] = None
+    amount: Optional[Decimal] = Money()
+    currency: Optional[str] = Field(default=None, max_length=16)
+    fx_rate_to_base: Optional[Decimal] = Money()
+    description: Optional[str] = None
+    symbol: Optional[str] = None
+    conid: Optional[str] = Field(default=None, max_length=32)
+    action_id: Optional[str] = Field(default=None, max_length=40)
+    code: Optional[str] = None
+    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
+    source_line: Optional[int] = None
+    raw: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class PositionSnapshot(SQLModel, table=True):
+    """An ``OpenPosition`` row: IB's position and mark at ``report_date`` (used for
+    reconciliation and §1256 year-end marks)."""
+
+    __tablename__ = "position_snapshot"
+    __table_args__ = (UniqueConstraint("account_id", "snapshot_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", max_length=64)
+    snapshot_key: str = Field(max_length=200)
+    report_date: Optional[date] = None
+    level_of_detail: Optional[str] = Field(default=None, max_length=16)
+    instrument_id: Optional[str] = Field(default=None, foreign_key="instrument.id")
+    asset_category: Optional[str] = Field(default=None, max_length=16)
+    symbol: Optional[str] = None
+    conid: Optional[str] = Field(default=None, max_length=32)
+    underlying_symbol: Optional[str] = None
+    put_call: Optional[str] = Field(default=None, max_length=1)
+    strike: Optional[Decimal] = Money()
+    expiry: Optional[date] = None
+    multiplier: Optional[Decimal] = Money()
+    currency: Optional[str] = Field(default=None, max_length=16)
+    position: Optional[Decimal] = Money()
+    mark_price: Optional[Decimal] = Money()
+    position_value: Optional[Decimal] = Money()
+    cost_basis_money: Optional[Decimal] = Money()
+    open_date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())
+    originating_transaction_id: Optional[str] = Field(default=None, max_length=40)
+    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
+    source_line: Optional[int] = None
+    raw: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class ClosedLot(SQLModel, table=True):
+    """A ``Lot`` row (CLOSED_LOT): which opening lot IB relieved for a closing trade.
+    Tax-lot evidence only; the executions are the ledger."""
+
+    __tablename__ = "closed_lot"
+    __table_args__ = (UniqueConstraint("account_id", "lot_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", max_length=64)
+    lot_key: str = Field(max_length=200)
+    conid: Optional[str] = Field(default=None, max_length=32)
+    symbol: Optional[str] = None
+    open_transaction_id: Optional[str] = Field(default=None, max_length=40)
+    open_date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())
+    close_date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())
+    trade_date: Optional[date] = None
+    quantity: Optional[Decimal] = Money()
+    cost: Optional[Decimal] = Money()
+    fifo_pnl_realized: Optional[Decimal] = Money()
+    notes: Optional[str] = None
+    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
+    source_line: Optional[int] = None
+    raw: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class CycleOverride(SQLModel, table=True):
+    """A user's regrouping of an execution into a named wheel cycle / roll chain."""
+
+    __tablename__ = "cycle_override"
+    __table_args__ = (UniqueConstraint("account_id", "transaction_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", max_length=64)
+    transaction_id: str = Field(max_length=80)
+    cycle_label: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=DateTime())

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from journal.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_statements"
+PUBLIC = ROOT.parent / "shared" / "sample_statements" / "public"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path, monkeypatch):
+    # Never touch the developer's real ledger or config.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("JOURNAL_DB", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path) -> str:
+    return str(tmp_path / "ledger.db")
+
+
+@pytest.fixture
+def run(db_path):
+    """Run the CLI against the test ledger: run("import", path) -> click Result."""
+    runner = CliRunner()
+
+    def _run(*args, db=None):
+        return runner.invoke(cli, ["--db", db or db_path, *map(str, args)])
+
+    return _run
+
+
+@pytest.fixture
+def sample_copy(tmp_path):
+    """Copy a bundled sample into tmp so a test can mutate it."""
+
+    def _copy(name: str) -> Path:
+        dst = tmp_path / name
+        shutil.copy(SAMPLES / name, dst)
+        return dst
+
+    return _copy
+
+
+def public_samples(pattern: str = "*.xml") -> list[Path]:
+    if not PUBLIC.is_dir():
+        return []
+    return sorted(PUBLIC.rglob(pattern))
+
+
+requires_public = pytest.mark.skipif(not PUBLIC.is_dir() and not os.environ.get("CI"),
+                                     reason="../shared/sample_statements/public not present")
