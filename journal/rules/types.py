@@ -1,0 +1,119 @@
+"""Result types of the rules layer: the contract between rules, reports and exporters.
+
+Everything is frozen and exact (Decimal money, trade dates). Rules return these; nothing
+here is stored except as a derived cache that can always be rebuilt from the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A case the user must look at (tax_rules.md says FLAG): never decided silently."""
+
+    code: str  # e.g. NON_QCC, MISSING_STOCK_LEG, EXPIRED_NO_CLOSE, WASH_SALE_OPTION, ...
+    account: str
+    message: str
+    date: Optional[date] = None
+    symbol: Optional[str] = None
+    transaction_id: Optional[str] = None
+    tax_year: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class RealizedEvent:
+    """One Form 8949 line (or one Form 6781 line when section_1256)."""
+
+    account: str
+    description: str  # e.g. "100 MSFT" or "1 MSFT 21NOV25 410 P"
+    underlying: str
+    asset_category: str  # OPT | STK | FOP | ...
+    quantity: Decimal  # shares or contracts disposed (positive)
+    date_acquired: Optional[date]  # None = VARIOUS
+    date_sold: date  # trade date of the closing event (expiry date for expirations)
+    proceeds: Decimal  # amount realized (call premium of a called-away call included)
+    cost: Decimal  # basis (assigned put premium already subtracted)
+    adjustment_code: str  # "" or Form 8949 codes, e.g. "W"
+    adjustment_amount: Decimal  # positive = disallowed loss added back (W)
+    gain: Decimal  # proceeds - cost + adjustment_amount
+    term: str  # ST | LT | NEEDS_REVIEW
+    tax_year: int
+    kind: str  # expired | bought_to_close | sold_to_close | assigned_call_shares | stock_sale |
+    #           cash_settled | exercised | mark_to_market
+    section_1256: bool = False
+    covered: bool = True  # broker reports basis (box A/D) vs not (B/E)
+    closing_transaction_id: Optional[str] = None
+    ib_fifo_pnl: Optional[Decimal] = None  # IB's fifoPnlRealized of the closing row(s)
+    lot_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class StockLot:
+    lot_id: str
+    account: str
+    symbol: str
+    quantity: Decimal  # original shares
+    remaining: Decimal  # shares still open
+    acquired: date  # trade date of purchase / assignment
+    holding_period_acquired: date  # after wash-sale tacking
+    tax_basis: Decimal  # for the original quantity
+    economic_basis: Decimal  # tax basis minus other premiums of the same wheel cycle
+    wash_sale_adjustment: Decimal
+    source: str  # purchase | put_assignment | call_exercise | transfer
+    cycle_id: Optional[str] = None
+    open: bool = True
+
+
+@dataclass(frozen=True)
+class OptionPosition:
+    """A matched open/close of one option contract (partial fills/closes pro rata)."""
+
+    account: str
+    conid: Optional[str]
+    description: str
+    underlying: str
+    put_call: str
+    strike: Decimal
+    expiry: date
+    multiplier: Decimal
+    contracts: Decimal  # negative = short
+    opened: date
+    closed: Optional[date]
+    outcome: Optional[str]  # None (open) | bought_to_close | sold_to_close | expired |
+    #                         assigned | exercised | cash_settled
+    premium_net: Decimal  # net premium received (short) or paid (long, negative)
+    close_cost: Decimal  # cost to close (bought back), 0 for expiry/assignment
+    open_transaction_id: Optional[str] = None
+    close_transaction_id: Optional[str] = None
+    stock_leg_transaction_id: Optional[str] = None
+    cycle_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class WheelCycle:
+    cycle_id: str
+    account: str
+    underlying: str
+    started: date
+    ended: Optional[date]
+    premium_net: Decimal  # all option premium collected in the cycle, net
+    realized: Decimal  # realized tax gain of the cycle so far
+    assigned: bool
+    days: int
+    roll_chains: tuple = ()  # tuples of option position ids
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    option_positions: tuple = ()
+    lots: tuple = ()  # StockLot
+    realized: tuple = ()  # RealizedEvent
+    wash_sales: tuple = ()  # rules-defined records of disallowed losses
+    cycles: tuple = ()  # WheelCycle
+    flags: tuple = ()  # Flag
+    provisional_years: frozenset = field(default_factory=frozenset)
