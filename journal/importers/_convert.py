@@ -116,6 +116,8 @@ class DateStyle:
                     raise ConversionError(f"not a date: {s!r}")
             else:
                 raise ConversionError(f"not a date: {s!r}")
+        except ConversionError:
+            raise
         except ValueError as exc:
             raise ConversionError(f"not a date: {s!r}") from exc
         if not MIN_YEAR <= y <= MAX_YEAR:
