@@ -105,6 +105,10 @@ def backup_sqlite(engine: Engine, suffix: str | None = None) -> Path | None:
         return None
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     dst = src_path.with_name(f"{src_path.name}.bak-{suffix or 'manual'}-{stamp}")
+    n = 1
+    while dst.exists():  # two backups within one second must not overwrite each other
+        n += 1
+        dst = src_path.with_name(f"{src_path.name}.bak-{suffix or 'manual'}-{stamp}-{n}")
     src = sqlite3.connect(str(src_path))
     try:
         out = sqlite3.connect(str(dst))
@@ -116,25 +120,47 @@ def backup_sqlite(engine: Engine, suffix: str | None = None) -> Path | None:
     return dst
 
 
-def upgrade(engine: Engine, *, backup: bool = True) -> Path | None:
-    """Bring the database to the latest revision. Returns the backup path, if one was made."""
-    from alembic import command
+def known_revision(revision: str) -> bool:
+    """True if this code's migrations contain ``revision`` (False: a newer program wrote it)."""
     from alembic.script import ScriptDirectory
 
-    current, heads = schema_status(engine)
     script = ScriptDirectory.from_config(_alembic_config())
+    return revision in {r.revision for r in script.walk_revisions()}
+
+
+def _refuse_unknown(current: str | None, script, heads) -> None:
     if current is not None and current not in {r.revision for r in script.walk_revisions()}:
         raise SchemaError(
             f"the database is at schema revision {current}, which this version of journal "
             f"does not know (latest here: {', '.join(heads)}); it was written by a newer "
             "csp-journal: upgrade the program (pip install -U csp-journal)"
         )
+
+
+def upgrade(engine: Engine, *, backup: bool = True) -> Path | None:
+    """Bring the database to the latest revision. Returns the backup path, if one was made.
+
+    Safe against a second process opening the same new or old database at the same time:
+    the migration runs under the writer lock and the revision is read again inside it.
+    """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    heads = tuple(script.get_heads())
+    current, _ = schema_status(engine)
+    _refuse_unknown(current, script, heads)
     if current in heads:
-        return None
+        return None  # the common case: no lock taken, readers never wait here
     backup_path = None
-    if backup and current is not None:
-        backup_path = backup_sqlite(engine, suffix=current)
-    with engine.begin() as conn:
+    with writer(engine) as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        _refuse_unknown(current, script, heads)
+        if current in heads:
+            return None  # another process migrated it while we waited for the lock
+        if backup and current is not None:
+            backup_path = backup_sqlite(engine, suffix=current)
         command.upgrade(_alembic_config(conn), "head")
     return backup_path
 
@@ -164,9 +190,21 @@ def table_counts(engine: Engine) -> dict[str, int]:
         return {n: conn.execute(text(f'SELECT COUNT(*) FROM "{n}"')).scalar_one() for n in names}
 
 
+WRITER_LOCK_KEY = 0x6A6F75726E616C  # "journal": one advisory lock per PostgreSQL database
+
+
 @contextmanager
 def writer(engine: Engine):
-    """A write transaction (BEGIN IMMEDIATE on SQLite)."""
+    """A write transaction that holds the ledger's single writer lock until it ends.
+
+    SQLite: BEGIN IMMEDIATE (the busy timeout queues the second writer). PostgreSQL: a
+    transaction-scoped advisory lock. ON CONFLICT DO NOTHING alone would keep rows unique,
+    but two imports inserting overlapping keys (and instruments) in different orders can
+    deadlock, and the cancellation pass reads before it writes; one writer at a time
+    rules out both, and an import is a batch job that can afford to wait.
+    """
     with engine.connect().execution_options(writer=True) as conn:
         with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
             yield conn

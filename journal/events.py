@@ -101,6 +101,16 @@ class TradeRow(NamedTuple):
     source: SourceRef
 
 
+class KnownTrade(NamedTuple):
+    """A Trade row whose (account, transactionID) the caller said it already holds: the
+    parser skips converting it, which makes re-reading an overlapping statement cheap."""
+
+    account_id: str
+    transaction_id: str
+    cancel: bool
+    source: SourceRef
+
+
 class OptionEAERow(NamedTuple):
     account_id: str
     event_key: str
@@ -206,5 +216,5 @@ class ParseSummary(NamedTuple):
     source: SourceRef
 
 
-Event = (StatementStart | AccountInfo | TradeRow | OptionEAERow | CashRow | OpenPositionRow
+Event = (StatementStart | AccountInfo | TradeRow | KnownTrade | OptionEAERow | CashRow | OpenPositionRow
          | ClosedLotRow | ParseSummary)

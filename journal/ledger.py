@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import groupby
 from datetime import datetime, timezone
 from typing import Iterable
 
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from journal import models
 from journal.db import writer
 from journal.events import (
-    AccountInfo, CashRow, ClosedLotRow, OpenPositionRow, OptionEAERow, ParseSummary,
+    KnownTrade, AccountInfo, CashRow, ClosedLotRow, OpenPositionRow, OptionEAERow, ParseSummary,
     StatementStart, TradeRow,
 )
 
@@ -59,13 +60,29 @@ def is_cancel(row: TradeRow) -> bool:
     return bool(row.notes) and "Ca" in row.notes.split(";")
 
 
-def match_key(account: str, conid, symbol, date_time, quantity, price) -> str:
-    """Cross-format identity of a fill (Activity CSV rows carry no IB ids)."""
-    def norm(d):
-        return "" if d is None else format(d.normalize(), "f")
+DUPLICATE = "duplicate"  # an Activity-CSV row whose fill a Flex row already records
+CSV_KEY_PREFIX = "csv:"  # synthetic keys of importers/activity_csv.py (Flex ids never start so)
 
+
+def _norm(d) -> str:
+    return "" if d is None else format(d.normalize(), "f")
+
+
+def match_instrument(symbol, underlying_symbol, put_call, strike, expiry) -> str:
+    """The contract as both formats spell it. The CSV often has no conid and names an option
+    ``MSFT 21NOV25 410 P`` where Flex says ``MSFT  251121P00410000``, so options are keyed by
+    underlying, right, strike and expiry, and everything else by its symbol."""
+    if put_call and strike is not None and expiry is not None:
+        und = underlying_symbol or (symbol or "").split(" ", 1)[0]
+        return f"{und.upper()}:{put_call}:{_norm(strike)}:{expiry.isoformat()}"
+    return (symbol or "").strip().upper()
+
+
+def match_key(account: str, instrument: str, date_time, quantity, price) -> str:
+    """Cross-format identity of a fill (Activity CSV rows carry no IB ids); the same for
+    both origins, so :func:`link_cross_format` can pair a CSV row with its Flex row."""
     when = date_time.isoformat(timespec="seconds") if date_time else ""
-    return f"{account}|{conid or symbol or ''}|{when}|{norm(quantity)}|{norm(price)}"
+    return f"{account}|{instrument}|{when}|{_norm(quantity)}|{_norm(price)}"
 
 
 #### row adaptation ####
@@ -172,6 +189,14 @@ def instrument_key(row) -> str:
 #### ingest ####
 
 
+def known_execution_keys(engine: Engine) -> set[tuple[str, str]]:
+    """(account, transactionID) of every stored execution: lets a re-read statement skip
+    converting rows the ledger already has (the unique key still guards the insert)."""
+    ex = models.Execution.__table__
+    with engine.connect() as conn:
+        return {(a, t) for a, t in conn.execute(select(ex.c.account_id, ex.c.transaction_id))}
+
+
 def find_batch_by_sha256(engine: Engine, sha256: str):
     with engine.connect() as conn:
         return conn.execute(
@@ -229,7 +254,7 @@ def _ingest(conn: Connection, events, result: IngestResult, *, file_name, file_p
     base_currency: dict[str, tuple] = {}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     summary: ParseSummary | None = None
-    cancels = corrections = 0
+    cancels = corrections = known_rows = 0
     dumps = json.dumps
 
     def account(acc: str) -> None:
@@ -267,10 +292,15 @@ def _ingest(conn: Connection, events, result: IngestResult, *, file_name, file_p
                 corrections += 1
             values = [getattr(ev, f) for f in ex_fields]
             values += [inst, status, origin,
-                       match_key(ev.account_id, ev.conid, ev.symbol, ev.date_time, ev.quantity,
-                                 ev.trade_price),
+                       match_key(ev.account_id,
+                                 match_instrument(ev.symbol, ev.underlying_symbol, ev.put_call,
+                                                  ev.strike, ev.expiry),
+                                 ev.date_time, ev.quantity, ev.trade_price),
                        batch_id, ev.source.line, dumps(ev.raw)]
             ex_w.add(values)
+        elif kind is KnownTrade:
+            known_rows += 1
+            cancels += ev.cancel
         elif kind is OptionEAERow:
             account(ev.account_id)
             inst = instrument(ev)
@@ -308,16 +338,19 @@ def _ingest(conn: Connection, events, result: IngestResult, *, file_name, file_p
             conn.execute(update(acct_table).where(acct_table.c.id == acc)
                          .where(acct_table.c.alias.is_(None)).values(alias=alias))
 
+    linked = (0, 0, 0)
     if accounts_in_file:
         apply_cancellations(conn, list(accounts_in_file))
+        linked = link_cross_format(conn, list(accounts_in_file), batch_id)
 
     result.accounts = list(accounts_in_file)
-    result.new_executions = ex_w.written
-    result.duplicate_executions = ex_w.offered - ex_w.written
+    # CSV rows of this file that duplicate Flex rows count as duplicates, not as new rows
+    result.new_executions = ex_w.written - linked[0]
+    result.duplicate_executions = ex_w.offered - ex_w.written + linked[0] + known_rows
     result.cancels = cancels
     result.corrections = corrections
-    result.new_option_events = eae_w.written
-    result.new_cash_transactions = cash_w.written
+    result.new_option_events = eae_w.written - linked[1]
+    result.new_cash_transactions = cash_w.written - linked[2]
     result.new_open_positions = pos_w.written
     result.new_closed_lots = lot_w.written
     if summary is not None:
@@ -385,9 +418,142 @@ def apply_cancellations(conn: Connection, accounts: list[str]) -> None:
                          .values(status=new_status, replaced_by=row.transaction_id))
 
 
+#### cross-format dedup (Activity CSV vs Flex) ####
+
+
+def _csv_key(conn: Connection, key):
+    """SQL condition "key is a CSV synthetic key"."""
+    if conn.dialect.name == "sqlite":
+        # Binary collation: a range on the (account_id, key) unique index, O(log n), so the
+        # Flex path pays almost nothing when no CSV was ever imported for the account.
+        return (key >= CSV_KEY_PREFIX) & (key < CSV_KEY_PREFIX[:-1] + ";")
+    # Locale collations may ignore punctuation when sorting, which breaks a range.
+    return key.like(CSV_KEY_PREFIX + "%")
+
+
+def _has_csv_rows(conn: Connection, table: Table, key_col: str, account: str) -> bool:
+    return conn.execute(
+        select(table.c.id).where(table.c.account_id == account)
+        .where(_csv_key(conn, table.c[key_col])).limit(1)
+    ).first() is not None
+
+
+def _is_csv(key: str) -> bool:
+    return key.startswith(CSV_KEY_PREFIX)
+
+
+def link_cross_format(conn: Connection, accounts: list[str], batch_id: int) -> tuple:
+    """Store each fill once when it arrives both from a Flex file and an Activity CSV.
+
+    Executions: CSV rows whose match_key equals a Flex row's are set to ``duplicate`` with
+    ``replaced_by`` naming the Flex transactionID (Flex stays ``active``: it has IB's ids and
+    every field), paired one to one so two identical fills in one format still pair with
+    two in the other; runs after every import, so the order of arrival does not matter.
+    Cash and option-event rows have no status column, and a CSV copy of a Flex row adds
+    nothing the Flex row lacks, so those copies are deleted.
+    Returns how many of this batch's executions, option events and cash rows were linked.
+    """
+    ex = models.Execution.__table__
+    cash = models.CashTransaction.__table__
+    eae = models.OptionEvent.__table__
+    dup_ex = dup_eae = dup_cash = 0
+    for acc in accounts:
+        if _has_csv_rows(conn, ex, "transaction_id", acc):
+            dup_ex += _link_executions(conn, acc, batch_id)
+        if _has_csv_rows(conn, eae, "event_key", acc):
+            dup_eae += _drop_csv_copies(
+                conn, eae, "event_key", acc, batch_id,
+                lambda r: (r.event_date, match_instrument(r.symbol, r.underlying_symbol,
+                                                          r.put_call, r.strike, r.expiry),
+                           _norm(r.quantity), (r.transaction_type or "").lower()))
+        if _has_csv_rows(conn, cash, "transaction_id", acc):
+            dup_cash += _drop_csv_copies(
+                conn, cash, "transaction_id", acc, batch_id,
+                lambda r: (r.date_time.date() if r.date_time else r.report_date,
+                           r.currency, _norm(r.amount), _cash_class(r.type)))
+    return dup_ex, dup_eae, dup_cash
+
+
+def _link_executions(conn: Connection, account: str, batch_id: int) -> int:
+    ex = models.Execution.__table__
+    # Only the match keys of rows this batch inserted can change pairing: earlier groups
+    # were settled when their rows arrived, and rows are never deleted.
+    batch_keys = select(ex.c.match_key).where(ex.c.batch_id == batch_id)
+    rows = conn.execute(
+        select(ex.c.id, ex.c.transaction_id, ex.c.match_key, ex.c.status, ex.c.replaced_by,
+               ex.c.batch_id)
+        .where(ex.c.account_id == account).where(ex.c.match_key.in_(batch_keys))
+        .where(ex.c.status != CANCEL).order_by(ex.c.match_key, ex.c.id)
+    )
+    changes = []
+    linked_here = 0
+    for _key, group in groupby(rows, key=lambda r: r.match_key):  # streamed, key by key
+        flex, csv_rows = [], []
+        for r in group:
+            (csv_rows if _is_csv(r.transaction_id) else flex).append(r)
+        if not flex or not csv_rows:
+            continue
+        for i, r in enumerate(csv_rows):
+            want = (DUPLICATE, flex[i].transaction_id) if i < len(flex) else (ACTIVE, None)
+            if (r.status, r.replaced_by) != want:
+                changes.append((r.id, want))
+            if want[0] == DUPLICATE and r.batch_id == batch_id:
+                linked_here += 1
+    for row_id, (status, replaced_by) in changes:  # after the cursor is drained
+        conn.execute(update(ex).where(ex.c.id == row_id)
+                     .values(status=status, replaced_by=replaced_by))
+    return linked_here
+
+
+_CASH_CLASSES = {"dividends": "div", "payment in lieu of dividends": "div",
+                 "broker interest received": "int", "broker interest paid": "int",
+                 "bond interest received": "int", "bond interest paid": "int",
+                 "deposits/withdrawals": "dep", "deposits & withdrawals": "dep",
+                 "other fees": "fee", "withholding tax": "tax"}
+
+
+def _cash_class(cash_type) -> str:
+    t = (cash_type or "").lower()
+    return _CASH_CLASSES.get(t, t)
+
+
+def _drop_csv_copies(conn: Connection, table: Table, key_col: str, account: str,
+                     batch_id: int, key_of) -> int:
+    rows = conn.execute(select(table).where(table.c.account_id == account)
+                        .order_by(table.c.id)).all()
+    flex_count: dict = {}
+    csv_rows: dict = {}
+    for r in rows:
+        k = key_of(r)
+        if _is_csv(getattr(r, key_col)):
+            csv_rows.setdefault(k, []).append(r)
+        else:
+            flex_count[k] = flex_count.get(k, 0) + 1
+    doomed = []
+    for k, rs in csv_rows.items():
+        doomed.extend(rs[:flex_count.get(k, 0)])
+    if doomed:
+        conn.execute(table.delete().where(table.c.id.in_([r.id for r in doomed])))
+    return sum(1 for r in doomed if r.batch_id == batch_id)
+
+
 def counts_by_table(conn: Connection) -> dict[str, int]:
     out = {}
     for table in models.metadata.sorted_tables:
         out[table.name] = conn.execute(text(f"SELECT COUNT(*) FROM {table.name}")).scalar_one()
     return out
 
+
+
+def set_cycle_override(engine: Engine, account: str, transaction_id: str,
+                       label: str | None) -> None:
+    """Put one execution into the user's wheel cycle ``label`` (None removes the choice).
+    Imported rows are never edited: the choice lives in ``cycle_override``."""
+    table = models.CycleOverride.__table__
+    with writer(engine) as conn:
+        conn.execute(table.delete().where(table.c.account_id == account)
+                     .where(table.c.transaction_id == transaction_id))
+        if label:
+            conn.execute(table.insert().values(
+                account_id=account, transaction_id=transaction_id, cycle_label=label,
+                created_at=datetime.now(timezone.utc).replace(tzinfo=None)))

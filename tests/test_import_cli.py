@@ -150,7 +150,8 @@ BAD_INPUTS = {
     "not_xml.xml": b"this is not a statement\n",
     "truncated.xml": None,  # filled from the sample below
     "empty.xml": b"",
-    "csv_as.xml": b"Statement,Header,Field Name,Field Value\nStatement,Data,Title,Activity\n",
+    # a CSV export of some other tool, saved with an .xml name
+    "csv_as.xml": b"Date,Symbol,Quantity,Price\n2025-01-02,MSFT,100,410.00\n",
     "envelope.xml": (b'<FlexStatementResponse timestamp="x"><Status>Fail</Status>'
                      b"<ErrorCode>1019</ErrorCode><ErrorMessage>Statement generation in progress."
                      b"</ErrorMessage></FlexStatementResponse>"),

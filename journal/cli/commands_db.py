@@ -18,7 +18,15 @@ def check(obj):
     """Show the schema revision of the database and of this program; exit 1 if they differ."""
     from journal.db import make_engine, schema_status, table_counts
 
+    from journal.db import known_revision
+
     engine = make_engine(obj.db)
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        from pathlib import Path
+
+        if not Path(url.database).exists():  # checking must not create the file
+            raise click.ClickException(f"no ledger at {url.database}")
     current, heads = schema_status(engine)
     click.echo(f"database: {engine.url.render_as_string(hide_password=True)}")
     click.echo(f"schema revision: {current or '(empty)'}; latest: {', '.join(heads)}")
@@ -26,8 +34,16 @@ def check(obj):
         for name, n in sorted(table_counts(engine).items()):
             click.echo(f"  {name}: {n}")
         click.echo("ok")
+        return
+    if current is None:
+        click.echo("the database is empty: `journal db upgrade` (or any command) creates it")
+    elif not known_revision(current):
+        click.echo(f"the database was written by a newer csp-journal (revision {current} is "
+                   "unknown here): upgrade the program, not the database")
     else:
-        raise SystemExit(1)
+        click.echo("the database is older than this program: `journal db upgrade` upgrades "
+                   "it (an SQLite file is backed up first)")
+    raise SystemExit(1)
 
 
 @db.command()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from journal.errors import StatementError
-from journal.importers import flex
+from journal.importers import activity_csv, flex
 
 
 class Importer(NamedTuple):
@@ -22,6 +22,7 @@ class Importer(NamedTuple):
 
 IMPORTERS: list[Importer] = [
     Importer(flex.FORMAT, "flex", flex.identify, flex.parse),
+    Importer(activity_csv.FORMAT, activity_csv.ORIGIN, activity_csv.identify, activity_csv.parse),
 ]
 
 STATEMENT_SUFFIXES = (".xml", ".csv")
@@ -37,10 +38,8 @@ def identify(path: str | Path) -> Importer:
         raise StatementError(str(path), "the file is empty")
     matches = [imp for imp in IMPORTERS if imp.identify(head)]
     if not matches:
-        hint = ""
-        if head.lstrip(b"\xef\xbb\xbf").startswith((b"Statement,", b"Trades,")):
-            hint = " (it looks like an Activity Statement CSV, which this version cannot read)"
-        raise StatementError(str(path), f"not an IB Flex XML statement{hint}", 1)
+        raise StatementError(str(path), "not an IB statement (expected Flex Query XML or an "
+                                        "Activity Statement CSV)", 1)
     if len(matches) > 1:
         raise StatementError(str(path), "claimed by several importers: "
                              + ", ".join(m.name for m in matches))

@@ -29,9 +29,26 @@ class ConversionError(ValueError):
     """A value cannot be converted; the importer adds file, line and attribute."""
 
 
+_MAX, _MIN = MAX_ABS_NUMBER, -MAX_ABS_NUMBER
+
+
 def to_decimal(text: str | None) -> Decimal | None:
-    if text is None:
+    # Hot path: nearly every value is a plain decimal that Decimal() takes as is, so try
+    # that first and leave the rarer spellings (nulls, thousands separators) to the slow path.
+    if not text:
         return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return _to_decimal_slow(text)
+    if value.is_finite() and _MIN < value < _MAX:
+        if not value and value.is_signed():
+            return value.copy_abs()  # IB writes "-0"; keep the ledger free of negative zeros
+        return value
+    return _to_decimal_slow(text)
+
+
+def _to_decimal_slow(text: str) -> Decimal | None:
     s = text.strip()
     if s in NULL_TOKENS:
         return None
@@ -46,12 +63,12 @@ def to_decimal(text: str | None) -> Decimal | None:
     if not value.is_finite() or abs(value) >= MAX_ABS_NUMBER:
         raise ConversionError(f"number out of range: {text[:40]!r}")
     if value == 0 and value.is_signed():
-        value = abs(value)  # IB writes "-0"; keep the ledger free of negative zeros
+        value = abs(value)
     return value
 
 
 def to_text(text: str | None) -> str | None:
-    if text is None:
+    if not text:
         return None
     s = text.strip()
     return None if s in NULL_TOKENS else s

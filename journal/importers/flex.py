@@ -29,7 +29,7 @@ from xml.parsers import expat
 
 from journal.errors import StatementError
 from journal.events import (
-    AccountInfo, CashRow, ClosedLotRow, OpenPositionRow, OptionEAERow, ParseSummary,
+    AccountInfo, CashRow, ClosedLotRow, KnownTrade, OpenPositionRow, OptionEAERow, ParseSummary,
     SourceRef, StatementStart, TradeRow,
 )
 from journal.importers._convert import (
@@ -97,7 +97,7 @@ KNOWN_ATTRIBUTES = {
 }
 
 KNOWN_CODES = frozenset("""
-A ADR AEx Adj Al Aw B Bo C Ca CD CP Co Cx D ETF Ep Ex FP FPA G GEA HC HFI HFR I IA IM INV
+A ADR AEx AFx Adj Al Aw B Bo C Ca CD CP Co Cx D ETF Ep Ex FP FPA G GEA HC HFI HFR I IA IM INV
 IPO L LD LF LI LT M MEx MEx ML MLG MLL MSG MSL O P PI Po Pr R RED RI RP Re SI SL SO SS ST
 SY T
 """.split())
@@ -264,6 +264,32 @@ class _Keyer:
         return f"k:{base}:{self._seen[base]}"
 
 
+_COMPILED: dict = {}
+
+
+def _compiled(spec):
+    """A converter made for one field map: one straight-line function per row kind instead
+    of a loop that dispatches on the kind of every attribute of every row (the loop was
+    the largest cost of an import)."""
+    fn = _COMPILED.get(id(spec))
+    if fn is not None:
+        return fn
+    exprs = []
+    for _field, attr, kind in spec:
+        get = f"a.get({attr!r})"
+        exprs.append({
+            "text": f"to_text({get})", "dec": f"to_decimal({get})", "date": f"date({get})",
+            "dt": f"*datetime({get})", "codes": f"codes({get})", "id": f"_null_id({get})",
+            "raw": f"_raw({get})",
+        }[kind])
+    src = "def convert(a, date, datetime, codes):\n    return [" + ", ".join(exprs) + "]\n"
+    namespace = {"to_text": to_text, "to_decimal": to_decimal, "_null_id": _null_id,
+                 "_raw": _raw}
+    exec(compile(src, f"<flex converter {len(spec)} fields>", "exec"), namespace)  # noqa: S102
+    fn = _COMPILED[id(spec)] = namespace["convert"]
+    return fn
+
+
 #### PARSER ####
 
 
@@ -277,8 +303,11 @@ class FlexParser:
     """Parses one Flex XML file into events. ``parse()`` is a generator; the last event is
     a :class:`ParseSummary`. Errors raise :class:`StatementError` naming file and line."""
 
-    def __init__(self, path: str | Path, *, date_order: str | None = None, progress=None):
+    def __init__(self, path: str | Path, *, date_order: str | None = None, progress=None,
+                 known=None):
         self.path = str(path)
+        # (account, transactionID) pairs the ledger already holds: yielded as KnownTrade
+        self.known = known
         self.progress = progress  # called with the byte count of each chunk read
         self.date_style = DateStyle(date_order, resolve_slash_order=self._detect_slash_order)
         self.counts: Counter = Counter()
@@ -304,28 +333,25 @@ class FlexParser:
         return order
 
     def _convert(self, spec, attrs, tag, line) -> list:
-        out = []
+        try:
+            return _compiled(spec)(attrs, self.date_style.date, self.date_style.datetime,
+                                   self._codes)
+        except ConversionError:
+            pass
+        # Error path only: convert field by field again to name the attribute at fault.
         style = self.date_style
         for _field, attr, kind in spec:
             value = attrs.get(attr)
             try:
-                if kind == "text":
-                    out.append(to_text(value))
-                elif kind == "dec":
-                    out.append(to_decimal(value))
+                if kind == "dec":
+                    to_decimal(value)
                 elif kind == "date":
-                    out.append(style.date(value))
+                    style.date(value)
                 elif kind == "dt":
-                    out.extend(style.datetime(value))
-                elif kind == "codes":
-                    out.append(self._codes(value))
-                elif kind == "id":
-                    out.append(_null_id(value))
-                else:  # raw
-                    out.append(_raw(value))
+                    style.datetime(value)
             except ConversionError as exc:
                 raise StatementError(self.path, f"<{tag} {attr}=…>: {exc}", line) from exc
-        return out
+        raise StatementError(self.path, f"<{tag}>: cannot convert the row", line)
 
     def _codes(self, text):
         v = to_text(text)
@@ -354,8 +380,12 @@ class FlexParser:
         values = self._convert(TRADE_SPEC, attrs, "Trade", line)
         if values[TRADE_DATE_TIME] is None and attrs.get("tradeTime"):
             # older layouts: tradeDate and tradeTime in separate attributes
-            dt, zone = self.date_style.datetime(
-                f"{attrs.get('tradeDate', '')};{attrs['tradeTime']}")
+            try:
+                dt, zone = self.date_style.datetime(
+                    f"{attrs.get('tradeDate', '')};{attrs['tradeTime']}")
+            except ConversionError as exc:
+                raise StatementError(self.path, f"<Trade tradeDate/tradeTime=…>: {exc}",
+                                     line) from exc
             values[TRADE_DATE_TIME], values[TRADE_DATE_TIME + 1] = dt, zone
         if values[TRADE_DATE] is None and values[TRADE_DATE_TIME] is not None:
             values[TRADE_DATE] = values[TRADE_DATE_TIME].date()
@@ -435,6 +465,7 @@ class FlexParser:
         state = {"account": None, "root": None, "error": {}, "text_tag": None}
         path = self.path
         counts = self.counts
+        known = self.known
 
         def refuse(*_args):
             raise StatementError(
@@ -501,7 +532,14 @@ class FlexParser:
                 if tag == "Trade" and level == "EXECUTION":
                     counts["trades"] += 1
                     row_account = to_text(attrs.get("accountId")) or account
-                    pending.append(self._trade(attrs, row_account, line))
+                    txid = attrs.get("transactionID")
+                    if known is not None and txid and (row_account, txid.strip()) in known:
+                        pending.append(KnownTrade(
+                            row_account, txid.strip(),
+                            attrs.get("transactionType") == "TradeCancel"
+                            or "(Ca.)" in attrs.get("buySell", ""), SourceRef(path, line)))
+                    else:
+                        pending.append(self._trade(attrs, row_account, line))
                 elif tag == "Lot":
                     counts["closed_lots"] += 1
                     pending.append(self._lot(attrs, to_text(attrs.get("accountId")) or account,
@@ -590,6 +628,8 @@ if TradeRow._fields[3:-2] != tuple(_TRADE_FIELDS):  # pragma: no cover - develop
     raise RuntimeError("TRADE_SPEC and events.TradeRow list different fields")
 
 
-def parse(path: str | Path, *, date_order: str | None = None, progress=None) -> Iterator:
-    """Parse a Flex XML file; yields events, the last one a ParseSummary."""
-    return FlexParser(path, date_order=date_order, progress=progress).parse()
+def parse(path: str | Path, *, date_order: str | None = None, progress=None,
+          known=None) -> Iterator:
+    """Parse a Flex XML file; yields events, the last one a ParseSummary. Trade rows whose
+    (account, transactionID) is in ``known`` come as KnownTrade, unconverted."""
+    return FlexParser(path, date_order=date_order, progress=progress, known=known).parse()

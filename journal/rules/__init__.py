@@ -1,0 +1,39 @@
+"""Rules layer: pure functions from ledger data to tax and journal results.
+
+``run_rules(data, settings)`` is pure: same ledger data in, same :class:`RuleResult` out,
+nothing written anywhere. ``analyze(engine)`` loads the ledger read-only and runs it.
+The US rules implemented are specified in docs tax_rules.md; the result types are in
+:mod:`journal.rules.types`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from journal.rules.load import LedgerData, load_ledger
+from journal.rules.types import (  # noqa: F401 - re-exported contract
+    Flag, OptionPosition, RealizedEvent, RuleResult, StockLot, WashSale, WheelCycle,
+)
+from journal.settings import Settings, load_settings
+
+
+def run_rules(data: LedgerData, settings: Optional[Settings] = None,
+              as_of: Optional[date] = None) -> RuleResult:
+    from journal.rules.engine import Engine
+
+    eng = Engine(data, settings or Settings(), as_of)
+    eng.run()
+    return eng.result()
+
+
+def analyze(engine, *, settings: Optional[Settings] = None,
+            as_of: Optional[date] = None) -> RuleResult:
+    """Load the ledger behind ``engine`` and run the rules (settings default to the user's
+    config.toml)."""
+    if settings is None:
+        settings = load_settings()
+    return run_rules(load_ledger(engine), settings, as_of)
+
+
+__all__ = ["analyze", "run_rules", "load_ledger", "LedgerData", "Settings", "RuleResult"]

@@ -117,3 +117,21 @@ class RuleResult:
     cycles: tuple = ()  # WheelCycle
     flags: tuple = ()  # Flag
     provisional_years: frozenset = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class WashSale:
+    """One disallowed loss (tax_rules.md §3): which sale lost what to which replacement."""
+
+    account: str  # account of the loss sale
+    symbol: str  # stock symbol, or the option description for option-to-option washes
+    loss_transaction_id: Optional[str]
+    loss_date: date
+    replacement_account: str
+    replacement_transaction_id: Optional[str]
+    replacement_date: date
+    quantity: Decimal  # shares (or contracts) matched
+    disallowed: Decimal  # loss moved out of the sale (positive)
+    basis_carried: bool  # False when the replacement sits in an IRA (the loss is lost)
+    tax_year: int  # year of the loss sale: a December loss stays in December's return
+    replacement_lot_id: Optional[str] = None

@@ -1,0 +1,82 @@
+"""Pre-trade calculator for a cash-secured put: what a sale would earn and tie up.
+
+Pure arithmetic on what the seller types in (premium per share, strike, days to expiry,
+optionally the underlying price, contracts and commission), plus the checklist verdict.
+The headline figure is the one sellers quote: premium ÷ strike × 365 ÷ days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Optional
+
+from journal import checklist
+from journal.errors import JournalError
+
+CENT = Decimal("0.01")
+MULTIPLIER = Decimal(100)
+
+COLUMNS = ["premium", "strike", "dte", "contracts", "price", "annualized_roi_pct",
+           "annualized_roi_net_pct", "premium_gross", "commission", "premium_net",
+           "cash_required", "otm_pct", "breakeven", "breakeven_net", "checks", "grade",
+           "verdict", "reasons"]
+
+
+def pct2(x: Optional[Decimal]) -> Optional[Decimal]:
+    return None if x is None else x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class CalcInput:
+    premium: Decimal  # per share, as quoted
+    strike: Decimal
+    dte: int
+    price: Optional[Decimal] = None
+    contracts: int = 1
+    commission: Decimal = Decimal(0)  # total for the trade, a positive cost
+    multiplier: Decimal = MULTIPLIER
+    cash: Optional[Decimal] = None
+    symbol: Optional[str] = None
+    sale_date: Optional[date] = None
+    open_contracts: int = 0  # puts already open on the underlying
+
+
+def calculate(inp: CalcInput, settings: checklist.Settings = checklist.Settings(),
+              earnings: Optional[dict] = None) -> dict:
+    if inp.strike <= 0:
+        raise JournalError("--strike must be positive")
+    if inp.dte <= 0:
+        raise JournalError("--dte must be at least 1 day")
+    if inp.premium < 0 or inp.contracts <= 0:
+        raise JournalError("--premium must not be negative and --contracts must be ≥ 1")
+    commission = abs(inp.commission)
+    n = Decimal(inp.contracts)
+    gross = inp.premium * inp.multiplier * n
+    net = gross - commission
+    cash_required = inp.strike * inp.multiplier * n
+    roi = checklist.annualized_pct(inp.premium, inp.strike, inp.dte)
+    roi_net = net / cash_required * checklist.DAYS_PER_YEAR / Decimal(inp.dte) * 100
+    otm = checklist.otm_pct(inp.price, inp.strike)
+    dates = None
+    if earnings is not None and inp.symbol:
+        dates = earnings.get(inp.symbol.upper(), [])
+    g = checklist.grade_put(
+        strike=inp.strike, premium=inp.premium, dte=inp.dte, contracts=n,
+        open_contracts_after=n + inp.open_contracts, price=inp.price, cash=inp.cash,
+        collateral_after=cash_required, earnings_dates=dates,
+        sale_date=inp.sale_date or (date.today() if dates is not None else None),
+        settings=settings)
+    return {
+        "premium": inp.premium, "strike": inp.strike, "dte": inp.dte, "contracts": inp.contracts,
+        "price": inp.price,
+        "annualized_roi_pct": pct2(roi), "annualized_roi_net_pct": pct2(roi_net),
+        "premium_gross": gross, "commission": commission, "premium_net": net,
+        "cash_required": cash_required, "otm_pct": pct2(otm),
+        "breakeven": inp.strike - inp.premium,
+        # what the shares really cost if assigned, after the commission
+        "breakeven_net": inp.strike - net / (inp.multiplier * n),
+        "checks": " ".join(f"{k}={v}" for k, v in g.checks.items()),
+        "grade": g.grade, "verdict": g.verdict, "reasons": "; ".join(g.reasons),
+    }

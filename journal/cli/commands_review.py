@@ -1,0 +1,285 @@
+"""Review commands: `summary`, `review`, `calc`, `config`, `export --xlsx`, `report --html`."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from journal import calc as calc_mod
+from journal import checklist, queries, review
+from journal.cli import cli, emit, format_option
+from journal.errors import JournalError
+from journal.output import table
+
+SECTION_LABELS = {"underlying": "Per underlying", "cycle": "Per wheel cycle",
+                  "put": "Checklist grade per put sold"}
+
+
+def _rules(engine):
+    """The rules layer's result, or None while it is not available: ledger-only fields
+    still work, the others stay empty."""
+    try:
+        from journal.rules import analyze
+    except ImportError:
+        return None
+    return analyze(engine)
+
+
+class _Data:
+    def __init__(self, obj, account=None):
+        engine = obj.engine()
+        self.engine = engine
+        self.account = account
+        self.executions = review.read_executions(engine, account)
+        self.as_of = review.ledger_end(engine)
+        self.result = _rules(engine)
+        self.settings = checklist.load_settings()
+        self.market = checklist.MarketData.from_settings(
+            self.settings, review.read_statement_prices(engine))
+
+    def summary(self, period):
+        return review.summary(self.executions, self.result, period=period,
+                              account=self.account, as_of=self.as_of)
+
+    def sections(self):
+        return {
+            "underlying": (review.UNDERLYING_COLUMNS, review.by_underlying(
+                self.executions, self.result, account=self.account, as_of=self.as_of)),
+            "cycle": (review.CYCLE_COLUMNS, review.by_cycle(
+                self.result, account=self.account, as_of=self.as_of)),
+            "put": (review.GRADE_COLUMNS, review.grades(
+                self.executions, account=self.account, settings=self.settings,
+                market=self.market)),
+        }
+
+
+def _account_option(fn):
+    return click.option("--account", help="Only this account id.")(fn)
+
+
+@cli.command()
+@click.option("--monthly", "period", flag_value="month", default=True, help="One row per month.")
+@click.option("--yearly", "period", flag_value="year", help="One row per year.")
+@_account_option
+@format_option
+@click.pass_obj
+def summary(obj, period, account, fmt):
+    """Premium, outcomes, realized gains and capital per month or year.
+
+    Months run from the first trade to the end of the latest statement; empty months
+    are listed so the progression shows. Percentages are percent numbers.
+
+    \b
+    Example:
+      journal summary --monthly --format json
+      journal summary --yearly --account U1234567
+    """
+    data = _Data(obj, account)
+    emit(data.summary(period),
+         review.MONTHLY_COLUMNS if period == "month" else review.YEARLY_COLUMNS, fmt)
+
+
+@cli.command("review")
+@click.option("--by", type=click.Choice(["all", "underlying", "cycle", "put"]), default="all",
+              show_default=True, help="Which table; 'all' prints the three one after another "
+                                      "(csv/json: one list with a 'section' key).")
+@_account_option
+@format_option
+@click.pass_obj
+def review_(obj, by, account, fmt):
+    """Results per underlying and per wheel cycle, and a checklist grade per put sold.
+
+    The checklist is set in the [checklist] section of the config file (see
+    `journal config show`); checks the ledger cannot answer say "unknown".
+
+    \b
+    Example:
+      journal review
+      journal review --by put --format csv
+    """
+    data = _Data(obj, account)
+    sections = data.sections()
+    if by != "all":
+        columns, rows = sections[by]
+        emit(rows, columns, fmt)
+        return
+    if fmt == "table":
+        for name, (columns, rows) in sections.items():
+            click.echo(f"{SECTION_LABELS[name]}\n")
+            click.echo(table(rows, columns))
+        return
+    columns, rows = ["section"], []
+    for name, (cols, rs) in sections.items():
+        columns += [c for c in cols if c not in columns]
+        rows += [{"section": name, **r} for r in rs]
+    emit(rows, columns, fmt)
+
+
+@cli.command()
+@click.option("--premium", "premium", type=Decimal, required=True, help="Premium per share.")
+@click.option("--strike", type=Decimal, required=True, help="Strike price.")
+@click.option("--dte", type=int, required=True, help="Days to expiry.")
+@click.option("--price", type=Decimal, help="Underlying price now (for % out of the money).")
+@click.option("--contracts", type=int, default=1, show_default=True)
+@click.option("--commission", type=Decimal, default=Decimal(0), show_default=True,
+              help="Total commission for the trade.")
+@click.option("--cash", type=Decimal, help="Cash available (for the cash check).")
+@click.option("--symbol", help="Underlying (for the earnings check).")
+@click.option("--open", "open_contracts", type=int, default=0, show_default=True,
+              help="Puts already open on this underlying.")
+@format_option
+def calc(premium, strike, dte, price, contracts, commission, cash, symbol, open_contracts, fmt):
+    """Pre-trade calculator for a cash-secured put.
+
+    Annualized ROI = premium ÷ strike × 365 ÷ days to expiry; also net premium, cash
+    required, % out of the money, breakeven and the checklist verdict.
+
+    \b
+    Example:
+      journal calc --premium 2.10 --strike 410 --dte 30 --price 425
+    """
+    settings = checklist.load_settings()
+    earnings = checklist.read_earnings(settings.earnings_csv) if settings.earnings_csv else None
+    result = calc_mod.calculate(calc_mod.CalcInput(
+        premium=premium, strike=strike, dte=dte, price=price, contracts=contracts,
+        commission=commission, cash=cash, symbol=symbol, open_contracts=open_contracts),
+        settings, earnings)
+    if fmt == "table":
+        emit([{"field": k, "value": result[k]} for k in calc_mod.COLUMNS], ["field", "value"], fmt)
+    else:
+        emit([result], calc_mod.COLUMNS, fmt)
+
+
+@cli.group()
+def config():
+    """Show or change settings (the [checklist] section and others).
+
+    \b
+    Example:
+      journal config show
+      journal config set checklist.min_dte 30
+      journal config path
+    """
+
+
+@config.command("path")
+def config_path():
+    """Print where the config file is (it need not exist yet)."""
+    click.echo(str(checklist.config_path()))
+
+
+@config.command("show")
+@format_option
+def config_show(fmt):
+    """List the checklist settings in effect, with their defaults."""
+    emit(checklist.settings_rows(checklist.load_settings()),
+         ["key", "value", "default", "meaning"], fmt)
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+def config_set(key, value):
+    """Set KEY (SECTION.NAME, e.g. checklist.min_dte) to VALUE in the config file."""
+    path = checklist.set_value(key, value)
+    click.echo(f"{key} = {value}  ({path})")
+
+
+def _record_rows(items) -> tuple[list[str], list[dict]]:
+    rows = []
+    for x in items:
+        d = dataclasses.asdict(x)
+        rows.append({k: (", ".join(map(str, v)) if isinstance(v, (tuple, list)) else v)
+                     for k, v in d.items()})
+    columns = list(rows[0]) if rows else []
+    return columns, rows
+
+
+def _workbook_sheets(data: _Data) -> list:
+    res = data.result
+    monthly = data.summary("month")
+    sections = data.sections()
+    ledger = queries.trades(data.engine, account=data.account)
+    sheets = [("Ledger", queries.TRADE_COLUMNS, ledger)]
+    if res is not None:
+        positions = [p for p in res.option_positions
+                     if not data.account or p.account == data.account]
+        lots = [x for x in res.lots if not data.account or x.account == data.account]
+        cycles = [c for c in res.cycles if not data.account or c.account == data.account]
+        for title, items in (("Positions", positions), ("Lots", lots), ("Cycles", cycles)):
+            cols, rows = _record_rows(items)
+            sheets.append((title, cols or ["(rules layer returned no rows)"], rows))
+    else:
+        for title in ("Positions", "Lots", "Cycles"):
+            sheets.append((title, ["(needs the rules layer)"], []))
+    sheets.append(("Monthly", review.MONTHLY_COLUMNS, monthly))
+    review_cols, review_rows = ["section"], []
+    for name, (cols, rs) in sections.items():
+        review_cols += [c for c in cols if c not in review_cols]
+        review_rows += [{"section": name, **r} for r in rs]
+    sheets.append(("Review", review_cols, review_rows))
+    return sheets
+
+
+@cli.command()
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Workbook to write.")
+@_account_option
+@click.pass_obj
+def export(obj, xlsx_path, account):
+    """Write the whole journal as one Excel workbook.
+
+    Sheets: Ledger, Positions, Lots, Cycles, Monthly (with charts), Review.
+
+    \b
+    Example:
+      journal export --xlsx journal.xlsx
+    """
+    from journal.exporters.xlsx_journal import write_workbook
+
+    data = _Data(obj, account)
+    sheets = _workbook_sheets(data)
+    try:
+        write_workbook(xlsx_path, sheets)
+    except OSError as exc:
+        raise JournalError(f"{xlsx_path}: cannot write: {exc.strerror or exc}") from exc
+    click.echo(f"wrote {xlsx_path} ({', '.join(f'{t}: {len(r)}' for t, _, r in sheets)} rows)")
+
+
+@cli.command()
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="HTML file to write.")
+@_account_option
+@click.pass_obj
+def report(obj, html_path, account):
+    """Write one self-contained HTML page: charts, monthly table and the review.
+
+    The page loads nothing from the network; open it in any browser.
+
+    \b
+    Example:
+      journal report --html review.html
+    """
+    from journal import report_html
+
+    data = _Data(obj, account)
+    sections = data.sections()
+    note = report_html.as_of_text(data.as_of)
+    if data.result is None:
+        note += " Realized gains, win rate and capital need the rules layer."
+    page = report_html.render(
+        "csp-journal review" + (f" — {account}" if account else ""),
+        (review.MONTHLY_COLUMNS, data.summary("month")),
+        [(f"{SECTION_LABELS[k]}", c, r) for k, (c, r) in sections.items()]
+        + [("Yearly", review.YEARLY_COLUMNS, data.summary("year"))],
+        note=note)
+    try:
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        html_path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise JournalError(f"{html_path}: cannot write: {exc.strerror or exc}") from exc
+    click.echo(f"wrote {html_path}")
+

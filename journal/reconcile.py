@@ -1,0 +1,321 @@
+"""Reconciliation of our realized gains with IB's ``fifoPnlRealized``.
+
+Pure: for every closing execution of the year, our gain (the sum of the realized events
+the rules layer tied to that execution) is compared with IB's figure, and any difference
+is explained by reason codes, each carrying an amount:
+
+- ``ASSIGNMENT_PREMIUM``: the premium of an assigned/exercised option lives in the stock
+  leg for us (put → basis, call → proceeds; tax_rules.md §1, §2.1), IB may show it on the
+  option leg or leave it out of the stock leg;
+- ``WASH_SALE``: a loss we disallowed (code W) that IB's P/L still counts;
+- ``WASH_SALE_BASIS``: a disallowed loss carried into the basis of the lot sold;
+- ``LOT_METHOD``: IB relieved a different basis (other lots matched);
+- ``COMMISSION``: commissions/fees treated differently;
+- ``SECTION_1256_MTM``: the part of a §1256 result already taken at a year-end mark;
+- ``CURRENCY``: IB reports P/L in the trade currency;
+- ``EXPIRY_INFERRED``: an expiry the rules inferred without an IB closing row.
+
+A difference is explained when a set of candidate amounts (smallest set first) adds up
+to it within a cent; otherwise it is listed as ``UNEXPLAINED``. Nothing is forced to match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import combinations
+from typing import Iterable, Optional, Sequence
+
+from journal.rules.types import RealizedEvent, RuleResult
+
+TOLERANCE = Decimal("0.01")
+ZERO = Decimal("0")
+MAX_SUBSET = 4
+
+REASONS = {
+    "ASSIGNMENT_PREMIUM": "option premium folded into the stock leg on assignment/exercise",
+    "WASH_SALE": "wash-sale loss disallowed by us, counted by IB",
+    "WASH_SALE_BASIS": "disallowed loss carried into the basis of the lot sold",
+    "LOT_METHOD": "IB relieved a different basis (different lots matched)",
+    "COMMISSION": "commission/fees treated differently",
+    "SECTION_1256_MTM": "§1256 gain/loss already taken at a year-end mark",
+    "CURRENCY": "IB's P/L is in the trade currency",
+    "EXPIRY_INFERRED": "expiry inferred by the rules; no IB closing row",
+    "NO_IB_ROW": "realized by us, no IB closing row found",
+    "NOT_REALIZED_BY_US": "IB realized P/L on a row we did not treat as a disposal",
+    "OPENING_AT_IB": "IB books this row as opening; we realized a result on it",
+    "UNEXPLAINED": "difference not explained",
+}
+
+
+@dataclass(frozen=True)
+class ClosingExecution:
+    """What reconciliation needs of one IB execution (read by the CLI from the ledger)."""
+
+    account: str
+    transaction_id: str
+    trade_date: date
+    description: str
+    asset_category: str
+    underlying: str
+    quantity: Decimal
+    fifo_pnl: Optional[Decimal]
+    commission: Decimal = ZERO
+    cost: Optional[Decimal] = None  # IB's basis relieved (negative for a long sold)
+    notes: str = ""
+    open_close: str = ""
+    put_call: Optional[str] = None
+    currency: Optional[str] = None
+    fx_rate_to_base: Optional[Decimal] = None
+    date_time: Optional[datetime] = None
+
+    @property
+    def note_codes(self) -> set:
+        return {c.strip() for c in (self.notes or "").split(";") if c.strip()}
+
+    @property
+    def is_closing(self) -> bool:
+        return "C" in (self.open_close or "").upper().split(";") or bool(self.fifo_pnl)
+
+
+@dataclass(frozen=True)
+class ReconLine:
+    account: str
+    transaction_id: Optional[str]
+    trade_date: date
+    description: str
+    ib_pnl: Optional[Decimal]
+    ours: Decimal
+    difference: Decimal  # ours − IB
+    reasons: tuple = ()  # ((code, amount), ...)
+    unexplained: Decimal = ZERO
+    status: str = "match"  # match | explained | unexplained | no_ib_figure
+
+    @property
+    def explained(self) -> Decimal:
+        # An unexplained line's reason only names what kind of gap it is.
+        if self.status == "unexplained":
+            return ZERO
+        return sum((a for _, a in self.reasons), ZERO)
+
+    @property
+    def reason_text(self) -> str:
+        return "; ".join(f"{c} {format(a, 'f')}" for c, a in self.reasons)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    year: int
+    lines: tuple
+    ib_total: Decimal
+    our_total: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.our_total - self.ib_total
+
+    @property
+    def explained_total(self) -> Decimal:
+        return sum((ln.explained for ln in self.lines), ZERO)
+
+    @property
+    def unexplained_total(self) -> Decimal:
+        return sum((ln.unexplained for ln in self.lines), ZERO)
+
+    @property
+    def unexplained(self) -> tuple:
+        return tuple(ln for ln in self.lines if ln.status == "unexplained")
+
+    def by_reason(self) -> dict:
+        out: dict = {}
+        for ln in self.lines:
+            for code, amt in ln.reasons:
+                out[code] = out.get(code, ZERO) + amt
+            if ln.status == "unexplained":
+                out["UNEXPLAINED"] = out.get("UNEXPLAINED", ZERO) + ln.unexplained
+        return out
+
+
+RECON_COLUMNS = ["account", "trade_date", "transaction_id", "description", "ib_pnl", "ours",
+                 "difference", "explained", "unexplained", "status", "reasons"]
+
+
+def recon_dicts(rec: Reconciliation) -> list[dict]:
+    return [{"account": ln.account, "trade_date": ln.trade_date,
+             "transaction_id": ln.transaction_id, "description": ln.description,
+             "ib_pnl": ln.ib_pnl, "ours": ln.ours, "difference": ln.difference,
+             "explained": ln.explained, "unexplained": ln.unexplained, "status": ln.status,
+             "reasons": ln.reason_text} for ln in rec.lines]
+
+
+def _explain(diff: Decimal, candidates: Sequence[tuple]) -> Optional[tuple]:
+    """Smallest set of candidate (code, amount) pairs adding up to ``diff``; ties go to
+    the earlier (more specific) candidates."""
+    cands = [c for c in candidates if c[1] != 0]
+    for n in range(1, min(MAX_SUBSET, len(cands)) + 1):
+        for combo in combinations(cands, n):
+            if abs(sum((a for _, a in combo), ZERO) - diff) <= TOLERANCE:
+                return combo
+    return None
+
+
+def _premium_share(pos, shares: Decimal) -> Decimal:
+    per = abs(pos.contracts) * (pos.multiplier or Decimal(100))
+    if not per:
+        return ZERO
+    return pos.premium_net * min(shares, per) / per
+
+
+def reconcile(result: RuleResult, executions: Iterable[ClosingExecution], year: int, *,
+              accounts: Sequence[str] = ()) -> Reconciliation:
+    wanted = set(accounts)
+
+    def included(acct):
+        return not wanted or acct in wanted
+
+    by_tx: dict = {}
+    for ev in result.realized:
+        if ev.closing_transaction_id and included(ev.account):
+            by_tx.setdefault((ev.account, ev.closing_transaction_id), []).append(ev)
+    # An execution IB calls opening but we realized something on is compared too.
+    execs = [e for e in executions
+             if included(e.account) and e.trade_date and e.trade_date.year == year
+             and (e.is_closing or (e.account, e.transaction_id) in by_tx)]
+    exec_keys = {(e.account, e.transaction_id) for e in executions}
+    lots = {lot.lot_id: lot for lot in result.lots}
+    positions = list(result.option_positions)
+    pos_by_close = {(p.account, p.close_transaction_id): p for p in positions
+                    if p.close_transaction_id}
+    pos_by_stock_leg: dict = {}
+    for p in positions:
+        if p.stock_leg_transaction_id:
+            pos_by_stock_leg.setdefault((p.account, p.stock_leg_transaction_id), []).append(p)
+    mtm = [ev for ev in result.realized if ev.kind == "mark_to_market"]
+    washes_by_lot: dict = {}
+    for w in result.wash_sales:
+        lot_id = getattr(w, "replacement_lot_id", None)
+        if lot_id:
+            washes_by_lot.setdefault(lot_id, []).append(w)
+
+    lines = []
+    ib_total = our_total = ZERO
+    for e in sorted(execs, key=lambda x: (x.account, x.trade_date, x.transaction_id)):
+        evs = by_tx.get((e.account, e.transaction_id), [])
+        ours = sum((ev.gain for ev in evs), ZERO)
+        our_total += sum((ev.gain for ev in evs if ev.tax_year == year), ZERO)
+        if e.fifo_pnl is None:
+            lines.append(ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
+                                   None, ours, ZERO, status="no_ib_figure"))
+            continue
+        ib_total += e.fifo_pnl
+        diff = ours - e.fifo_pnl
+        if abs(diff) <= TOLERANCE:
+            lines.append(ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
+                                   e.fifo_pnl, ours, diff))
+            continue
+        cands = _candidates(e, evs, lots, pos_by_close, pos_by_stock_leg, positions, mtm,
+                            washes_by_lot)
+        combo = _explain(diff, cands)
+        if combo is None:
+            if not evs:
+                code = "NOT_REALIZED_BY_US"
+            elif not e.is_closing:
+                code = "OPENING_AT_IB"
+            else:
+                code = "UNEXPLAINED"
+            reasons = ((code, diff),) if code != "UNEXPLAINED" else ()
+            lines.append(ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
+                                   e.fifo_pnl, ours, diff, reasons, diff, "unexplained"))
+        else:
+            residual = diff - sum((a for _, a in combo), ZERO)
+            lines.append(ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
+                                   e.fifo_pnl, ours, diff, tuple(combo), residual, "explained"))
+    # Our results with no IB closing row in the statements (year-end marks, inferred expiries).
+    for ev in result.realized:
+        if ev.tax_year != year or not included(ev.account):
+            continue
+        if ev.closing_transaction_id and (ev.account, ev.closing_transaction_id) in exec_keys:
+            continue
+        our_total += ev.gain
+        if ev.kind == "mark_to_market":
+            reasons, status, unexpl = (("SECTION_1256_MTM", ev.gain),), "explained", ZERO
+        elif ev.kind == "expired":
+            reasons, status, unexpl = (("EXPIRY_INFERRED", ev.gain),), "explained", ZERO
+        else:
+            reasons, status, unexpl = (("NO_IB_ROW", ev.gain),), "unexplained", ev.gain
+        lines.append(ReconLine(ev.account, ev.closing_transaction_id, ev.date_sold,
+                               ev.description, None, ev.gain, ev.gain, reasons, unexpl, status))
+    return Reconciliation(year, tuple(lines), ib_total, our_total)
+
+
+def _candidates(e: ClosingExecution, evs: list[RealizedEvent], lots, pos_by_close,
+                pos_by_stock_leg, positions, mtm, washes_by_lot) -> list[tuple]:
+    out = []
+    ib = e.fifo_pnl or ZERO
+    notes = e.note_codes
+    # Option leg of an assignment/exercise: we realize nothing there, the premium is in
+    # the stock leg; whatever IB realized on it is that premium.
+    pos = pos_by_close.get((e.account, e.transaction_id))
+    if e.asset_category in ("OPT", "FOP") and not evs and (
+            notes & {"A", "Ex"} or (pos is not None and pos.outcome in ("assigned", "exercised"))):
+        out.append(("ASSIGNMENT_PREMIUM", -ib))
+    if e.asset_category == "STK":
+        # Shares called away: the call premium joins our proceeds.
+        called = pos_by_stock_leg.get((e.account, e.transaction_id), [])
+        if not called and "A" in notes:
+            called = [p for p in positions if p.account == e.account
+                      and p.underlying == e.underlying and p.put_call == "C"
+                      and p.outcome == "assigned" and p.closed == e.trade_date]
+        shares = abs(e.quantity)
+        if called:
+            out.append(("ASSIGNMENT_PREMIUM", sum((_premium_share(p, shares) for p in called),
+                                                  ZERO)))
+        # Shares from an assigned put: its premium lowered our basis.
+        put_prem = ZERO
+        for ev in evs:
+            lot = lots.get(ev.lot_id) if ev.lot_id else None
+            if lot is None or lot.source != "put_assignment":
+                continue
+            for p in positions:
+                if (p.account == lot.account and p.underlying == lot.symbol
+                        and p.put_call == "P" and p.outcome == "assigned"
+                        and p.closed == lot.acquired):
+                    put_prem += _premium_share(p, ev.quantity)
+        if put_prem:
+            out.append(("ASSIGNMENT_PREMIUM", put_prem))
+    # A loss disallowed earlier and carried into the basis of the lot (share or option)
+    # this execution closes: IB's FIFO P/L does not carry it (or not across accounts).
+    basis_carry = ZERO
+    for ev in evs:
+        carried = sum((w.disallowed * min(Decimal(1), ev.quantity / w.quantity)
+                       for w in washes_by_lot.get(ev.lot_id, ())
+                       if w.basis_carried and w.quantity), ZERO) if ev.lot_id else ZERO
+        lot = lots.get(ev.lot_id) if ev.lot_id else None
+        if not carried and lot is not None and lot.wash_sale_adjustment and lot.quantity:
+            carried = lot.wash_sale_adjustment * ev.quantity / lot.quantity
+        basis_carry += carried
+    if basis_carry:
+        out.append(("WASH_SALE_BASIS", -basis_carry))
+    wash = sum((ev.adjustment_amount for ev in evs if "W" in ev.adjustment_code), ZERO)
+    if wash:
+        out.append(("WASH_SALE", wash))
+    prior = ZERO
+    for ev in evs:
+        if ev.section_1256:
+            prior += sum((m.gain for m in mtm if m.account == ev.account
+                          and m.description == ev.description and m.date_sold < ev.date_sold),
+                         ZERO)
+    if prior:
+        out.append(("SECTION_1256_MTM", -prior))
+    if e.asset_category == "STK" and e.cost is not None and evs:
+        ib_basis = -e.cost if e.quantity < 0 else e.cost
+        our_basis = sum((ev.cost for ev in evs), ZERO)
+        if ib_basis != our_basis:
+            out.append(("LOT_METHOD", ib_basis - our_basis))
+    if e.commission:
+        out.append(("COMMISSION", e.commission))
+        out.append(("COMMISSION", -e.commission))
+    if e.currency and e.currency != "USD" and e.fx_rate_to_base not in (None, Decimal(1)):
+        out.append(("CURRENCY", ib * (e.fx_rate_to_base - 1)))
+    return out

@@ -1,0 +1,215 @@
+"""Read-only loader: the whole ledger the rules need, in one pass, as plain frozen records.
+
+The rules are pure functions over :class:`LedgerData`; nothing here writes. Everything is
+read with a handful of queries (never one per row) so a 40k-row ledger loads in well under
+a second. Only executions with ``status == "active"`` are loaded: cancel rows and the rows
+they void are excluded by the ledger itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from journal import models
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionRecord:
+    seq: int  # load order (ledger id): the last tie-breaker of the chronological sort
+    account: str
+    transaction_id: str
+    asset_category: Optional[str]
+    symbol: str
+    underlying: str
+    description: Optional[str]
+    conid: Optional[str]
+    put_call: Optional[str]
+    strike: Optional[Decimal]
+    expiry: Optional[date]
+    multiplier: Decimal
+    trade_date: date
+    date_time: Optional[datetime]
+    quantity: Decimal  # signed: < 0 sells
+    trade_price: Optional[Decimal]
+    net_cash: Decimal  # signed: > 0 is cash in, commissions and fees included
+    cost: Optional[Decimal]  # IB's cost (on a closing row: the basis/premium relieved)
+    fifo_pnl: Optional[Decimal]
+    notes: frozenset  # IB code letters
+    open_close: Optional[str]
+    position_action_id: Optional[str]
+    ib_order_id: Optional[str]
+
+    @property
+    def is_option(self) -> bool:
+        return bool(self.put_call) or self.asset_category in ("OPT", "FOP", "FSOPT", "IOPT")
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRecord:
+    account: str
+    report_date: date
+    asset_category: Optional[str]
+    symbol: str
+    underlying: str
+    conid: Optional[str]
+    put_call: Optional[str]
+    strike: Optional[Decimal]
+    expiry: Optional[date]
+    multiplier: Decimal
+    position: Decimal
+    mark_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedLotRecord:
+    account: str
+    conid: Optional[str]
+    symbol: str
+    open_transaction_id: Optional[str]
+    trade_date: Optional[date]
+    close_date_time: Optional[datetime]
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideRecord:
+    account: str
+    transaction_id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class LedgerData:
+    executions: tuple = ()  # ExecutionRecord
+    snapshots: tuple = ()  # SnapshotRecord
+    closed_lots: tuple = ()  # ClosedLotRecord
+    overrides: tuple = ()  # OverrideRecord
+    data_through: Optional[date] = None  # last statement period end in the ledger
+
+
+def _codes(notes) -> frozenset:
+    if not notes:
+        return frozenset()
+    return frozenset(c.strip() for c in notes.replace(",", ";").split(";") if c.strip())
+
+
+def _underlying(underlying, symbol, description) -> str:
+    if underlying:
+        return underlying.strip()
+    text = (symbol or description or "").strip()
+    return text.split()[0] if text else ""
+
+
+# column kinds: t text, d Decimal, a date, D datetime
+_EXEC_KINDS = "ittttttttdadaDddddddddtttt"
+_SNAP_KINDS = "tatttttdaddd"
+
+
+def _to_date(v):
+    if v is None or isinstance(v, date) and not isinstance(v, datetime):
+        return v
+    if isinstance(v, datetime):
+        return v.date()
+    return date.fromisoformat(str(v)[:10])
+
+
+def _to_datetime(v):
+    if v is None or isinstance(v, datetime):
+        return v
+    return datetime.fromisoformat(str(v))
+
+
+def _to_decimal(v):
+    if v is None or isinstance(v, Decimal):
+        return v
+    return Decimal(str(v))
+
+
+_CONVERT = {"t": None, "i": None, "d": _to_decimal, "a": _to_date, "D": _to_datetime}
+
+
+def _raw_rows(conn, stmt, kinds: str) -> list:
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    if conn.dialect.paramstyle == "qmark":
+        args = tuple(params[k] for k in compiled.positiontup)
+    else:
+        args = params
+    rows = conn.exec_driver_sql(str(compiled), args).fetchall()
+    conv = [(i, _CONVERT[k]) for i, k in enumerate(kinds) if _CONVERT[k] is not None]
+    out = []
+    for r in rows:
+        r = list(r)
+        for i, fn in conv:
+            v = r[i]
+            if v is not None:
+                r[i] = fn(v)
+        out.append(r)
+    return out
+
+
+def load_ledger(engine: Engine) -> LedgerData:
+    ex = models.Execution.__table__
+    ps = models.PositionSnapshot.__table__
+    cl = models.ClosedLot.__table__
+    co = models.CycleOverride.__table__
+    ib = models.ImportBatch.__table__
+    cols = [ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.asset_category, ex.c.symbol,
+            ex.c.underlying_symbol, ex.c.description, ex.c.conid, ex.c.put_call, ex.c.strike,
+            ex.c.expiry, ex.c.multiplier, ex.c.trade_date, ex.c.date_time, ex.c.quantity,
+            ex.c.trade_price, ex.c.proceeds, ex.c.commission, ex.c.taxes, ex.c.net_cash,
+            ex.c.cost, ex.c.fifo_pnl_realized, ex.c.notes, ex.c.open_close,
+            ex.c.position_action_id, ex.c.ib_order_id]
+    with engine.connect() as conn:
+        # Driver-level rows: SQLAlchemy's per-value type processing costs more than the rules.
+        ex_rows = _raw_rows(conn, select(*cols).where(ex.c.status == "active")
+                            .order_by(ex.c.id), _EXEC_KINDS)
+        snap_rows = _raw_rows(conn, select(
+            ps.c.account_id, ps.c.report_date, ps.c.asset_category, ps.c.symbol,
+            ps.c.underlying_symbol, ps.c.conid, ps.c.put_call, ps.c.strike, ps.c.expiry,
+            ps.c.multiplier, ps.c.position, ps.c.mark_price).order_by(ps.c.id), _SNAP_KINDS)
+        lot_rows = _raw_rows(conn, select(
+            cl.c.account_id, cl.c.conid, cl.c.symbol, cl.c.open_transaction_id, cl.c.trade_date,
+            cl.c.close_date_time, cl.c.quantity).order_by(cl.c.id), "ttttaDd")
+        ov_rows = conn.execute(select(co.c.account_id, co.c.transaction_id, co.c.cycle_label)
+                               .order_by(co.c.id)).all()
+        through = _to_date(conn.execute(select(func.max(ib.c.period_to))).scalar())
+
+    one = Decimal(1)
+    zero = Decimal(0)
+    executions = []
+    for r in ex_rows:
+        (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty,
+         price, proceeds, comm, taxes, net, cost, fifo, notes, oc, paid, order) = r
+        if qty is None or (tdate is None and dt is None):
+            continue
+        if cat in ("CASH",):  # FX conversions are not positions
+            continue
+        if net is None:
+            net = (proceeds or zero) + (comm or zero) + (taxes or zero)
+        sym = (sym or "").strip()
+        is_opt = bool(pc) or cat in ("OPT", "FOP", "FSOPT", "IOPT")
+        executions.append(ExecutionRecord(
+            rid, acc, tx, cat, sym, _underlying(und, sym, desc) if is_opt else (sym or und or ""),
+            desc, conid, pc, strike, expiry, mult or one, tdate or dt.date(), dt, qty, price, net,
+            cost, fifo, _codes(notes), oc, paid or None, order))
+    snapshots = []
+    for r in snap_rows:
+        acc, rdate, cat, sym, und, conid, pc, strike, expiry, mult, pos, mark = r
+        if rdate is None or mark is None or pos is None:
+            continue
+        sym = (sym or "").strip()
+        snapshots.append(SnapshotRecord(acc, rdate, cat, sym,
+                                        _underlying(und, sym, None) if pc else sym, conid, pc,
+                                        strike, expiry, mult or one, pos, mark))
+    closed = [ClosedLotRecord(a, c, (s or "").strip(), o, t, d, q or zero)
+              for a, c, s, o, t, d, q in lot_rows]
+    overrides = [OverrideRecord(a, t, lbl) for a, t, lbl in ov_rows]
+    return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
+                      through)

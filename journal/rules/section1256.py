@@ -1,0 +1,29 @@
+"""Which options are §1256 contracts (tax_rules.md §6): broad-based index options.
+
+Equity options, including options on ETFs (SPY, QQQ, IWM, DIA), are not §1256 contracts
+even when they track the same index. The table lists option roots as IB prints them in
+``underlyingSymbol`` or at the start of the OCC symbol; users add roots with
+``[rules] section_1256 = [...]`` in config.toml (see journal.settings).
+"""
+
+from __future__ import annotations
+
+# Cboe/Nasdaq broad-based index option roots (IRC §1256(g)(3), "nonequity option").
+SECTION_1256_ROOTS = frozenset({
+    "SPX", "SPXW", "SPXPM", "XSP", "NDX", "NDXP", "XND", "RUT", "RUTW", "MRUT",
+    "VIX", "VIXW", "OEX", "XEO", "DJX", "MNX", "NANOS",
+})
+
+# Asset categories that are §1256 whatever the root: options on futures.
+SECTION_1256_CATEGORIES = frozenset({"FOP", "FSFOP"})
+
+
+def is_section_1256(underlying: str, symbol: str = "", asset_category: str | None = None,
+                    extra: frozenset = frozenset()) -> bool:
+    if asset_category in SECTION_1256_CATEGORIES:
+        return True
+    roots = SECTION_1256_ROOTS | extra
+    if underlying.upper() in roots:
+        return True
+    first = symbol.split()[0].upper() if symbol.strip() else ""
+    return first in roots

@@ -1,0 +1,211 @@
+"""Monthly/yearly summary and per-underlying/per-cycle review on a hand-computed wheel.
+
+The RuleResult is built by hand (what the rules layer must return for this history), so
+these numbers test review.py alone, independent of the rules implementation.
+
+History (account A, one XYZ wheel and one ABC put):
+  2025-01-06 sell 1 XYZ 21FEB25 100 P @2.00, comm 1            net 199
+  2025-01-20 sell 2 ABC 31JAN25 50 P @0.50, comm 2             net  98
+  2025-01-31 ABC puts expire                                    gain 98
+  2025-02-21 XYZ put assigned: 100 XYZ @100, basis 10000 - 199 = 9801
+  2025-03-03 sell 1 XYZ 21MAR25 105 C @1.00, comm 1            net  99
+  2025-03-10 buy the call back @1.50, comm 1 (cost 151)        gain -52
+  2025-03-14 sell 100 XYZ @104                                  gain 10400 - 9801 = 599
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from journal import review
+from journal.rules.types import OptionPosition, RealizedEvent, RuleResult, StockLot, WheelCycle
+
+AS_OF = date(2025, 3, 31)
+
+
+def ex(day, asset, pc, strike, qty, price, proceeds, comm, oc, notes="", und="XYZ",
+       expiry=None, tid=None, account="A"):
+    return {"account": account, "transaction_id": tid or f"{day}-{und}-{pc}-{oc}-{qty}",
+            "order_id": None, "asset": asset, "symbol": und, "description": f"{und} {pc}",
+            "underlying": und, "conid": f"{und}{pc}{strike}", "put_call": pc,
+            "strike": D(strike) if strike else None, "expiry": expiry,
+            "multiplier": D(100) if asset == "OPT" else D(1), "trade_date": day,
+            "date_time": None, "buy_sell": "SELL" if qty < 0 else "BUY", "open_close": oc,
+            "quantity": D(qty), "price": D(price), "proceeds": D(proceeds),
+            "commission": D(comm), "taxes": D(0), "fx": D(1), "notes": notes,
+            "close_price": None}
+
+
+EXECUTIONS = [
+    ex(date(2025, 1, 6), "OPT", "P", 100, -1, "2", "200", "-1", "O", expiry=date(2025, 2, 21)),
+    ex(date(2025, 1, 20), "OPT", "P", 50, -2, "0.5", "100", "-2", "O", und="ABC",
+       expiry=date(2025, 1, 31)),
+    ex(date(2025, 1, 31), "OPT", "P", 50, 2, "0", "0", "0", "C", "Ep", und="ABC"),
+    ex(date(2025, 2, 21), "OPT", "P", 100, 1, "0", "0", "0", "C", "A"),
+    ex(date(2025, 2, 21), "STK", None, None, 100, "100", "-10000", "0", "O", "A"),
+    ex(date(2025, 3, 3), "OPT", "C", 105, -1, "1", "100", "-1", "O", expiry=date(2025, 3, 21)),
+    ex(date(2025, 3, 10), "OPT", "C", 105, 1, "1.5", "-150", "-1", "C"),
+    ex(date(2025, 3, 14), "STK", None, None, -100, "104", "10400", "0", "C"),
+]
+
+
+def pos(und, pc, strike, n, opened, closed, outcome, prem, close_cost, cycle=None):
+    return OptionPosition(account="A", conid=None, description=f"{und} {strike} {pc}",
+                          underlying=und, put_call=pc, strike=D(strike), expiry=closed,
+                          multiplier=D(100), contracts=D(n), opened=opened, closed=closed,
+                          outcome=outcome, premium_net=D(prem), close_cost=D(close_cost),
+                          cycle_id=cycle)
+
+
+def realized(und, asset, qty, sold, proceeds, cost, kind, lot_id=None):
+    return RealizedEvent(account="A", description=und, underlying=und, asset_category=asset,
+                         quantity=D(qty), date_acquired=None, date_sold=sold,
+                         proceeds=D(proceeds), cost=D(cost), adjustment_code="",
+                         adjustment_amount=D(0), gain=D(proceeds) - D(cost), term="ST",
+                         tax_year=sold.year, kind=kind, lot_id=lot_id)
+
+
+RESULT = RuleResult(
+    option_positions=(
+        pos("XYZ", "P", 100, -1, date(2025, 1, 6), date(2025, 2, 21), "assigned", 199, 0, "C1"),
+        pos("ABC", "P", 50, -2, date(2025, 1, 20), date(2025, 1, 31), "expired", 98, 0, "C2"),
+        pos("XYZ", "C", 105, -1, date(2025, 3, 3), date(2025, 3, 10), "bought_to_close", 99,
+            151, "C1"),
+    ),
+    lots=(StockLot(lot_id="L1", account="A", symbol="XYZ", quantity=D(100), remaining=D(0),
+                   acquired=date(2025, 2, 21), holding_period_acquired=date(2025, 2, 22),
+                   tax_basis=D(9801), economic_basis=D(9801), wash_sale_adjustment=D(0),
+                   source="put_assignment", cycle_id="C1", open=False),),
+    realized=(
+        realized("ABC", "OPT", 2, date(2025, 1, 31), 98, 0, "expired"),
+        realized("XYZ", "OPT", 1, date(2025, 3, 10), 99, 151, "bought_to_close"),
+        realized("XYZ", "STK", 100, date(2025, 3, 14), 10400, 9801, "stock_sale", "L1"),
+    ),
+    cycles=(
+        WheelCycle(cycle_id="C1", account="A", underlying="XYZ", started=date(2025, 1, 6),
+                   ended=date(2025, 3, 14), premium_net=D(147), realized=D(547), assigned=True,
+                   days=67),
+        WheelCycle(cycle_id="C2", account="A", underlying="ABC", started=date(2025, 1, 20),
+                   ended=date(2025, 1, 31), premium_net=D(98), realized=D(98), assigned=False,
+                   days=11),
+    ),
+)
+
+
+def by_month(rows):
+    return {r["month"]: r for r in rows}
+
+
+def test_monthly_keys_are_exactly_the_issue_list():
+    rows = review.summary(EXECUTIONS, RESULT, as_of=AS_OF)
+    assert list(rows[0]) == [
+        "month", "puts_sold_contracts", "calls_sold_contracts", "premium_gross", "premium_net",
+        "closed_early", "expired", "assigned", "called_away", "realized_gain", "win_rate",
+        "collateral_days", "return_on_collateral_annualized", "capital_in_use",
+        "cumulative_premium_net", "cumulative_realized_gain"]
+
+
+def test_monthly_hand_computed():
+    m = by_month(review.summary(EXECUTIONS, RESULT, as_of=AS_OF))
+    assert list(m) == ["2025-01", "2025-02", "2025-03"]
+    jan, feb, mar = m["2025-01"], m["2025-02"], m["2025-03"]
+    assert (jan["puts_sold_contracts"], jan["calls_sold_contracts"]) == (3, 0)
+    assert (jan["premium_gross"], jan["premium_net"]) == (D(300), D(297))
+    assert (jan["expired"], jan["closed_early"], jan["assigned"]) == (2, 0, 0)
+    assert jan["realized_gain"] == D(98)
+    assert jan["win_rate"] == D("100.00")
+    # XYZ 10000 × 26 days (6 Jan – 1 Feb) + ABC 10000 × 11 days (20 – 31 Jan)
+    assert jan["collateral_days"] == D(370000)
+    assert jan["return_on_collateral_annualized"] == D("9.67")  # 98 × 365 / 370000
+    assert jan["capital_in_use"] == D(10000)  # ABC expired on the 31st; XYZ still open
+
+    assert feb["assigned"] == 1 and feb["premium_gross"] == 0
+    assert feb["realized_gain"] == 0 and feb["win_rate"] is None
+    assert feb["collateral_days"] == D(200000)  # 1 – 21 Feb
+    assert feb["return_on_collateral_annualized"] == D("0.00")
+    assert feb["capital_in_use"] == D(9801)  # the assigned shares at tax basis
+
+    assert (mar["calls_sold_contracts"], mar["premium_gross"], mar["premium_net"]) == (1, 100, 99)
+    assert mar["closed_early"] == 1 and mar["called_away"] == 0
+    assert mar["realized_gain"] == D(547)  # -52 + 599
+    assert mar["win_rate"] == D("0.00")
+    assert mar["collateral_days"] == 0 and mar["return_on_collateral_annualized"] is None
+    assert mar["capital_in_use"] == 0
+    assert mar["cumulative_premium_net"] == D(396)
+    assert mar["cumulative_realized_gain"] == D(645)
+
+
+def test_yearly_hand_computed():
+    [y] = review.summary(EXECUTIONS, RESULT, period="year", as_of=AS_OF)
+    assert y["year"] == 2025
+    assert (y["puts_sold_contracts"], y["calls_sold_contracts"]) == (3, 1)
+    assert (y["premium_gross"], y["premium_net"]) == (D(400), D(396))
+    assert (y["closed_early"], y["expired"], y["assigned"], y["called_away"]) == (1, 2, 1, 0)
+    assert y["realized_gain"] == D(645)
+    assert y["win_rate"] == D("66.67")
+    assert y["collateral_days"] == D(570000)
+    assert y["return_on_collateral_annualized"] == D("2.95")  # 46 × 365 / 570000
+
+
+def test_without_rules_only_ledger_fields():
+    m = by_month(review.summary(EXECUTIONS, None, as_of=AS_OF))
+    assert m["2025-01"]["premium_net"] == D(297)
+    assert m["2025-03"]["cumulative_premium_net"] == D(396)
+    for f in ("realized_gain", "win_rate", "collateral_days", "capital_in_use",
+              "return_on_collateral_annualized", "cumulative_realized_gain"):
+        assert m["2025-01"][f] is None
+
+
+def test_called_away_and_account_filter():
+    other = [ex(date(2025, 2, 3), "OPT", "C", 60, -1, "1", "100", "-1", "O", und="KO",
+                account="B"),
+             ex(date(2025, 2, 21), "OPT", "C", 60, 1, "0", "0", "0", "C", "A", und="KO",
+                account="B")]
+    rows = by_month(review.summary(EXECUTIONS + other, None, as_of=AS_OF))
+    assert rows["2025-02"]["called_away"] == 1 and rows["2025-02"]["assigned"] == 1
+    only_b = review.summary(EXECUTIONS + other, None, account="B", as_of=AS_OF)
+    assert [r["month"] for r in only_b] == ["2025-02", "2025-03"]
+    assert only_b[0]["premium_gross"] == D(100) and only_b[0]["assigned"] == 0
+
+
+def test_by_underlying_hand_computed():
+    rows = {r["underlying"]: r for r in review.by_underlying(EXECUTIONS, RESULT, as_of=AS_OF)}
+    xyz = rows["XYZ"]
+    assert (xyz["premium_gross"], xyz["premium_net"]) == (D(300), D(298))
+    assert xyz["assigned"] == 1 and xyz["assignment_rate"] == D("100.00")
+    assert xyz["realized_gain"] == D(547)
+    assert xyz["days_in_stock"] == 21  # 21 Feb – 14 Mar
+    assert xyz["collateral_days"] == D(460000)  # 10000 × 46 days
+    # 547 × 365 / (460000 + 9801 × 21)
+    assert xyz["return_on_collateral_annualized"] == D("29.99")
+    abc = rows["ABC"]
+    assert abc["assignment_rate"] == D("0.00") and abc["realized_gain"] == D(98)
+    assert abc["days_in_stock"] == 0
+
+
+def test_by_cycle_hand_computed():
+    rows = {r["cycle_id"]: r for r in review.by_cycle(RESULT, as_of=AS_OF)}
+    assert rows["C1"]["days_in_stock"] == 21 and rows["C1"]["collateral_days"] == D(460000)
+    assert rows["C1"]["return_on_collateral_annualized"] == D("29.99")
+    assert rows["C2"]["collateral_days"] == D(110000)
+    assert rows["C2"]["return_on_collateral_annualized"] == D("32.52")  # 98 × 365 / 110000
+
+
+def test_lot_without_lot_id_is_matched_fifo():
+    from dataclasses import replace
+
+    loose = replace(RESULT, realized=tuple(replace(r, lot_id=None) for r in RESULT.realized))
+    m = by_month(review.summary(EXECUTIONS, loose, as_of=AS_OF))
+    assert m["2025-02"]["capital_in_use"] == D(9801) and m["2025-03"]["capital_in_use"] == 0
+
+
+@pytest.mark.parametrize("period,key", [("month", "2025-01"), ("year", 2025)])
+def test_premium_gross_sums_to_proceeds_of_options_sold_to_open(period, key):
+    rows = review.summary(EXECUTIONS, None, period=period, as_of=AS_OF)
+    total = sum((r["premium_gross"] for r in rows), D(0))
+    sold = sum((e["proceeds"] for e in EXECUTIONS
+                if e["asset"] == "OPT" and e["open_close"] == "O" and e["quantity"] < 0), D(0))
+    assert total == sold == D(400)
