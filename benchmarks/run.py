@@ -47,31 +47,31 @@ def child_floor(file: str, db: str) -> dict:
     import xml.etree.ElementTree as ET
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     con = sqlite3.connect(db)
     context = ET.iterparse(file, events=("start", "end"))
-    parent = None
+    stack: list = []  # open elements; each finished one is cleared and unhooked
     columns: list[str] = []
 
     def trades():
-        nonlocal parent
-        n = 0
         for event, elem in context:
             if event == "start":
-                if elem.tag == "Trades":
-                    parent = elem
+                stack.append(elem)
                 continue
+            stack.pop()
             if elem.tag == "Trade":
                 yield tuple(map(elem.get, columns))
-                elem.clear()
-                n += 1
-                if n % 1000 == 0 and parent is not None:
-                    del parent[:]  # cleared rows still hang off <Trades>: drop them
+            elem.clear()
+            if stack:
+                del stack[-1][:]  # memory stays flat: no finished rows hang off their section
 
     # the first row fixes the columns (every Trade row of a query has the same attributes)
     for event, elem in context:
-        if event == "start" and elem.tag == "Trades":
-            parent = elem
-        if event == "end" and elem.tag == "Trade":
+        if event == "start":
+            stack.append(elem)
+            continue
+        stack.pop()
+        if elem.tag == "Trade":
             columns = list(elem.keys())
             first = tuple(map(elem.get, columns))
             elem.clear()
@@ -85,7 +85,8 @@ def child_floor(file: str, db: str) -> dict:
         con.executemany(sql, trades())
     rows = con.execute("SELECT COUNT(*) FROM trade").fetchone()[0]
     con.close()
-    return {"seconds": time.perf_counter() - t0, "rows": rows, "columns": len(columns)}
+    return {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+            "rows": rows, "columns": len(columns)}
 
 
 def child_inproc(mode: str, file: str, db: str) -> dict:
@@ -96,11 +97,13 @@ def child_inproc(mode: str, file: str, db: str) -> dict:
     t1 = time.perf_counter()
     engine = open_ledger(db)  # creates or checks the schema (Alembic)
     t2 = time.perf_counter()
+    c2 = time.process_time()
     fr = import_file(engine, Path(file), force=(mode == "force"))
     t3 = time.perf_counter()
     r = fr.result
     return {
         "import_modules": t1 - t0, "open_ledger": t2 - t1, "seconds": t3 - t2,
+        "cpu": time.process_time() - c2,
         "status": fr.status, "error": fr.error,
         "new_executions": r.new_executions if r else 0,
         "duplicates": r.duplicate_executions if r else None,
@@ -129,6 +132,7 @@ def measure(argv: list[str], *, env=None) -> dict:
         se.seek(0)
         stdout, stderr = so.read().decode(errors="replace"), se.read().decode(errors="replace")
     return {"wall": wall, "rc": proc.returncode, "max_rss_mb": usage.ru_maxrss / 1024,
+            "cpu_total": usage.ru_utime + usage.ru_stime,
             "stdout": stdout, "stderr": stderr}
 
 
@@ -225,8 +229,8 @@ def bench_file(file: Path, expected_rows: int, repeat: int, tmp: Path, commands:
             res["reports"][name] = {"skipped": "command not available"}
             continue
         m = cli(db_a, *args)
-        entry = {"wall": m["wall"], "rc": m["rc"], "max_rss_mb": m["max_rss_mb"],
-                 "argv": args}
+        entry = {"wall": m["wall"], "cpu_total": m["cpu_total"], "rc": m["rc"],
+                 "max_rss_mb": m["max_rss_mb"], "argv": args}
         if m["rc"] != 0:
             entry["error"] = (m["stderr"].strip().splitlines() or [""])[-1][:300]
         res["reports"][name] = entry
@@ -284,60 +288,68 @@ def profile_import(file: Path, tmp: Path, top: int) -> str:
 
 
 def fmt_table(results: list[dict]) -> str:
+    """Wall seconds and CPU seconds, each with its ratio to the like-for-like floor figure:
+    in-process rows against the floor's in-process time, whole-process rows (CLI) against
+    the floor process's wall clock / CPU."""
     lines = []
-    head = f"{'file':<14} {'step':<44} {'seconds':>8} {'x floor':>8} {'peak RSS':>9}"
+    head = (f"{'file':<14} {'step':<42} {'wall s':>7} {'x floor':>8} {'cpu s':>7} "
+            f"{'x floor':>8} {'peak RSS':>9}")
     lines += [head, "-" * len(head)]
     for r in results:
         f = r["floor"]
-        fin, fwall = f["seconds"], f["wall"]
+        fin, fwall, fcpu, fcpu_all = f["seconds"], f["wall"], f["cpu"], f["cpu_total"]
 
-        def row(label, secs, base, rss, name=""):
+        def row(label, secs, base, cpu=None, cbase=None, rss=None, name=""):
             ratio = f"{secs / base:7.2f}x" if base else ""
+            cpu_s = f"{cpu:7.3f}" if cpu is not None else ""
+            cratio = f"{cpu / cbase:7.2f}x" if cpu is not None and cbase else ""
             rss_s = f"{rss:6.0f} MB" if rss is not None else ""
-            lines.append(f"{name:<14} {label:<44} {secs:8.3f} {ratio:>8} {rss_s:>9}")
+            lines.append(f"{name:<14} {label:<42} {secs:7.3f} {ratio:>8} {cpu_s:>7} "
+                         f"{cratio:>8} {rss_s:>9}")
 
-        name = f"{r['file']}"
-        row("floor: iterparse + executemany (in-process)", fin, fin, f["max_rss_mb"], name)
-        row("floor: same, process wall clock", fwall, fwall, None)
-        c, i = r["cli_import"], r["inproc_import"]
-        row("journal import, fresh db (CLI wall)", c["wall"], fwall, c["max_rss_mb"])
-        row("  in-process: import modules", i["import_modules"], None, None)
-        row("  in-process: open_ledger (migrations)", i["open_ledger"], None, None)
-        row("  in-process: import_file", i["seconds"], fin, i["max_rss_mb"])
-        c, i = r["cli_reimport"], r["inproc_reimport"]
-        row("re-import, unchanged file (CLI wall)", c["wall"], fwall, c["max_rss_mb"])
-        row("  in-process: import_file (sha256 skip)", i["seconds"], fin, i["max_rss_mb"])
-        c, i = r["cli_force"], r["inproc_force"]
-        row("re-import --force (CLI wall)", c["wall"], fwall, c["max_rss_mb"])
-        row("  in-process: import_file --force", i["seconds"], fin, i["max_rss_mb"])
+        row("floor: iterparse+executemany (in-proc)", fin, fin, fcpu, fcpu, f["max_rss_mb"],
+            r["file"])
+        row("floor: same, whole process", fwall, fwall, fcpu_all, fcpu_all)
+        for key, label in (("import", "journal import, fresh db"),
+                           ("reimport", "re-import, unchanged file"),
+                           ("force", "re-import --force")):
+            c, i = r[f"cli_{key}"], r[f"inproc_{key}"]
+            row(label + " (CLI)", c["wall"], fwall, c["cpu_total"], fcpu_all, c["max_rss_mb"])
+            if key == "import":
+                row("  in-process: import modules", i["import_modules"], None)
+                row("  in-process: open_ledger (migrations)", i["open_ledger"], None)
+            row("  in-process: import_file", i["seconds"], fin, i["cpu"], fcpu, i["max_rss_mb"])
         for rep, e in r["reports"].items():
+            label = "journal " + " ".join(e.get("argv", [rep]))
             if "skipped" in e:
-                lines.append(f"{'':<14} {'journal ' + rep:<44} {'skipped (no such command)':>27}")
+                lines.append(f"{'':<14} {label:<42} skipped (no such command)")
             elif e["rc"]:
-                lines.append(f"{'':<14} {'journal ' + ' '.join(e['argv']):<44} "
-                             f"failed (exit {e['rc']}): {e.get('error', '')[:60]}")
+                lines.append(f"{'':<14} {label:<42} failed (exit {e['rc']}): "
+                             f"{e.get('error', '')[:70]}")
             else:
-                row("journal " + " ".join(e["argv"]), e["wall"], fwall, e["max_rss_mb"])
+                row(label, e["wall"], fwall, e["cpu_total"], fcpu_all, e["max_rss_mb"])
         lines.append("")
     return "\n".join(lines)
 
 
 def verdicts(results: list[dict]) -> list[str]:
     out = []
+
+    def ok(v, t):
+        return "OK" if v <= t else "MISS"
+
     for r in results:
-        fin, fwall = r["floor"]["seconds"], r["floor"]["wall"]
-        imp = r["inproc_import"]["seconds"] / fin
-        imp_cli = r["cli_import"]["wall"] / fwall
-        re_in = r["inproc_reimport"]["seconds"] / fin
-        re_cli = r["cli_reimport"]["wall"] / fwall
-        force = r["inproc_force"]["seconds"] / fin
-        ok = lambda v, t: "OK" if v <= t else "MISS"  # noqa: E731
-        out.append(
-            f"{r['file']}: import {imp:.2f}x floor in-process [{ok(imp, TARGET_IMPORT)} "
-            f"<= {TARGET_IMPORT}], {imp_cli:.2f}x end-to-end [{ok(imp_cli, TARGET_IMPORT)}]; "
-            f"re-import {re_in:.2f}x in-process [{ok(re_in, TARGET_REIMPORT)} <= "
-            f"{TARGET_REIMPORT}], {re_cli:.2f}x end-to-end [{ok(re_cli, TARGET_REIMPORT)}]; "
-            f"--force re-import {force:.2f}x in-process [{ok(force, TARGET_REIMPORT)}]")
+        f = r["floor"]
+        parts = []
+        for key, label, target in (("import", "import", TARGET_IMPORT),
+                                   ("reimport", "re-import", TARGET_REIMPORT),
+                                   ("force", "re-import --force", TARGET_REIMPORT)):
+            w = r[f"inproc_{key}"]["seconds"] / f["seconds"]
+            c = r[f"inproc_{key}"]["cpu"] / f["cpu"]
+            e = r[f"cli_{key}"]["wall"] / f["wall"]
+            parts.append(f"{label} {w:.2f}x wall / {c:.2f}x cpu in-process, {e:.2f}x "
+                         f"end-to-end [{ok(w, target)} vs <= {target}x]")
+        out.append(f"{r['file']}: " + "; ".join(parts))
     if len(results) >= 2:
         a, b = results[0], results[-1]
         parts = []

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import Column, DateTime, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import DateTime, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from journal.sqltypes import DecimalText
@@ -59,8 +59,8 @@ class ImportBatch(SQLModel, table=True):
     cancels: int = 0
     new_option_events: int = 0
     new_cash_transactions: int = 0
-    counts: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON: rows by kind
-    warnings: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON list
+    counts: Optional[str] = Field(default=None, sa_type=Text())  # JSON: rows by kind
+    warnings: Optional[str] = Field(default=None, sa_type=Text())  # JSON list
 
 
 class Instrument(SQLModel, table=True):
@@ -80,33 +80,50 @@ class Instrument(SQLModel, table=True):
     listing_exchange: Optional[str] = None
 
 
-class Execution(SQLModel, table=True):
-    """One IB ``Trade`` row at EXECUTION level (a fill or a booking)."""
-
-    __table_args__ = (
-        UniqueConstraint("account_id", "transaction_id"),
-        Index("ix_execution_account_trade_date", "account_id", "trade_date"),
-        Index("ix_execution_account_orig_tx", "account_id", "orig_transaction_id"),
-    )
+class _AccountRow(SQLModel):
     id: Optional[int] = Field(default=None, primary_key=True)
     account_id: str = Field(foreign_key="account.id", max_length=64)
-    # IB's transactionID; "k:<hash>" for trimmed queries that omit it (see ledger.py)
-    transaction_id: str = Field(max_length=80)
-    trade_id: Optional[str] = Field(default=None, max_length=40)
-    ib_order_id: Optional[str] = Field(default=None, max_length=40)
-    ib_exec_id: Optional[str] = Field(default=None, max_length=80)
+
+
+class _Contract(SQLModel):
+    """The contract as the row names it (denormalised: the rules read rows, not joins)."""
+
     instrument_id: Optional[str] = Field(default=None, foreign_key="instrument.id")
     asset_category: Optional[str] = Field(default=None, max_length=16)
     symbol: Optional[str] = None
-    description: Optional[str] = None
     conid: Optional[str] = Field(default=None, max_length=32)
-    underlying_symbol: Optional[str] = Field(default=None, index=True)
-    underlying_conid: Optional[str] = Field(default=None, max_length=32)
+    underlying_symbol: Optional[str] = None
     put_call: Optional[str] = Field(default=None, max_length=1)
     strike: Optional[Decimal] = Money()
     expiry: Optional[date] = None
     multiplier: Optional[Decimal] = Money()
     currency: Optional[str] = Field(default=None, max_length=16)
+
+
+class _Source(SQLModel):
+    """Where a row came from: the import batch, the line in the file, every attribute."""
+
+    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
+    source_line: Optional[int] = None
+    raw: Optional[str] = Field(default=None, sa_type=Text())
+
+
+class Execution(_Source, _Contract, _AccountRow, table=True):
+    """One IB ``Trade`` row at EXECUTION level (a fill or a booking)."""
+
+    __table_args__ = (
+        # The only indexes: every extra one is paid on each of the tens of thousands of
+        # rows an import writes, and the rules read whole accounts anyway. The unique key
+        # also serves account-scoped queries (account_id is its first column).
+        UniqueConstraint("account_id", "transaction_id"),
+    )
+    # IB's transactionID; "k:<hash>" for trimmed queries that omit it (see ledger.py)
+    transaction_id: str = Field(max_length=80)
+    trade_id: Optional[str] = Field(default=None, max_length=40)
+    ib_order_id: Optional[str] = Field(default=None, max_length=40)
+    ib_exec_id: Optional[str] = Field(default=None, max_length=80)
+    description: Optional[str] = None
+    underlying_conid: Optional[str] = Field(default=None, max_length=32)
     fx_rate_to_base: Optional[Decimal] = Money()
     trade_date: Optional[date] = None
     date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())  # as IB prints it
@@ -139,36 +156,21 @@ class Execution(SQLModel, table=True):
     related_trade_id: Optional[str] = Field(default=None, max_length=40)
     related_transaction_id: Optional[str] = Field(default=None, max_length=40)
     # active | cancel (a cancel row) | cancelled | corrected | duplicate (linked to Flex)
-    status: str = Field(default="active", max_length=16, index=True)
+    status: str = Field(default="active", max_length=16)
     replaced_by: Optional[str] = Field(default=None, max_length=80)
     origin: str = Field(default="flex", max_length=16)  # which importer produced it
-    match_key: Optional[str] = Field(default=None, index=True)  # cross-format dedup key
-    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
-    source_line: Optional[int] = None
-    raw: Optional[str] = Field(default=None, sa_column=Column(Text))
+    match_key: Optional[str] = Field(default=None, index=True)  # cross-format dedup (CSV)
 
 
-class OptionEvent(SQLModel, table=True):
+class OptionEvent(_Source, _Contract, _AccountRow, table=True):
     """An ``OptionEAE`` row: exercise, assignment, expiration, cash settlement, or the
     delivered underlying (Buy/Sell). Metadata only: the Trade rows carry the cash."""
 
     __tablename__ = "option_event"
     __table_args__ = (UniqueConstraint("account_id", "event_key"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    account_id: str = Field(foreign_key="account.id", max_length=64)
     event_key: str = Field(max_length=200)
     transaction_type: Optional[str] = Field(default=None, max_length=32)
     event_date: Optional[date] = None
-    instrument_id: Optional[str] = Field(default=None, foreign_key="instrument.id")
-    asset_category: Optional[str] = Field(default=None, max_length=16)
-    symbol: Optional[str] = None
-    conid: Optional[str] = Field(default=None, max_length=32)
-    underlying_symbol: Optional[str] = None
-    put_call: Optional[str] = Field(default=None, max_length=1)
-    strike: Optional[Decimal] = Money()
-    expiry: Optional[date] = None
-    multiplier: Optional[Decimal] = Money()
-    currency: Optional[str] = Field(default=None, max_length=16)
     fx_rate_to_base: Optional[Decimal] = Money()
     quantity: Optional[Decimal] = Money()
     trade_price: Optional[Decimal] = Money()
@@ -181,18 +183,13 @@ class OptionEvent(SQLModel, table=True):
     related_trade_id: Optional[str] = Field(default=None, max_length=40)
     orig_transaction_id: Optional[str] = Field(default=None, max_length=40)
     related_transaction_id: Optional[str] = Field(default=None, max_length=40)
-    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
-    source_line: Optional[int] = None
-    raw: Optional[str] = Field(default=None, sa_column=Column(Text))
 
 
-class CashTransaction(SQLModel, table=True):
+class CashTransaction(_Source, _AccountRow, table=True):
     """A DETAIL-level ``CashTransaction``: dividend, withholding, interest, fee, deposit…"""
 
     __tablename__ = "cash_transaction"
     __table_args__ = (UniqueConstraint("account_id", "transaction_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    account_id: str = Field(foreign_key="account.id", max_length=64)
     transaction_id: str = Field(max_length=80)
     type: Optional[str] = Field(default=None, max_length=64)
     date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())
@@ -206,51 +203,31 @@ class CashTransaction(SQLModel, table=True):
     conid: Optional[str] = Field(default=None, max_length=32)
     action_id: Optional[str] = Field(default=None, max_length=40)
     code: Optional[str] = None
-    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
-    source_line: Optional[int] = None
-    raw: Optional[str] = Field(default=None, sa_column=Column(Text))
 
 
-class PositionSnapshot(SQLModel, table=True):
+class PositionSnapshot(_Source, _Contract, _AccountRow, table=True):
     """An ``OpenPosition`` row: IB's position and mark at ``report_date`` (used for
     reconciliation and §1256 year-end marks)."""
 
     __tablename__ = "position_snapshot"
     __table_args__ = (UniqueConstraint("account_id", "snapshot_key"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    account_id: str = Field(foreign_key="account.id", max_length=64)
     snapshot_key: str = Field(max_length=200)
     report_date: Optional[date] = None
     level_of_detail: Optional[str] = Field(default=None, max_length=16)
-    instrument_id: Optional[str] = Field(default=None, foreign_key="instrument.id")
-    asset_category: Optional[str] = Field(default=None, max_length=16)
-    symbol: Optional[str] = None
-    conid: Optional[str] = Field(default=None, max_length=32)
-    underlying_symbol: Optional[str] = None
-    put_call: Optional[str] = Field(default=None, max_length=1)
-    strike: Optional[Decimal] = Money()
-    expiry: Optional[date] = None
-    multiplier: Optional[Decimal] = Money()
-    currency: Optional[str] = Field(default=None, max_length=16)
     position: Optional[Decimal] = Money()
     mark_price: Optional[Decimal] = Money()
     position_value: Optional[Decimal] = Money()
     cost_basis_money: Optional[Decimal] = Money()
     open_date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())
     originating_transaction_id: Optional[str] = Field(default=None, max_length=40)
-    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
-    source_line: Optional[int] = None
-    raw: Optional[str] = Field(default=None, sa_column=Column(Text))
 
 
-class ClosedLot(SQLModel, table=True):
+class ClosedLot(_Source, _AccountRow, table=True):
     """A ``Lot`` row (CLOSED_LOT): which opening lot IB relieved for a closing trade.
     Tax-lot evidence only; the executions are the ledger."""
 
     __tablename__ = "closed_lot"
     __table_args__ = (UniqueConstraint("account_id", "lot_key"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    account_id: str = Field(foreign_key="account.id", max_length=64)
     lot_key: str = Field(max_length=200)
     conid: Optional[str] = Field(default=None, max_length=32)
     symbol: Optional[str] = None
@@ -262,18 +239,13 @@ class ClosedLot(SQLModel, table=True):
     cost: Optional[Decimal] = Money()
     fifo_pnl_realized: Optional[Decimal] = Money()
     notes: Optional[str] = None
-    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
-    source_line: Optional[int] = None
-    raw: Optional[str] = Field(default=None, sa_column=Column(Text))
 
 
-class CycleOverride(SQLModel, table=True):
+class CycleOverride(_AccountRow, table=True):
     """A user's regrouping of an execution into a named wheel cycle / roll chain."""
 
     __tablename__ = "cycle_override"
     __table_args__ = (UniqueConstraint("account_id", "transaction_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    account_id: str = Field(foreign_key="account.id", max_length=64)
     transaction_id: str = Field(max_length=80)
     cycle_label: str = Field(max_length=200)
     created_at: datetime = Field(sa_type=DateTime())

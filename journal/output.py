@@ -31,13 +31,8 @@ def json_value(v):
 def text_value(v) -> str:
     if v is None:
         return ""
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    if isinstance(v, datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    return str(v)
+    v = json_value(v)
+    return v if isinstance(v, str) else str(v)
 
 
 def csv_safe(v):

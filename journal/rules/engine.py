@@ -410,8 +410,11 @@ class Engine:
     # -- the pass -------------------------------------------------------------------------
     def run(self) -> None:
         def order(e: ExecutionRecord):
+            # Chronological; at the same moment an assignment's option leg goes before its
+            # stock leg. (Putting linked legs first in the whole day would run a 16:20
+            # assignment before that morning's sale of the very calls it assigns.)
             first = 0 if (e.is_option and e.seq in self.links) else 1
-            return (e.trade_date, first, e.date_time or _DT_MIN, e.seq)
+            return (e.trade_date, e.date_time or _DT_MIN, first, e.seq)
 
         for e in sorted(self.execs, key=order):
             info = _ExecInfo([], [], ZERO, ZERO)

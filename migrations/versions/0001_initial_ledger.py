@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:38:18.609702
+Create Date: 2026-11-25 15:01:53.840951
 """
 from typing import Sequence, Union
 
@@ -73,6 +73,9 @@ def upgrade() -> None:
     op.create_table('cash_transaction',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('source_line', sa.Integer(), nullable=True),
+    sa.Column('raw', sa.Text(), nullable=True),
     sa.Column('transaction_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('date_time', sa.DateTime(), nullable=True),
@@ -86,9 +89,6 @@ def upgrade() -> None:
     sa.Column('conid', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('action_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('batch_id', sa.Integer(), nullable=True),
-    sa.Column('source_line', sa.Integer(), nullable=True),
-    sa.Column('raw', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_cash_transaction_account_id_account')),
     sa.ForeignKeyConstraint(['batch_id'], ['import_batch.id'], name=op.f('fk_cash_transaction_batch_id_import_batch')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cash_transaction')),
@@ -97,6 +97,9 @@ def upgrade() -> None:
     op.create_table('closed_lot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('source_line', sa.Integer(), nullable=True),
+    sa.Column('raw', sa.Text(), nullable=True),
     sa.Column('lot_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('conid', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('symbol', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -108,9 +111,6 @@ def upgrade() -> None:
     sa.Column('cost', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('fifo_pnl_realized', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('batch_id', sa.Integer(), nullable=True),
-    sa.Column('source_line', sa.Integer(), nullable=True),
-    sa.Column('raw', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_closed_lot_account_id_account')),
     sa.ForeignKeyConstraint(['batch_id'], ['import_batch.id'], name=op.f('fk_closed_lot_batch_id_import_batch')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_closed_lot')),
@@ -129,22 +129,25 @@ def upgrade() -> None:
     op.create_table('execution',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('transaction_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-    sa.Column('trade_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-    sa.Column('ib_order_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-    sa.Column('ib_exec_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
     sa.Column('instrument_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('asset_category', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('symbol', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('conid', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('underlying_symbol', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('underlying_conid', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('put_call', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=True),
     sa.Column('strike', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('expiry', sa.Date(), nullable=True),
     sa.Column('multiplier', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('source_line', sa.Integer(), nullable=True),
+    sa.Column('raw', sa.Text(), nullable=True),
+    sa.Column('transaction_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('trade_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('ib_order_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('ib_exec_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('underlying_conid', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('fx_rate_to_base', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('trade_date', sa.Date(), nullable=True),
     sa.Column('date_time', sa.DateTime(), nullable=True),
@@ -180,9 +183,6 @@ def upgrade() -> None:
     sa.Column('replaced_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
     sa.Column('origin', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('match_key', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('batch_id', sa.Integer(), nullable=True),
-    sa.Column('source_line', sa.Integer(), nullable=True),
-    sa.Column('raw', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_execution_account_id_account')),
     sa.ForeignKeyConstraint(['batch_id'], ['import_batch.id'], name=op.f('fk_execution_batch_id_import_batch')),
     sa.ForeignKeyConstraint(['instrument_id'], ['instrument.id'], name=op.f('fk_execution_instrument_id_instrument')),
@@ -190,18 +190,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('account_id', 'transaction_id', name=op.f('uq_execution_account_id'))
     )
     with op.batch_alter_table('execution', schema=None) as batch_op:
-        batch_op.create_index('ix_execution_account_orig_tx', ['account_id', 'orig_transaction_id'], unique=False)
-        batch_op.create_index('ix_execution_account_trade_date', ['account_id', 'trade_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_execution_match_key'), ['match_key'], unique=False)
-        batch_op.create_index(batch_op.f('ix_execution_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_execution_underlying_symbol'), ['underlying_symbol'], unique=False)
 
     op.create_table('option_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('event_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('transaction_type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-    sa.Column('event_date', sa.Date(), nullable=True),
     sa.Column('instrument_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('asset_category', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('symbol', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -212,6 +205,12 @@ def upgrade() -> None:
     sa.Column('expiry', sa.Date(), nullable=True),
     sa.Column('multiplier', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('source_line', sa.Integer(), nullable=True),
+    sa.Column('raw', sa.Text(), nullable=True),
+    sa.Column('event_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('transaction_type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('event_date', sa.Date(), nullable=True),
     sa.Column('fx_rate_to_base', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('quantity', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('trade_price', journal.sqltypes.DecimalText(), nullable=True),
@@ -224,9 +223,6 @@ def upgrade() -> None:
     sa.Column('related_trade_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('orig_transaction_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('related_transaction_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-    sa.Column('batch_id', sa.Integer(), nullable=True),
-    sa.Column('source_line', sa.Integer(), nullable=True),
-    sa.Column('raw', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_option_event_account_id_account')),
     sa.ForeignKeyConstraint(['batch_id'], ['import_batch.id'], name=op.f('fk_option_event_batch_id_import_batch')),
     sa.ForeignKeyConstraint(['instrument_id'], ['instrument.id'], name=op.f('fk_option_event_instrument_id_instrument')),
@@ -236,9 +232,6 @@ def upgrade() -> None:
     op.create_table('position_snapshot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('snapshot_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('report_date', sa.Date(), nullable=True),
-    sa.Column('level_of_detail', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('instrument_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('asset_category', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('symbol', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -249,15 +242,18 @@ def upgrade() -> None:
     sa.Column('expiry', sa.Date(), nullable=True),
     sa.Column('multiplier', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('source_line', sa.Integer(), nullable=True),
+    sa.Column('raw', sa.Text(), nullable=True),
+    sa.Column('snapshot_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('report_date', sa.Date(), nullable=True),
+    sa.Column('level_of_detail', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('position', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('mark_price', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('position_value', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('cost_basis_money', journal.sqltypes.DecimalText(), nullable=True),
     sa.Column('open_date_time', sa.DateTime(), nullable=True),
     sa.Column('originating_transaction_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-    sa.Column('batch_id', sa.Integer(), nullable=True),
-    sa.Column('source_line', sa.Integer(), nullable=True),
-    sa.Column('raw', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_position_snapshot_account_id_account')),
     sa.ForeignKeyConstraint(['batch_id'], ['import_batch.id'], name=op.f('fk_position_snapshot_batch_id_import_batch')),
     sa.ForeignKeyConstraint(['instrument_id'], ['instrument.id'], name=op.f('fk_position_snapshot_instrument_id_instrument')),
@@ -272,11 +268,7 @@ def downgrade() -> None:
     op.drop_table('position_snapshot')
     op.drop_table('option_event')
     with op.batch_alter_table('execution', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_execution_underlying_symbol'))
-        batch_op.drop_index(batch_op.f('ix_execution_status'))
         batch_op.drop_index(batch_op.f('ix_execution_match_key'))
-        batch_op.drop_index('ix_execution_account_trade_date')
-        batch_op.drop_index('ix_execution_account_orig_tx')
 
     op.drop_table('execution')
     op.drop_table('cycle_override')
