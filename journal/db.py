@@ -64,9 +64,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        # 64 MB page cache (a ceiling, not an allocation): index upkeep during a large
+        # 16 MB page cache (a ceiling, not an allocation): index upkeep during a large
         # import stays in memory instead of re-reading pages.
-        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute("PRAGMA cache_size=-16384")
         cur.close()
 
     @event.listens_for(engine, "begin")

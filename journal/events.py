@@ -101,12 +101,22 @@ class TradeRow(NamedTuple):
     source: SourceRef
 
 
-class KnownTrade(NamedTuple):
-    """A Trade row whose (account, transactionID) the caller said it already holds: the
-    parser skips converting it, which makes re-reading an overlapping statement cheap."""
+class KnownKeys(NamedTuple):
+    """Keys the ledger already holds, handed to a parser so it can skip converting rows
+    that would only hit a unique key (an overlapping or re-read statement)."""
 
+    trades: frozenset  # (account, transactionID)
+    option_events: frozenset  # (account, event_key)
+    cash: frozenset  # (account, transactionID)
+
+
+class KnownRow(NamedTuple):
+    """A row whose key is in KnownKeys: counted, not converted. ``kind`` is trade,
+    option_event or cash; ``cancel`` marks a trade cancel row."""
+
+    kind: str
     account_id: str
-    transaction_id: str
+    key: str
     cancel: bool
     source: SourceRef
 
@@ -216,5 +226,5 @@ class ParseSummary(NamedTuple):
     source: SourceRef
 
 
-Event = (StatementStart | AccountInfo | TradeRow | KnownTrade | OptionEAERow | CashRow | OpenPositionRow
+Event = (StatementStart | AccountInfo | TradeRow | KnownRow | OptionEAERow | CashRow | OpenPositionRow
          | ClosedLotRow | ParseSummary)

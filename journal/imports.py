@@ -69,7 +69,8 @@ def import_file(engine: Engine, path: Path, *, force: bool = False, date_order: 
         if importer.origin == "flex":
             # Flex rows carry IB's transactionID: rows the ledger already holds (an
             # overlapping or re-read statement) are recognised before any conversion.
-            kwargs["known"] = ledger.known_execution_keys(engine) or None
+            known = ledger.known_keys(engine)
+            kwargs["known"] = known if any(known) else None
         events = importer.parse(path, date_order=date_order, progress=progress, **kwargs)
         out.result = ledger.ingest(engine, events, file_name=path.name,
                                    file_path=str(path.resolve()), sha256=digest,

@@ -306,3 +306,18 @@ def test_memory_stays_flat_parser_is_a_generator(tmp_path, main_text):
     first = next(e for e in gen if isinstance(e, TradeRow))
     assert first.transaction_id == "3290164417"
     gen.close()
+
+
+def test_rows_the_ledger_already_holds_are_not_converted(baseline):
+    from journal.events import KnownKeys, KnownRow
+
+    held = {("U7654321", t.transaction_id) for t in trades(baseline)[:10]}
+    eae = {("U7654321", e.event_key) for e in baseline if isinstance(e, OptionEAERow)}
+    cash = {("U7654321", c.transaction_id) for c in baseline if isinstance(c, CashRow)}
+    events = parse(MAIN, known=KnownKeys(frozenset(held), frozenset(eae), frozenset(cash)))
+    known = [e for e in events if isinstance(e, KnownRow)]
+    assert {(k.account_id, k.key) for k in known if k.kind == "trade"} == held
+    assert sum(k.kind == "option_event" for k in known) == 6
+    assert sum(k.kind == "cash" for k in known) == 4
+    assert len(trades(events)) == 7  # only the rows not held are converted
+    assert summary(events).counts["trades"] == 17

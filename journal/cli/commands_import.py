@@ -51,7 +51,7 @@ def _summary(fr) -> dict:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def import_(obj, paths, fmt, exit_first, force, date_order, quiet):
-    """Import IB statements (Flex Query XML) into the ledger.
+    """Import IB statements (Flex Query XML, Activity Statement CSV) into the ledger.
 
     PATHS are files or folders (searched recursively for .xml/.csv). Each file is one
     transaction: a file that fails leaves the ledger untouched and the others still

@@ -29,7 +29,7 @@ from xml.parsers import expat
 
 from journal.errors import StatementError
 from journal.events import (
-    AccountInfo, CashRow, ClosedLotRow, KnownTrade, OpenPositionRow, OptionEAERow, ParseSummary,
+    AccountInfo, CashRow, ClosedLotRow, KnownRow, OpenPositionRow, OptionEAERow, ParseSummary,
     SourceRef, StatementStart, TradeRow,
 )
 from journal.importers._convert import (
@@ -248,6 +248,14 @@ def _raw(text):
     return None if text.strip() in ("", "--", "MULTI", "N/A") else text
 
 
+def _eae_id_key(attrs) -> str | None:
+    """OptionEAE key from IB's ids (ib_formats.md §1.9), when the row has a tradeID."""
+    if not attrs.get("tradeID"):
+        return None
+    parts = [attrs.get("tradeID"), attrs.get("transactionType"), attrs.get("conid")]
+    return "t:" + "|".join(p or "" for p in parts)
+
+
 class _Keyer:
     """Stable keys for rows that lack an IB id: a hash of identifying attributes plus an
     ordinal, so two genuinely identical fills in one statement stay two rows and a
@@ -306,8 +314,7 @@ class FlexParser:
     def __init__(self, path: str | Path, *, date_order: str | None = None, progress=None,
                  known=None):
         self.path = str(path)
-        # (account, transactionID) pairs the ledger already holds: yielded as KnownTrade
-        self.known = known
+        self.known = known  # KnownKeys: rows the ledger already holds come as KnownRow
         self.progress = progress  # called with the byte count of each chunk read
         self.date_style = DateStyle(date_order, resolve_slash_order=self._detect_slash_order)
         self.counts: Counter = Counter()
@@ -365,7 +372,7 @@ class FlexParser:
 
     def _check_vocab(self, attrs, tag):
         known = KNOWN_ATTRIBUTES.get(tag)
-        if known is not None:
+        if known is not None and not known.issuperset(attrs):  # C-speed common case
             for name in attrs:
                 if name not in known:
                     self._warn(f"unknown attribute {name!r} on <{tag}> (kept in raw)")
@@ -400,10 +407,8 @@ class FlexParser:
     def _eae(self, attrs, account, line) -> OptionEAERow:
         self._check_vocab(attrs, "OptionEAE")
         values = self._convert(EAE_SPEC, attrs, "OptionEAE", line)
-        if attrs.get("tradeID"):
-            parts = [attrs.get("tradeID"), attrs.get("transactionType"), attrs.get("conid")]
-            key = "t:" + "|".join(p or "" for p in parts)
-        else:
+        key = _eae_id_key(attrs)
+        if key is None:
             key = self._keyer.key("eae", account, [
                 attrs.get(a) for a in ("date", "transactionType", "conid", "symbol", "quantity",
                                        "tradePrice")])
@@ -483,10 +488,10 @@ class FlexParser:
             depth = len(stack)
             stack.append(tag)
             line = p.CurrentLineNumber
-            for v in attrs.values():
-                if len(v) > MAX_ATTRIBUTE_CHARS:
-                    raise StatementError(path, f"<{tag}> has an attribute of {len(v):,} "
-                                               "characters; not a real IB statement", line)
+            if attrs and max(map(len, attrs.values())) > MAX_ATTRIBUTE_CHARS:
+                longest = max(map(len, attrs.values()))
+                raise StatementError(path, f"<{tag}> has an attribute of {longest:,} "
+                                           "characters; not a real IB statement", line)
             if depth == 0:
                 state["root"] = tag
                 if tag == "FlexStatementResponse":
@@ -533,9 +538,9 @@ class FlexParser:
                     counts["trades"] += 1
                     row_account = to_text(attrs.get("accountId")) or account
                     txid = attrs.get("transactionID")
-                    if known is not None and txid and (row_account, txid.strip()) in known:
-                        pending.append(KnownTrade(
-                            row_account, txid.strip(),
+                    if known is not None and txid and (row_account, txid.strip()) in known.trades:
+                        pending.append(KnownRow(
+                            "trade", row_account, txid.strip(),
                             attrs.get("transactionType") == "TradeCancel"
                             or "(Ca.)" in attrs.get("buySell", ""), SourceRef(path, line)))
                     else:
@@ -548,13 +553,24 @@ class FlexParser:
                     counts[f"skipped_{level}"] += 1
             elif section == "OptionEAE":
                 counts["option_events"] += 1
-                pending.append(self._eae(attrs, to_text(attrs.get("accountId")) or account, line))
+                row_account = to_text(attrs.get("accountId")) or account
+                key = _eae_id_key(attrs)
+                if known is not None and key and (row_account, key) in known.option_events:
+                    pending.append(KnownRow("option_event", row_account, key, False,
+                                            SourceRef(path, line)))
+                else:
+                    pending.append(self._eae(attrs, row_account, line))
             elif section == "CashTransactions":
                 level = attrs.get("levelOfDetail") or "DETAIL"
                 if level == "DETAIL":
                     counts["cash_transactions"] += 1
-                    pending.append(self._cash(attrs, to_text(attrs.get("accountId")) or account,
-                                              line))
+                    row_account = to_text(attrs.get("accountId")) or account
+                    txid = to_text(attrs.get("transactionID"))
+                    if known is not None and txid and (row_account, txid) in known.cash:
+                        pending.append(KnownRow("cash", row_account, txid, False,
+                                                SourceRef(path, line)))
+                    else:
+                        pending.append(self._cash(attrs, row_account, line))
                 else:
                     counts[f"skipped_cash_{level}"] += 1
             elif section == "OpenPositions":
@@ -631,5 +647,5 @@ if TradeRow._fields[3:-2] != tuple(_TRADE_FIELDS):  # pragma: no cover - develop
 def parse(path: str | Path, *, date_order: str | None = None, progress=None,
           known=None) -> Iterator:
     """Parse a Flex XML file; yields events, the last one a ParseSummary. Trade rows whose
-    (account, transactionID) is in ``known`` come as KnownTrade, unconverted."""
+    key is in ``known`` (a KnownKeys) come as KnownRow, unconverted."""
     return FlexParser(path, date_order=date_order, progress=progress, known=known).parse()
