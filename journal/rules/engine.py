@@ -915,6 +915,14 @@ class Engine:
                                            self._tx_of(d["stock_tx"]),
                                            cycle_of(lot.account, lot.tx)))
         open_premium: dict = defaultdict(lambda: ZERO)
+        # A called-away call's premium went into the share proceeds, not into an option
+        # gain, yet it is premium collected in the cycle all the same.
+        for d in self.option_positions:
+            lot = d["lot"]
+            if d["outcome"] == "assigned" and lot.ex.put_call == "C" and lot.side < 0:
+                cid = cycle_of(lot.account, lot.tx)
+                if cid:
+                    open_premium[cid] += d["premium"]
         for queue in self.positions.values():
             for lot in queue:
                 if lot.is_option and lot.rem > 0:
@@ -924,7 +932,8 @@ class Engine:
                     positions.append(self._opt_pos(lot, lot.rem * lot.side, None, None,
                                                    lot.prem, ZERO, None, None, cid))
 
-        # stock lots with economic basis: minus the cycle's other premium, pro rata by shares
+        # stock lots with economic basis: minus the cycle's other premium (option gains, open
+        # premium, called-away calls), pro rata by shares
         lots_by_cycle: dict = defaultdict(list)
         for lot in self.stock_lots:
             if lot.side > 0 and lot.acquired is not None:
