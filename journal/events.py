@@ -36,14 +36,6 @@ class AccountInfo(NamedTuple):
     source: SourceRef
 
 
-# Contract fields shared by every row that names an instrument.
-CONTRACT_FIELDS = (
-    "asset_category", "symbol", "description", "conid", "underlying_symbol",
-    "underlying_conid", "put_call", "strike", "expiry", "multiplier", "currency",
-    "listing_exchange",
-)
-
-
 class TradeRow(NamedTuple):
     """A ``Trade`` at EXECUTION level. Signs as IB writes them (ib_formats.md §1.4):
     quantity < 0 sells, proceeds > 0 is cash in, commission < 0 is a cost."""

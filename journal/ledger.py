@@ -579,12 +579,6 @@ def _drop_csv_copies(conn: Connection, table: Table, key_col: str, account: str,
     return sum(1 for r in doomed if r.batch_id == batch_id)
 
 
-def counts_by_table(conn: Connection) -> dict[str, int]:
-    out = {}
-    for table in models.metadata.sorted_tables:
-        out[table.name] = conn.execute(text(f"SELECT COUNT(*) FROM {table.name}")).scalar_one()
-    return out
-
 
 
 def set_cycle_override(engine: Engine, account: str, transaction_id: str,

@@ -21,7 +21,7 @@ to it within a cent; otherwise it is listed as ``UNEXPLAINED``. Nothing is force
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import combinations

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from journal.cli import cli
 
@@ -59,3 +63,43 @@ def public_samples(pattern: str = "*.xml") -> list[Path]:
 
 requires_public = pytest.mark.skipif(not PUBLIC.is_dir() and not os.environ.get("CI"),
                                      reason="../shared/sample_statements/public not present")
+
+
+#### both backends: SQLite always, PostgreSQL when .ci/run provides one ####
+
+PG_URL = os.environ.get("JOURNAL_TEST_PG_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=[
+        pytest.mark.postgres,
+        pytest.mark.skipif(not PG_URL, reason="JOURNAL_TEST_PG_URL not set (.ci/run sets it)"),
+    ]),
+]
+
+
+@contextmanager
+def pg_database():
+    """A brand-new PostgreSQL database on the test server; yields its URL, then drops it."""
+    base = make_url(PG_URL)
+    name = f"jt_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            yield base.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path):
+    """(backend name, --db target) for a fresh, empty ledger."""
+    if request.param == "sqlite":
+        yield "sqlite", str(tmp_path / "ledger.db")
+    else:
+        with pg_database() as url:
+            yield "postgresql", url

@@ -18,7 +18,6 @@ from journal.events import CashRow, OptionEAERow, ParseSummary, TradeRow
 from journal.importers import activity_csv, identify
 from journal.importers.activity_csv import parse, parse_option_symbol
 from conftest import FIXTURES, PUBLIC, SAMPLES
-from test_backends import backend  # noqa: F401 - the fixture: SQLite, and PostgreSQL in CI
 
 WHEEL_XML = SAMPLES / "wheel_2025_U7654321.xml"
 WHEEL_CSV = SAMPLES / "wheel_2025_U7654321_activity.csv"

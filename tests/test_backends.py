@@ -2,149 +2,27 @@
 
 `.ci/run` starts a throwaway PostgreSQL cluster and sets JOURNAL_TEST_PG_URL, so in CI
 every test here runs twice. Each PostgreSQL test gets a database of its own, dropped
-afterwards. The helpers at the top are shared with test_concurrency, test_crash and
-test_db_commands.
+afterwards (the `backend` fixture in conftest.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import uuid
-from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from journal import db as jdb
 from journal import models, queries
 from journal.imports import import_file
 
 from conftest import SAMPLES
+from ledger_helpers import cli_json, snapshot, write_statement
 
-PG_URL = os.environ.get("JOURNAL_TEST_PG_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=[
-        pytest.mark.postgres,
-        pytest.mark.skipif(not PG_URL, reason="JOURNAL_TEST_PG_URL not set (.ci/run sets it)"),
-    ]),
-]
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 MULTI = SAMPLES / "wheel_2025_multi.xml"
-
-
-#### shared helpers ####
-
-
-@contextmanager
-def pg_database():
-    """A brand-new PostgreSQL database on the test server; yields its URL, then drops it."""
-    base = make_url(PG_URL)
-    name = f"jt_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            yield base.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request, tmp_path):
-    """(backend name, --db target) for a fresh, empty ledger."""
-    if request.param == "sqlite":
-        yield "sqlite", str(tmp_path / "ledger.db")
-    else:
-        with pg_database() as url:
-            yield "postgresql", url
-
-
-def snapshot(target) -> tuple[dict, str]:
-    """Row counts of every ledger table and one hash over all their contents, so "exactly
-    as before" can be checked after a crash or a refused file."""
-    engine = jdb.make_engine(target)
-    counts, h = {}, hashlib.sha256()
-    try:
-        with engine.connect() as conn:
-            existing = set(conn.dialect.get_table_names(conn))
-            for table in models.metadata.sorted_tables:
-                if table.name not in existing:
-                    counts[table.name] = None
-                    continue
-                rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
-                counts[table.name] = len(rows)
-                h.update(table.name.encode())
-                for row in rows:
-                    h.update(repr(tuple(row)).encode())
-    finally:
-        engine.dispose()
-    return counts, h.hexdigest()
-
-
-_TRADE_TEMPLATE = (
-    '<Trade accountId="{acct}" acctAlias="" model="" currency="USD" fxRateToBase="1" '
-    'assetCategory="OPT" subCategory="P" symbol="SPY   260220P00{strike}000" '
-    'description="SPY 20FEB26 {strike} P" conid="{conid}" securityID="" securityIDType="" '
-    'cusip="" isin="" listingExchange="CBOE" underlyingConid="756733" underlyingSymbol="SPY" '
-    'underlyingSecurityID="US78462F1030" underlyingListingExchange="ARCA" issuer="" '
-    'multiplier="100" strike="{strike}" expiry="20260220" tradeID="{trade_id}" putCall="P" '
-    'reportDate="{day}" principalAdjustFactor="" dateTime="{day};{hms}" tradeDate="{day}" '
-    'settleDateTarget="{day}" transactionType="ExchTrade" exchange="CBOE" quantity="{qty}" '
-    'tradePrice="{price}" tradeMoney="{money}" proceeds="{proceeds}" taxes="0" '
-    'ibCommission="-1.05" ibCommissionCurrency="USD" netCash="{net}" closePrice="5.02" '
-    'openCloseIndicator="O" notes="" cost="0" fifoPnlRealized="0" fxPnl="0" mtmPnl="0" '
-    'origTradePrice="0" origTradeDate="" origTradeID="" origOrderID="0" clearingFirmID="" '
-    'transactionID="{txid}" buySell="{side}" ibOrderID="{order_id}" ibExecID="x.{txid}.01" '
-    'brokerageOrderID="" orderReference="" volatilityOrderLink="" exchOrderId="N/A" '
-    'extExecID="N/A" orderTime="" openDateTime="" holdingPeriodDateTime="" whenRealized="" '
-    'whenReopened="" levelOfDetail="EXECUTION" changeInPrice="0" changeInQuantity="0" '
-    'orderType="LMT" traderID="" isAPIOrder="N" accruedInt="0" serialNumber="" '
-    'deliveryType="" commodityType="" fineness="0.0" weight="0.0" positionActionID="" '
-    'origTransactionID="0" relatedTradeID="" relatedTransactionID="" />'
-)
-
-
-def write_statement(path: Path, tx_range: range, account: str = "U9000001") -> Path:
-    """A synthetic Flex statement with one ExchTrade per number in ``tx_range``; the
-    number is the transactionID, so two ranges that overlap share exactly those trades."""
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write('<FlexQueryResponse queryName="generated" type="AF">\n'
-                 '  <FlexStatements count="1">\n'
-                 f'    <FlexStatement accountId="{account}" fromDate="20250102" '
-                 'toDate="20251231" period="" whenGenerated="20260102;080000">\n'
-                 '      <Trades>\n')
-        for n in tx_range:
-            qty = -1 - n % 3
-            price = Decimal(100 + n % 400) / 100
-            money = qty * price * 100
-            day = f"2025{1 + n % 12:02d}{1 + n % 28:02d}"
-            hms = f"{9 + n % 7:02d}{n % 60:02d}{(n // 60) % 60:02d}"
-            strike = 400 + n % 50
-            fh.write("        " + _TRADE_TEMPLATE.format(
-                acct=account, strike=strike, conid=800000000 + strike, trade_id=7000000000 + n,
-                day=day, hms=hms, qty=qty, price=price, money=money, proceeds=-money,
-                net=-money - Decimal("1.05"), txid=3000000000 + n, side="SELL",
-                order_id=5000000000 + n) + "\n")
-        fh.write("      </Trades>\n    </FlexStatement>\n  </FlexStatements>\n"
-                 "</FlexQueryResponse>\n")
-    return path
-
-
-def cli_json(run, *args, db):
-    res = run(*args, "--format", "json", db=db)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.output)
 
 
 #### tests ####

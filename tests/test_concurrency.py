@@ -20,7 +20,7 @@ from sqlalchemy import text
 from journal import db as jdb
 
 from conftest import ROOT
-from test_backends import backend, snapshot, write_statement  # noqa: F401  (fixture)
+from ledger_helpers import write_statement
 
 pytestmark = pytest.mark.slow
 

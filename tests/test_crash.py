@@ -22,7 +22,7 @@ from journal import db as jdb
 from journal.imports import import_file
 
 from conftest import ROOT, SAMPLES
-from test_backends import backend, snapshot, write_statement  # noqa: F401  (fixture)
+from ledger_helpers import snapshot, write_statement
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ import pytest
 from journal import db as jdb
 
 from conftest import SAMPLES
-from test_backends import PG_URL, pg_database
+from conftest import PG_URL, pg_database
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 EXTRA_REV = "9999_test_extra"

@@ -43,14 +43,6 @@ def _json(res):
     return json.loads(res.output)
 
 
-def _rules_available():
-    try:
-        from journal.rules import analyze  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
 def test_monthly_numbers_of_the_samples(ledger):
     rows = _json(ledger("summary", "--monthly", "--format", "json"))
     assert [list(r) for r in rows] == [MONTH_KEYS] * len(rows)
@@ -113,7 +105,6 @@ def test_rules_fields_are_wired_through_the_cli(ledger, monkeypatch):
     assert by["2025-09"]["win_rate"] is None
 
 
-@pytest.mark.skipif(not _rules_available(), reason="journal.rules.analyze not written yet")
 def test_realized_by_month_with_the_rules(ledger):
     by = {r["month"]: r for r in _json(ledger("summary", "--format", "json"))}
     # closing trade dates of sample_statements/README.md; sums match IB's fifoPnlRealized

@@ -154,15 +154,6 @@ def test_export_to_unwritable_place_is_a_user_error(ledger, tmp_path):
     assert res.exit_code == 1 and "cannot write" in res.output
 
 
-def _rules_available():
-    try:
-        from journal.rules import analyze  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(not _rules_available(), reason="journal.rules.analyze not written yet")
 def test_workbook_with_the_real_rules(run, tmp_path):
     assert run("import", SAMPLES / "wheel_2025_U7654321.xml",
                SAMPLES / "wheel_2025_multi.xml").exit_code == 0

@@ -15,10 +15,6 @@ from conftest import PUBLIC, SAMPLES, requires_public
 from journal.exporters import txf
 from tax_checks import expected_from_summary, totals_from_dicts, xlsx_totals
 
-try:
-    from journal.rules import analyze  # noqa: F401
-except ImportError:  # the rules layer lands separately
-    pytestmark = pytest.mark.skip(reason="journal.rules.analyze not available yet")
 
 D = Decimal
 

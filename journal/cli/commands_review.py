@@ -13,18 +13,14 @@ from journal import checklist, queries, review
 from journal.cli import cli, emit, format_option
 from journal.errors import JournalError
 from journal.output import table
+from journal.rules import analyze
 
 SECTION_LABELS = {"underlying": "Per underlying", "cycle": "Per wheel cycle",
                   "put": "Checklist grade per put sold"}
 
 
 def _rules(engine):
-    """The rules layer's result, or None while it is not available: ledger-only fields
-    still work, the others stay empty."""
-    try:
-        from journal.rules import analyze
-    except ImportError:
-        return None
+    """The rules' result (a seam the tests replace to feed hand-built results)."""
     return analyze(engine)
 
 
