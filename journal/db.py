@@ -8,6 +8,7 @@ that is newer than this code.
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -62,7 +63,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode=WAL")
+        _set_wal(cur)
         cur.execute("PRAGMA synchronous=NORMAL")
         # 16 MB page cache (a ceiling, not an allocation): index upkeep during a large
         # import stays in memory instead of re-reading pages.
@@ -75,6 +76,23 @@ def _configure_sqlite(engine: Engine) -> None:
         # busy timeout instead of failing with "database is locked" on lock upgrade.
         mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN"
         conn.exec_driver_sql(mode)
+
+
+def _set_wal(cur) -> None:
+    # Switching a database into WAL mode needs an exclusive lock, and SQLite returns
+    # "database is locked" at once instead of calling the busy handler (seen when two
+    # imports race to create a new ledger), so wait here up to the same busy timeout.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 def _alembic_config(connection=None):

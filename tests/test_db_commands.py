@@ -169,3 +169,28 @@ def test_postgres_check_upgrade_and_backup(run):
         assert res.exit_code == 0 and res.output.rstrip().endswith("ok")
         res = run("db", "backup", db=url)
         assert res.exit_code == 1 and "pg_dump" in res.output
+
+
+def test_opening_waits_for_a_lock_held_while_the_database_switches_to_wal(tmp_path):
+    # A second process opening a brand-new ledger while the first still writes it in
+    # rollback-journal mode must wait: SQLite can answer the switch into WAL mode with
+    # "database is locked" without honouring the busy timeout (this once failed the
+    # concurrency test).
+    import threading
+
+    path = tmp_path / "ledger.db"
+    holder = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    release = threading.Timer(0.5, lambda: holder.execute("COMMIT"))
+    release.start()
+    engine = jdb.make_engine(str(path))
+    try:
+        with engine.connect() as conn:
+            mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+    finally:
+        release.join()
+        engine.dispose()
+        holder.close()
+    assert mode == "wal"
