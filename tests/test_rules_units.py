@@ -10,7 +10,9 @@ import pytest
 from journal.errors import ConfigError
 from journal.rules import run_rules
 from journal.rules.engine import classify_call, term_for
-from journal.rules.load import ExecutionRecord, LedgerData, OverrideRecord
+from journal.rules.load import (
+    DividendRecord, ExecutionRecord, LedgerData, OverrideRecord, SnapshotRecord,
+)
 from journal.settings import Settings, from_mapping, load_settings
 
 _seq = iter(range(1, 10**9))
@@ -183,3 +185,147 @@ def test_extra_section_1256_symbol():
     r = run(*rows, section_1256_extra=frozenset({"ABC"}))
     assert r.realized[0].section_1256 is True and r.realized[0].term == "60/40"
     assert "MTM_MARK_MISSING" in {f.code for f in r.flags}
+
+
+# -- FLAGs of tax_rules.md that show a case instead of deciding it ------------------------
+
+def codes(r, code):
+    return [f for f in r.flags if f.code == code]
+
+
+def snap(day, symbol, mark):
+    return SnapshotRecord("A", day, "STK", symbol, symbol, None, None, None, None, D(1), D(100),
+                          D(mark))
+
+
+def test_cash_settled_root_outside_the_1256_list_is_flagged():
+    exp = d(2025, 3, 21)
+    rows = (ex("A", d(2025, 2, 3), "MXEF", -1, 5, pc="P", strike=500, expiry=exp),
+            ex("A", exp, "MXEF", 1, 2, pc="P", strike=500, expiry=exp, notes=("Ex", "CD")))
+    (flag,) = codes(run(*rows), "INDEX_ROOT_UNKNOWN")
+    assert flag.symbol == "MXEF" and "section_1256" in flag.message
+    known = run(*rows, section_1256_extra=frozenset({"MXEF"}))
+    assert not codes(known, "INDEX_ROOT_UNKNOWN") and known.realized[0].section_1256
+
+
+def test_index_options_against_tracking_etf_shares_are_a_possible_mixed_straddle():
+    spx_put = dict(pc="P", strike=5000, expiry=d(2025, 3, 21))
+    shares_first = run(ex("A", d(2025, 2, 3), "SPY", 100, 500),
+                       ex("B", d(2025, 2, 4), "SPX", -1, 20, **spx_put))
+    (flag,) = codes(shares_first, "MIXED_STRADDLE")
+    assert flag.account == "B" and "SPY" in flag.message  # across accounts
+    puts_first = run(ex("A", d(2025, 2, 3), "SPX", -1, 20, **spx_put),
+                     ex("A", d(2025, 2, 4), "SPY", 100, 500))
+    assert [f.symbol for f in codes(puts_first, "MIXED_STRADDLE")] == ["SPY"]
+    apart = run(ex("A", d(2025, 2, 3), "SPX", -1, 20, **spx_put),
+                ex("A", d(2025, 2, 10), "SPX", 1, 10, **spx_put),
+                ex("A", d(2025, 2, 11), "SPY", 100, 500),
+                ex("A", d(2025, 2, 12), "QQQ", 100, 500))
+    assert not codes(apart, "MIXED_STRADDLE")
+
+
+def test_sale_near_the_lt_boundary_of_a_tacked_holding_period_is_flagged():
+    base = (ex("A", d(2024, 1, 2), "XYZ", 100, 50), ex("A", d(2024, 3, 1), "XYZ", -100, 40),
+            ex("A", d(2024, 3, 10), "XYZ", 100, 41))
+    # tacked: 59 days held before the loss sale, so the replacement is LT after 2025-01-11
+    near = run(*base, ex("A", d(2025, 1, 20), "XYZ", -100, 45))
+    (flag,) = codes(near, "WASH_TACKING_LT_EDGE")
+    assert "9 days after" in flag.message and near.realized[-1].term == "LT"
+    assert not codes(run(*base, ex("A", d(2025, 6, 2), "XYZ", -100, 45)),
+                     "WASH_TACKING_LT_EDGE")
+
+
+def test_settlement_across_the_year_end():
+    from journal.rules.engine import settles_next_year
+    assert settles_next_year(d(2025, 12, 31)) and not settles_next_year(d(2025, 12, 30))
+    assert settles_next_year(d(2027, 12, 31))  # a Friday: settles Monday Jan 3
+    assert settles_next_year(d(2021, 12, 30), stock=True)  # T+2 before 2024-05-28
+    assert not settles_next_year(d(2021, 12, 30))
+
+
+def test_short_position_closed_at_a_loss_on_the_last_trading_day_is_flagged():
+    put = dict(pc="P", strike=40, expiry=d(2026, 1, 16))
+    opened = ex("A", d(2025, 11, 3), "XYZ", -1, 1, **put)
+    (flag,) = codes(run(opened, ex("A", d(2025, 12, 31), "XYZ", 1, 3, **put)),
+                    "YEAR_END_SHORT_LOSS")
+    assert flag.tax_year == 2025 and "200.00" in flag.message
+    assert not codes(run(opened, ex("A", d(2025, 12, 30), "XYZ", 1, 3, **put)),
+                     "YEAR_END_SHORT_LOSS")
+    assert not codes(run(opened, ex("A", d(2025, 12, 31), "XYZ", 1, "0.5", **put)),
+                     "YEAR_END_SHORT_LOSS")  # a gain: trade date, nothing to flag
+    short_stock = run(ex("A", d(2025, 11, 3), "XYZ", -100, 40),
+                      ex("A", d(2025, 12, 31), "XYZ", 100, 45))
+    assert len(codes(short_stock, "YEAR_END_SHORT_LOSS")) == 1
+
+
+def test_deep_itm_call_against_appreciated_shares_may_be_a_constructive_sale():
+    call = dict(pc="C", strike=40, expiry=d(2025, 8, 15))
+    for basis, expected in ((30, 1), (70, 0)):
+        rows = (ex("A", d(2025, 1, 2), "XYZ", 100, basis),
+                ex("A", d(2025, 6, 3), "XYZ", -1, 21, **call))
+        data = LedgerData(executions=rows, snapshots=(snap(d(2025, 6, 2), "XYZ", 60),))
+        r = run_rules(data, Settings())
+        assert len(codes(r, "CONSTRUCTIVE_SALE")) == expected, basis
+        assert codes(r, "NON_QCC")  # deep in the money: not qualified either way
+
+
+def test_non_qcc_call_loss_with_shares_held_at_year_end_is_a_deferral_flag():
+    call = dict(pc="C", strike=50, expiry=d(2025, 12, 26))
+    rows = (ex("A", d(2025, 9, 2), "XYZ", 100, 50),
+            ex("A", d(2025, 12, 1), "XYZ", -1, 1, **call),  # 25 days: not a QCC
+            ex("A", d(2025, 12, 15), "XYZ", 1, 3, **call))  # bought back at a loss
+    (flag,) = codes(run(*rows), "STRADDLE_LOSS_DEFERRAL")
+    assert flag.tax_year == 2025 and "200.00" in flag.message
+    sold = run(*rows, ex("A", d(2025, 12, 20), "XYZ", -100, 53))
+    assert not codes(sold, "STRADDLE_LOSS_DEFERRAL")  # no open gain leg at year end
+    # the other way round: shares sold at a loss while the call is open at year end
+    call2 = dict(pc="C", strike=45, expiry=d(2026, 1, 9))
+    r = run(ex("A", d(2025, 9, 2), "XYZ", 100, 50), ex("A", d(2025, 12, 19), "XYZ", -1, 1, **call2),
+            ex("A", d(2025, 12, 22), "XYZ", -100, 44))
+    assert [f.date for f in codes(r, "STRADDLE_LOSS_DEFERRAL")] == [d(2025, 12, 22)]
+
+
+def test_qcc_loss_in_december_with_the_shares_gain_in_january_loses_qualification():
+    call = dict(pc="C", strike=55, expiry=d(2026, 1, 16))
+    rows = (ex("A", d(2025, 6, 2), "XYZ", 100, 50),
+            ex("A", d(2025, 11, 20), "XYZ", -1, 1, **call),  # 57 days: qualified
+            ex("A", d(2025, 12, 29), "XYZ", 1, 4, **call))  # loss of 300 in 2025
+    (flag,) = codes(run(*rows, ex("A", d(2026, 1, 5), "XYZ", -100, 58)), "QCC_YEAR_END")
+    assert flag.date == d(2025, 12, 29) and flag.tax_year == 2025
+    assert not codes(run(*rows, ex("A", d(2026, 2, 10), "XYZ", -100, 58)), "QCC_YEAR_END")
+    assert not codes(run(*rows, ex("A", d(2025, 12, 30), "XYZ", -100, 58)), "QCC_YEAR_END")
+
+
+def test_dividend_paid_under_a_non_qualified_call_is_flagged():
+    call = dict(pc="C", strike=50, expiry=d(2025, 12, 26))
+    rows = (ex("A", d(2025, 9, 2), "XYZ", 100, 50), ex("A", d(2025, 12, 1), "XYZ", -1, 1, **call),
+            ex("A", d(2025, 12, 26), "XYZ", 1, 0, **call, notes=("Ep",)))
+
+    def flags(paid):
+        data = LedgerData(executions=rows, dividends=(DividendRecord("A", "XYZ", paid, D(50)),))
+        return codes(run_rules(data, Settings()), "DIVIDEND_HOLDING_PERIOD")
+
+    assert [f.date for f in flags(d(2025, 12, 10))] == [d(2025, 12, 10)]
+    assert flags(d(2025, 11, 10)) == [] and flags(d(2026, 1, 10)) == []
+
+
+def test_dividends_are_loaded_from_the_ledger(tmp_path):
+    from journal.db import open_ledger
+    from journal.imports import import_file
+    from journal.rules import load_ledger
+    from conftest import SAMPLES
+
+    engine = open_ledger(str(tmp_path / "l.db"))
+    import_file(engine, SAMPLES / "wheel_2025_U7654321.xml")
+    assert [(x.account, x.symbol, x.paid, x.amount) for x in load_ledger(engine).dividends] == [
+        ("U7654321", "KO", d(2025, 4, 1), D(51))]
+
+
+def test_trades_in_another_currency_are_flagged_once_per_account_currency_and_year():
+    from dataclasses import replace
+    rows = [replace(ex("A", d(2025, m, 2), "SAP", 10, 200), currency=c)
+            for m, c in ((2, "EUR"), (3, "EUR"), (4, "USD"))]
+    rows.append(replace(ex("A", d(2026, 1, 5), "SAP", -30, 210), currency="EUR"))
+    flags = codes(run(*rows), "NON_USD")
+    assert [(f.account, f.tax_year) for f in flags] == [("A", 2025), ("A", 2026)]
+    assert all("EUR" in f.message for f in flags)

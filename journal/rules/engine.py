@@ -30,7 +30,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Optional
 
 from journal.rules.load import ExecutionRecord, LedgerData
-from journal.rules.section1256 import is_section_1256
+from journal.rules.section1256 import INDEX_TRACKERS, TRACKED_BY, is_section_1256
 from journal.rules.types import (
     Flag, OptionPosition, RealizedEvent, RuleResult, StockLot, WashSale, WheelCycle,
 )
@@ -68,6 +68,21 @@ def anniversary(d: date) -> date:
 def term_for(hp_acquired: date, sold: date) -> str:
     """§0.2: the holding period starts the day after acquisition; LT = more than 1 year."""
     return "LT" if sold > anniversary(hp_acquired) else "ST"
+
+
+T1_STOCK_FROM = date(2024, 5, 28)  # US stock settlement went from T+2 to T+1 (SEC)
+
+
+def settles_next_year(d: date, stock: bool = False) -> bool:
+    """True if a trade on ``d`` settles in the next calendar year (weekends and New Year's
+    Day skipped; options settle T+1, stock T+2 before 2024-05-28)."""
+    days = 2 if stock and d < T1_STOCK_FROM else 1
+    n = d
+    while days:
+        n += timedelta(days=1)
+        if n.weekday() < 5 and not (n.month == 1 and n.day == 1):
+            days -= 1
+    return n.year > d.year
 
 
 def fmt_qty(q: Decimal) -> str:
@@ -112,7 +127,7 @@ class _Lot:
     __slots__ = ("lot_id", "account", "is_option", "symbol", "underlying", "families", "side",
                  "qty", "rem", "open_cash", "prem", "wash", "wash_total", "orig_cost",
                  "acquired", "hp", "tx", "seq", "absorbed", "ex", "needs_review", "qcc",
-                 "covered", "suspended", "mtm_year", "is1256", "source", "splits")
+                 "covered", "suspended", "mtm_year", "is1256", "source", "splits", "closed_on")
 
     def __init__(self, lot_id, account, ex: Optional[ExecutionRecord], symbol, underlying, side,
                  qty, open_cash, acquired, is_option, is1256=False, source="purchase"):
@@ -144,6 +159,7 @@ class _Lot:
         self.is1256 = is1256
         self.source = source
         self.splits = 0
+        self.closed_on: Optional[date] = None  # last day units of this lot were closed
 
     def take(self, n: Decimal) -> tuple[Decimal, Decimal, Decimal]:
         oc = part(self.open_cash, n, self.rem)
@@ -212,6 +228,7 @@ class Engine:
         self.opt_open: dict = defaultdict(lambda: ZERO)  # (account, underlying) -> contracts
         self.info: dict[int, _ExecInfo] = {}
         self._puts_written: list = []
+        self._calls_written: list = []  # short calls classified against shares (§2.2)
         self.day_state: dict = {}
         self._is1256: dict = {}
         self._index_snapshots(snaps)
@@ -416,7 +433,10 @@ class Engine:
             first = 0 if (e.is_option and e.seq in self.links) else 1
             return (e.trade_date, e.date_time or _DT_MIN, first, e.seq)
 
+        foreign: dict = {}
         for e in sorted(self.execs, key=order):
+            if e.currency and e.currency != "USD":
+                foreign.setdefault((e.account, e.currency, e.trade_date.year), e)
             info = _ExecInfo([], [], ZERO, ZERO)
             self.info[e.seq] = info
             if e.is_option:
@@ -430,6 +450,13 @@ class Engine:
             # the state at the end of a day, in processing order (cycles end on it)
             self.day_state[(e.account, e.underlying, e.trade_date)] = (info.shares_after,
                                                                       info.options_after)
+        for (account, currency, year), e in foreign.items():
+            self.flag("NON_USD", account,
+                      f"trades in {currency} in {year} (first: {e.description or e.symbol} on "
+                      f"{e.trade_date}): their amounts are in {currency}, not converted; Form "
+                      "8949 needs USD at each trade date's rate (fxRateToBase when the base "
+                      "currency is USD)", d=e.trade_date, symbol=e.underlying,
+                      tx=e.transaction_id)
         self._finish_open_lots()
 
     def _outcome(self, e: ExecutionRecord, closing_short: bool, is1256: bool) -> str:
@@ -497,6 +524,8 @@ class Engine:
                 self._covered_call(e, lot)
             if side < 0 and e.put_call == "P" and not is1256:
                 self._put_written(e, lot)
+            if is1256:
+                self._mixed_straddle(e, INDEX_TRACKERS.get(e.underlying.upper(), ()), ())
             self._register(lot)
 
     def _covered_call(self, e: ExecutionRecord, lot: _Lot) -> None:
@@ -517,7 +546,19 @@ class Engine:
         asp = self.asp(e.underlying, e.trade_date)
         cls = classify_call(asp, dte, e.strike or ZERO)
         lot.qcc, lot.covered = cls, covered
+        self._calls_written.append(lot)
         desc = e.description or e.symbol
+        if asp is not None and e.strike is not None and \
+                e.strike < lowest_qualified_benchmark(asp, dte, e.strike):
+            shares = sum((s.qty for s in covered), ZERO)
+            basis = sum((s.orig_cost for s in covered), ZERO)
+            if shares and basis / shares < asp:
+                self.flag("CONSTRUCTIVE_SALE", e.account,
+                          f"{desc} written {e.trade_date} deep in the money (strike {e.strike}, "
+                          f"price {asp}) against shares that have gained (basis "
+                          f"{(basis / shares).quantize(CENT)} a share): a constructive sale of the "
+                          "shares is possible (§1259); not applied",
+                          d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
         if cls == "NON_QCC":
             young = [s for s in covered if term_for(s.hp, e.trade_date) == "ST"]
             for s in young:
@@ -541,6 +582,23 @@ class Engine:
                       "if the shares are LT (§1092(f)); strike ladder approximated",
                       d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
 
+    def _mixed_straddle(self, e: ExecutionRecord, etfs, roots) -> None:
+        """§6 / §1092(b)(2): index options opened while tracking-ETF shares are held (or the
+        shares bought while such options are open), in any account: a possible mixed
+        straddle, which changes how losses and the 60/40 split work. Shown, not decided."""
+        held = sorted({sym for (_acc, sym), q in self.stock_qty.items() if sym in etfs and q})
+        open_roots = sorted({und for (_acc, und), n in self.opt_open.items()
+                             if und in roots and n > 0})
+        others = held + open_roots
+        if not others:
+            return
+        self.flag("MIXED_STRADDLE", e.account,
+                  f"{e.description or e.symbol} opened {e.trade_date} while "
+                  f"{', '.join(others)} positions were open: §1256 index options against "
+                  "shares tracking the same index may be a mixed straddle (§1092(b)(2)); "
+                  "loss deferral and the 60/40 split need review",
+                  d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
+
     def _put_written(self, e: ExecutionRecord, lot: _Lot) -> None:
         # RR 85-87: only an in-the-money put is a replacement; checked against loss sales
         # after the pass (see _post_flags), here we just remember the price we know.
@@ -560,6 +618,7 @@ class Engine:
                     s.hp = s.hp + timedelta(days=days)
             lot.suspended = lt_at_close or "ST"
         oc, w, p = lot.take(n)
+        lot.closed_on = close_date
         info.closes.append((lot.tx, outcome, lot.ex.put_call if lot.ex else None))
         self.option_positions.append(dict(lot=lot, contracts=n * lot.side, closed=close_date,
                                           outcome=outcome, premium=p, close_cost=-c,
@@ -588,7 +647,16 @@ class Engine:
                 else ("assigned_call_shares" if lot.side < 0 else "exercised"))
             self.option_positions[-1]["stock_tx"] = stock_seq
             return
+        if outcome == "cash_settled" and not is1256:
+            self.flag("INDEX_ROOT_UNKNOWN", e.account,
+                      f"{desc} was settled in cash on {e.trade_date}, so its underlying "
+                      f"{ex.underlying} looks like an index that is not in the §1256 list: if "
+                      "it is broad-based, add it to [rules] section_1256 (60/40, Form 6781); "
+                      "otherwise it stays an equity option on Form 8949",
+                      d=e.trade_date, symbol=ex.underlying, tx=e.transaction_id)
         proceeds, cost = (oc, -c + w) if lot.side < 0 else (c, -oc + w)
+        if lot.side < 0 and proceeds < cost and settles_next_year(close_date):
+            self._year_end_short_loss(e, f"{fmt_qty(n)} {desc}", close_date, proceeds - cost)
         if is1256:
             term = "60/40"
         elif lot.side < 0:
@@ -607,6 +675,13 @@ class Engine:
         self.pieces.append(piece)
         if piece.proceeds - piece.cost < 0 and not is1256 and lot.families:
             self._wash_loss(piece, lot.families, {id(lot)})
+
+    def _year_end_short_loss(self, e, what: str, d: date, loss: Decimal) -> None:
+        self.flag("YEAR_END_SHORT_LOSS", e.account,
+                  f"short position {what} closed at a loss of {-loss.quantize(CENT)} on {d}, which "
+                  f"settles in {d.year + 1}: the loss is reported in {d.year} (trade date); "
+                  "for short stock the loss may belong to the settlement year (RR 2002-44)",
+                  d=d, symbol=e.underlying, tx=e.transaction_id)
 
     def _mtm_through(self, lot: _Lot, upto: date, before: bool) -> None:
         """§1256(a): mark open contracts to market at each year end they live through."""
@@ -708,6 +783,8 @@ class Engine:
             lot = _Lot(f"{e.account}:{e.transaction_id}", e.account, e, e.symbol, e.symbol,
                        side, remaining, cash, e.trade_date, False, source=source)
             queue.append(lot)
+            if e.symbol in TRACKED_BY:
+                self._mixed_straddle(e, (), TRACKED_BY[e.symbol])
             self._register(lot)
 
     def _sale_without_lot(self, e, remaining, total, cash, fifo, kind) -> None:
@@ -723,6 +800,7 @@ class Engine:
 
     def _close_stock(self, e, lot: _Lot, n, c, f, kind, exclude) -> None:
         oc, w, _p = lot.take(n)
+        lot.closed_on = e.trade_date
         if lot.side > 0:
             proceeds, cost = c, -oc + w
         else:  # covering a short sale
@@ -743,6 +821,19 @@ class Engine:
                        lot_id=lot.lot_id, hp=lot.hp, side=lot.side, symbol=e.symbol)
         piece.price = e.trade_price
         self.pieces.append(piece)
+        if lot.side < 0 and proceeds < cost and settles_next_year(e.trade_date, stock=True):
+            self._year_end_short_loss(e, f"{fmt_qty(n)} {e.symbol}", e.trade_date,
+                                      proceeds - cost)
+        if lot.acquired is not None and lot.hp < lot.acquired:
+            boundary = anniversary(lot.hp)
+            gap = (e.trade_date - boundary).days
+            if -WASH_DAYS <= gap <= WASH_DAYS:
+                self.flag("WASH_TACKING_LT_EDGE", e.account,
+                          f"{fmt_qty(n)} {e.symbol} sold {e.trade_date}, {abs(gap)} days "
+                          f"{'after' if gap > 0 else 'before'} the long-term boundary of its "
+                          f"wash-sale tacked holding period (from {lot.hp}): a broker that "
+                          "keeps the original acquisition date may show another term (§3.5)",
+                          d=e.trade_date, symbol=e.symbol, tx=e.transaction_id)
         if proceeds - cost < 0 and lot.side > 0:
             self._wash_loss(piece, lot.families or (("S", e.symbol, 1),), exclude)
 
@@ -759,7 +850,100 @@ class Engine:
                               d=ex.expiry, symbol=ex.underlying, tx=lot.tx)
 
     # -- after the pass -------------------------------------------------------------------
+    def _covered_call_flags(self) -> None:
+        """Year-end straddle cases of calls written against shares (§2.2), and dividends
+        received while an in-the-money or non-qualified call was open. All FLAGs: the
+        deferral depends on unrecognized gain (prices) and the law leaves room."""
+        if not self._calls_written:
+            return
+        by_lot: dict = defaultdict(list)  # lot id and every split-off parent id -> pieces
+        for p in self.pieces:
+            lid = p.lot_id
+            while lid:
+                by_lot[lid].append(p)
+                lid = lid.rpartition(".")[0]
+        all_lots: dict = defaultdict(list)
+        for lot in self.stock_lots + self.option_lots:
+            lid = lot.lot_id
+            while lid:
+                all_lots[lid].append(lot)
+                lid = lid.rpartition(".")[0]
+
+        def held_until(lot: _Lot) -> Optional[date]:
+            """Last day any of the lot (or its splits) was closed; None while some is open.
+            (An assigned call leaves no realized piece of its own, so pieces can't tell.)"""
+            family = all_lots[lot.lot_id] or [lot]
+            if any(x.rem > 0 for x in family):
+                return None
+            return max((x.closed_on for x in family if x.closed_on), default=None)
+
+        def open_at(last: Optional[date], d: date) -> bool:
+            return last is None or last > d
+
+        divs: dict = defaultdict(list)
+        for dv in self.data.dividends:
+            divs[(dv.account, dv.symbol)].append(dv.paid)
+        for call in self._calls_written:
+            ex = call.ex
+            desc = ex.description or ex.symbol
+            written = call.acquired
+            call_last = held_until(call)
+            call_pieces = [p for p in by_lot[call.lot_id] if p.kind != "mark_to_market"]
+            stock_pieces = [p for s in call.covered for p in by_lot[s.lot_id]
+                            if p.date_sold >= written]
+            stock_last = [held_until(s) for s in call.covered]
+            if call.qcc == "NON_QCC":
+                for p in call_pieces:
+                    ye = date(p.date_sold.year, 12, 31)
+                    if p.gain < 0 and any(open_at(x, ye) for x in stock_last):
+                        self.flag("STRADDLE_LOSS_DEFERRAL", p.account,
+                                  f"loss of {-p.gain.quantize(CENT)} on {p.description} closed "
+                                  f"{p.date_sold} while the {ex.underlying} shares it was "
+                                  f"written against were still held at {ye}: the loss is "
+                                  "deferred to the extent of their unrecognized gain (§1092(a)); "
+                                  "not adjusted", d=p.date_sold, symbol=ex.underlying, tx=p.tx)
+                for p in stock_pieces:
+                    ye = date(p.date_sold.year, 12, 31)
+                    if p.gain < 0 and open_at(call_last, p.date_sold) and open_at(call_last, ye):
+                        self.flag("STRADDLE_LOSS_DEFERRAL", p.account,
+                                  f"loss of {-p.gain.quantize(CENT)} on {p.description} sold "
+                                  f"{p.date_sold} while the non-qualified call {desc} was still "
+                                  f"open at {ye}: the loss is deferred to the extent of the "
+                                  "call's unrecognized gain (§1092(a)); not adjusted",
+                                  d=p.date_sold, symbol=ex.underlying, tx=p.tx)
+            else:
+                # §1092(c)(4)(E): a loss leg closed in one year, the other leg's gain in a
+                # later year, and that leg not held 30 more days: the QCC exemption is lost.
+                for loss_legs, gain_legs in ((call_pieces, stock_pieces),
+                                             (stock_pieces, call_pieces)):
+                    for p in loss_legs:
+                        if p.gain >= 0:
+                            continue
+                        for q in gain_legs:
+                            if q.gain > 0 and q.date_sold.year > p.date_sold.year and \
+                                    0 <= (q.date_sold - p.date_sold).days < WASH_DAYS:
+                                self.flag("QCC_YEAR_END", p.account,
+                                          f"loss on {p.description} closed {p.date_sold} and "
+                                          f"gain on {q.description} closed {q.date_sold}, "
+                                          "less than 30 days later in the next year: the "
+                                          f"covered call {desc} loses its qualified status "
+                                          "(§1092(c)(4)(E)) and the loss may be deferred",
+                                          d=p.date_sold, symbol=ex.underlying, tx=p.tx)
+                                break
+            if call.qcc in ("QCC_ITM", "NON_QCC"):
+                end = call_last or self.horizon
+                paid = [d for d in divs.get((call.account, ex.underlying), ())
+                        if written <= d <= end]
+                if paid:
+                    self.flag("DIVIDEND_HOLDING_PERIOD", call.account,
+                              f"{ex.underlying} dividend paid {paid[0]} while {desc} "
+                              f"({'in the money' if call.qcc == 'QCC_ITM' else 'non-qualified'})"
+                              " was open: the days under the call may not count toward the "
+                              "qualified-dividend holding period (§246(c)(4)); check 1099-DIV "
+                              "box 1b", d=paid[0], symbol=ex.underlying, tx=call.tx)
+
     def post_flags(self) -> None:
+        self._covered_call_flags()
         opens_by_und: dict = defaultdict(list)
         seen = set()
         for lot in self.option_lots:

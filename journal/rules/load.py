@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 
 from journal import models
@@ -44,6 +44,7 @@ class ExecutionRecord:
     open_close: Optional[str]
     position_action_id: Optional[str]
     ib_order_id: Optional[str]
+    currency: Optional[str] = None  # trade currency; amounts are in it, not in USD
 
     @property
     def is_option(self) -> bool:
@@ -84,6 +85,17 @@ class OverrideRecord:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class DividendRecord:
+    account: str
+    symbol: str
+    paid: date  # IB's date of the cash row (the pay date; the ex-date is not in the row)
+    amount: Decimal
+
+
+DIVIDEND_TYPES = ("Dividends", "Payment In Lieu Of Dividends")
+
+
 @dataclass(frozen=True)
 class LedgerData:
     executions: tuple = ()  # ExecutionRecord
@@ -91,6 +103,7 @@ class LedgerData:
     closed_lots: tuple = ()  # ClosedLotRecord
     overrides: tuple = ()  # OverrideRecord
     data_through: Optional[date] = None  # last statement period end in the ledger
+    dividends: tuple = ()  # DividendRecord (only flags read them)
 
 
 def _codes(notes) -> frozenset:
@@ -107,7 +120,7 @@ def _underlying(underlying, symbol, description) -> str:
 
 
 # column kinds: t text, d Decimal, a date, D datetime
-_EXEC_KINDS = "ittttttttdadaDddddddddtttt"
+_EXEC_KINDS = "ittttttttdadaDddddddddttttt"
 _SNAP_KINDS = "tatttttdaddd"
 
 
@@ -160,12 +173,13 @@ def load_ledger(engine: Engine) -> LedgerData:
     cl = models.ClosedLot.__table__
     co = models.CycleOverride.__table__
     ib = models.ImportBatch.__table__
+    ct = models.CashTransaction.__table__
     cols = [ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.asset_category, ex.c.symbol,
             ex.c.underlying_symbol, ex.c.description, ex.c.conid, ex.c.put_call, ex.c.strike,
             ex.c.expiry, ex.c.multiplier, ex.c.trade_date, ex.c.date_time, ex.c.quantity,
             ex.c.trade_price, ex.c.proceeds, ex.c.commission, ex.c.taxes, ex.c.net_cash,
             ex.c.cost, ex.c.fifo_pnl_realized, ex.c.notes, ex.c.open_close,
-            ex.c.position_action_id, ex.c.ib_order_id]
+            ex.c.position_action_id, ex.c.ib_order_id, ex.c.currency]
     with engine.connect() as conn:
         # Driver-level rows: SQLAlchemy's per-value type processing costs more than the rules.
         ex_rows = _raw_rows(conn, select(*cols).where(ex.c.status == "active")
@@ -180,13 +194,16 @@ def load_ledger(engine: Engine) -> LedgerData:
         ov_rows = conn.execute(select(co.c.account_id, co.c.transaction_id, co.c.cycle_label)
                                .order_by(co.c.id)).all()
         through = _to_date(conn.execute(select(func.max(ib.c.period_to))).scalar())
+        div_rows = _raw_rows(conn, select(
+            ct.c.account_id, ct.c.symbol, ct.c.date_time, ct.c.report_date, ct.c.amount)
+            .where(or_(*(ct.c.type == t for t in DIVIDEND_TYPES))).order_by(ct.c.id), "ttDad")
 
     one = Decimal(1)
     zero = Decimal(0)
     executions = []
     for r in ex_rows:
         (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty,
-         price, proceeds, comm, taxes, net, cost, fifo, notes, oc, paid, order) = r
+         price, proceeds, comm, taxes, net, cost, fifo, notes, oc, paid, order, ccy) = r
         if qty is None or (tdate is None and dt is None):
             continue
         if cat in ("CASH",):  # FX conversions are not positions
@@ -198,7 +215,7 @@ def load_ledger(engine: Engine) -> LedgerData:
         executions.append(ExecutionRecord(
             rid, acc, tx, cat, sym, _underlying(und, sym, desc) if is_opt else (sym or und or ""),
             desc, conid, pc, strike, expiry, mult or one, tdate or dt.date(), dt, qty, price, net,
-            cost, fifo, _codes(notes), oc, paid or None, order))
+            cost, fifo, _codes(notes), oc, paid or None, order, ccy))
     snapshots = []
     for r in snap_rows:
         acc, rdate, cat, sym, und, conid, pc, strike, expiry, mult, pos, mark = r
@@ -211,5 +228,7 @@ def load_ledger(engine: Engine) -> LedgerData:
     closed = [ClosedLotRecord(a, c, (s or "").strip(), o, t, d, q or zero)
               for a, c, s, o, t, d, q in lot_rows]
     overrides = [OverrideRecord(a, t, lbl) for a, t, lbl in ov_rows]
+    dividends = [DividendRecord(a, (s or "").strip(), dt.date() if dt else rd, amt or zero)
+                 for a, s, dt, rd, amt in div_rows if s and (dt or rd)]
     return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
-                      through)
+                      through, tuple(dividends))

@@ -18,6 +18,21 @@ SECTION_1256_ROOTS = frozenset({
 SECTION_1256_CATEGORIES = frozenset({"FOP", "FSFOP"})
 
 
+# ETFs that track the index behind §1256 roots (by IB underlying symbol). Index options held
+# against these shares may form a mixed straddle (§1092(b)(2)): FLAGged, never decided.
+INDEX_TRACKERS = {
+    "SPX": ("SPY", "VOO", "IVV", "SPLG"), "SPXW": ("SPY", "VOO", "IVV", "SPLG"),
+    "XSP": ("SPY", "VOO", "IVV", "SPLG"),
+    "NDX": ("QQQ", "QQQM"), "NDXP": ("QQQ", "QQQM"), "XND": ("QQQ", "QQQM"),
+    "RUT": ("IWM", "VTWO"), "RUTW": ("IWM", "VTWO"), "MRUT": ("IWM", "VTWO"),
+    "DJX": ("DIA",), "OEX": ("OEF",), "XEO": ("OEF",),
+}
+TRACKED_BY: dict = {}
+for _root, _etfs in INDEX_TRACKERS.items():
+    for _etf in _etfs:
+        TRACKED_BY.setdefault(_etf, []).append(_root)
+
+
 def is_section_1256(underlying: str, symbol: str = "", asset_category: str | None = None,
                     extra: frozenset = frozenset()) -> bool:
     if asset_category in SECTION_1256_CATEGORIES:
