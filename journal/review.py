@@ -95,7 +95,13 @@ def codes(text: Optional[str]) -> set[str]:
 def read_executions(engine: Engine, account: Optional[str] = None) -> list[dict]:
     """Active executions, oldest first, as plain dicts for the pure functions below."""
     ex = models.Execution.__table__
-    q = select(ex).where(ex.c.status == "active")
+    # Only the columns used below: the raw attributes alone are ~1.5 KB a row.
+    cols = ("account_id", "transaction_id", "ib_order_id", "asset_category", "symbol",
+            "description", "underlying_symbol", "conid", "put_call", "strike", "expiry",
+            "multiplier", "trade_date", "date_time", "buy_sell", "open_close", "quantity",
+            "trade_price", "proceeds", "commission", "taxes", "fx_rate_to_base", "notes",
+            "close_price")
+    q = select(*(ex.c[c] for c in cols)).where(ex.c.status == "active")
     if account:
         q = q.where(ex.c.account_id == account)
     q = q.order_by(ex.c.trade_date, ex.c.date_time, ex.c.id)
