@@ -11,7 +11,7 @@ from journal.errors import ConfigError
 from journal.rules import run_rules
 from journal.rules.engine import classify_call, term_for
 from journal.rules.load import (
-    DividendRecord, ExecutionRecord, LedgerData, OverrideRecord, SnapshotRecord,
+    DividendRecord, ExecutionRecord, LedgerData, OverrideRecord, PriceRecord, SnapshotRecord,
 )
 from journal.settings import Settings, from_mapping, load_settings
 
@@ -309,7 +309,7 @@ def test_dividend_paid_under_a_non_qualified_call_is_flagged():
     assert flags(d(2025, 11, 10)) == [] and flags(d(2026, 1, 10)) == []
 
 
-def test_dividends_are_loaded_from_the_ledger(tmp_path):
+def test_dividends_and_stock_closes_are_loaded_from_the_ledger(tmp_path):
     from journal.db import open_ledger
     from journal.imports import import_file
     from journal.rules import load_ledger
@@ -317,8 +317,38 @@ def test_dividends_are_loaded_from_the_ledger(tmp_path):
 
     engine = open_ledger(str(tmp_path / "l.db"))
     import_file(engine, SAMPLES / "wheel_2025_U7654321.xml")
-    assert [(x.account, x.symbol, x.paid, x.amount) for x in load_ledger(engine).dividends] == [
+    data = load_ledger(engine)
+    assert [(x.account, x.symbol, x.paid, x.amount) for x in data.dividends] == [
         ("U7654321", "KO", d(2025, 4, 1), D(51))]
+    closes = {(p.day, p.symbol): p.close for p in data.prices}
+    assert closes[(d(2025, 11, 21), "MSFT")] == D("403.65")  # the assignment's stock row
+    assert closes[(d(2025, 2, 3), "KO")] == D("62.55")
+
+
+def test_covered_call_is_classified_with_a_prior_close_from_prices():
+    call = dict(pc="C", strike=58, expiry=d(2025, 7, 18))  # 45 days
+    rows = (ex("A", d(2025, 1, 2), "XYZ", 100, 50), ex("A", d(2025, 6, 3), "XYZ", -1, 3, **call))
+    assert codes(run(*rows), "ASP_UNKNOWN")
+    priced = LedgerData(executions=rows, prices=(PriceRecord(d(2025, 6, 2), "XYZ", D(60)),))
+    r = run_rules(priced, Settings())
+    assert not codes(r, "ASP_UNKNOWN") and codes(r, "QCC_ITM")  # 55 <= 58 < 60
+    stale = LedgerData(executions=rows, prices=(PriceRecord(d(2025, 5, 20), "XYZ", D(60)),))
+    assert codes(run_rules(stale, Settings()), "ASP_UNKNOWN")  # older than 5 days
+
+
+def test_the_users_prices_csv_reaches_the_rules(tmp_path, monkeypatch):
+    from journal.rules import _with_user_prices
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert _with_user_prices(LedgerData()).prices == ()
+    prices = tmp_path / "prices.csv"
+    prices.write_text("date,symbol,close\n2025-06-02,xyz,60.5\n")
+    (tmp_path / "csp-journal").mkdir()
+    (tmp_path / "csp-journal" / "config.toml").write_text(
+        f'[checklist]\nprices_csv = "{prices}"\n')
+    mine = (PriceRecord(d(2025, 6, 1), "XYZ", D(59)),)
+    assert _with_user_prices(LedgerData(prices=mine)).prices == mine + (
+        PriceRecord(d(2025, 6, 2), "XYZ", D("60.5")),)
 
 
 def test_trades_in_another_currency_are_flagged_once_per_account_currency_and_year():

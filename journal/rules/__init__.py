@@ -31,9 +31,28 @@ def analyze(engine, *, settings: Optional[Settings] = None,
             as_of: Optional[date] = None) -> RuleResult:
     """Load the ledger behind ``engine`` and run the rules (settings default to the user's
     config.toml)."""
+    data = load_ledger(engine)
     if settings is None:
         settings = load_settings()
-    return run_rules(load_ledger(engine), settings, as_of)
+        data = _with_user_prices(data)
+    return run_rules(data, settings, as_of)
+
+
+def _with_user_prices(data: LedgerData) -> LedgerData:
+    """Add the closes of the user's prices CSV (``[checklist] prices_csv``, shared with the
+    checklist): they let the rules classify covered calls where no statement has a price."""
+    from dataclasses import replace
+
+    from journal import checklist
+    from journal.rules.load import PriceRecord
+
+    path = checklist.load_settings().prices_csv
+    if not path:
+        return data
+    theirs = [PriceRecord(day, sym, close)
+              for (day, sym), close in checklist.read_prices(path).items()]
+    # the user's own prices win over a statement's on the same day
+    return replace(data, prices=data.prices + tuple(theirs))
 
 
 __all__ = ["analyze", "run_rules", "load_ledger", "LedgerData", "Settings", "RuleResult"]

@@ -231,13 +231,14 @@ class Engine:
         self._calls_written: list = []  # short calls classified against shares (§2.2)
         self.day_state: dict = {}
         self._is1256: dict = {}
-        self._index_snapshots(snaps)
+        self._index_snapshots(snaps, data.prices)
         self._index_closed_lots(data.closed_lots)
         self.links = self._link_assignments(execs)
 
     # -- indexes --------------------------------------------------------------------------
-    def _index_snapshots(self, snaps) -> None:
+    def _index_snapshots(self, snaps, prices=()) -> None:
         self.stock_marks: dict = defaultdict(list)  # symbol -> sorted [(date, mark)]
+        closes = {(p.symbol, p.day): p.close for p in prices}
         self.option_marks: dict = defaultdict(list)  # contract key -> [(date, mark)]
         for s in snaps:
             if s.put_call:
@@ -245,7 +246,10 @@ class Engine:
                                            s.strike, s.expiry):
                     self.option_marks[key].append((s.report_date, s.mark_price))
             elif s.asset_category in (None, "STK"):
-                self.stock_marks[s.symbol].append((s.report_date, s.mark_price))
+                if (s.symbol.upper(), s.report_date) not in closes:
+                    self.stock_marks[s.symbol.upper()].append((s.report_date, s.mark_price))
+        for (symbol, day), close in closes.items():
+            self.stock_marks[symbol].append((day, close))
         for d in (self.stock_marks, self.option_marks):
             for v in d.values():
                 v.sort()
@@ -301,9 +305,9 @@ class Engine:
                                year if year is not None else (d.year if d else None)))
 
     def asp(self, symbol: str, d: date) -> Optional[Decimal]:
-        """Applicable stock price: the mark of the last OpenPositions snapshot before ``d``
-        (a daily statement's prior close), at most 5 days old."""
-        marks = self.stock_marks.get(symbol)
+        """Applicable stock price: the last close before ``d`` (a stock Trade row's
+        closePrice, the user's prices CSV, or an OpenPositions mark), at most 5 days old."""
+        marks = self.stock_marks.get(symbol.upper())
         if not marks:
             return None
         i = bisect.bisect_left(marks, (d,)) - 1
@@ -572,7 +576,8 @@ class Engine:
         elif cls == "ASP_UNKNOWN":
             self.flag("ASP_UNKNOWN", e.account,
                       f"{desc} written {e.trade_date} against shares: no prior-close price in "
-                      "the ledger (daily OpenPositions), so in/deep-in-the-money cannot be "
+                      "the statements or the prices CSV ([checklist] prices_csv), so "
+                      "in/deep-in-the-money cannot be "
                       "checked; treated as an out-of-the-money qualified covered call",
                       d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
         elif cls == "QCC_ITM":

@@ -96,6 +96,16 @@ class DividendRecord:
 DIVIDEND_TYPES = ("Dividends", "Payment In Lieu Of Dividends")
 
 
+@dataclass(frozen=True, slots=True)
+class PriceRecord:
+    """A stock's close on a day: from a stock Trade row's closePrice, or the user's prices
+    CSV (``[checklist] prices_csv``). The rules need the prior close for covered calls."""
+
+    day: date
+    symbol: str
+    close: Decimal
+
+
 @dataclass(frozen=True)
 class LedgerData:
     executions: tuple = ()  # ExecutionRecord
@@ -104,6 +114,7 @@ class LedgerData:
     overrides: tuple = ()  # OverrideRecord
     data_through: Optional[date] = None  # last statement period end in the ledger
     dividends: tuple = ()  # DividendRecord (only flags read them)
+    prices: tuple = ()  # PriceRecord, beside the OpenPositions marks in snapshots
 
 
 def _codes(notes) -> frozenset:
@@ -197,6 +208,10 @@ def load_ledger(engine: Engine) -> LedgerData:
         div_rows = _raw_rows(conn, select(
             ct.c.account_id, ct.c.symbol, ct.c.date_time, ct.c.report_date, ct.c.amount)
             .where(or_(*(ct.c.type == t for t in DIVIDEND_TYPES))).order_by(ct.c.id), "ttDad")
+        price_rows = _raw_rows(conn, select(ex.c.trade_date, ex.c.symbol, ex.c.close_price)
+                               .where(ex.c.asset_category == "STK")
+                               .where(ex.c.status == "active")
+                               .where(ex.c.close_price.is_not(None)).distinct(), "atd")
 
     one = Decimal(1)
     zero = Decimal(0)
@@ -230,5 +245,7 @@ def load_ledger(engine: Engine) -> LedgerData:
     overrides = [OverrideRecord(a, t, lbl) for a, t, lbl in ov_rows]
     dividends = [DividendRecord(a, (s or "").strip(), dt.date() if dt else rd, amt or zero)
                  for a, s, dt, rd, amt in div_rows if s and (dt or rd)]
+    prices = [PriceRecord(d, s.strip().upper(), px) for d, s, px in price_rows
+              if d and s and px]
     return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
-                      through, tuple(dividends))
+                      through, tuple(dividends), tuple(prices))
