@@ -136,3 +136,12 @@ def test_reconciliation_of_public_samples_lists_every_difference(run, path, tmp_
         counts = {s: sum(1 for ln in lines if ln["status"] == s)
                   for s in ("match", "explained", "unexplained", "no_ib_figure")}
         print(f"{path.name} {year}: {len(lines)} lines {counts}")
+
+
+def test_a_year_without_realized_events_says_which_years_the_ledger_has(run):
+    assert run("import", "-q", str(SAMPLES / "wheel_2025_U7654321.xml")).exit_code == 0
+    res = run("tax", "1999", "--summary", "--format", "json")
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["short_term"]["gain_loss"] == "0.00"
+    assert "no realized events in 1999 (it has 2025)" in res.stderr
+    assert "no realized events" not in run("tax", "2025", "--summary").stderr

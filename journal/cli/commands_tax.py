@@ -93,16 +93,18 @@ def tax(obj, year, accounts, fmt, summary, show_flags, show_recon, xlsx_path, tx
     from journal.exporters import txf, xlsx_tax
     from journal.output import render
 
-    try:
-        from journal.rules import analyze
-    except ImportError as exc:  # the rules layer ships separately
-        raise JournalError("the rules layer (journal.rules.analyze) is not available") from exc
+    from journal.rules import analyze
 
     engine = obj.engine()
     result = analyze(engine)
     settings = tax.TaxSettings(box_by_account=_box_map(boxes),
                                written_option_dates=written_option_dates)
     report = tax.build_report(result, year, accounts=accounts, settings=settings)
+    if not report.rows and not report.form6781:
+        # zeros alone look like a tax year with nothing in it; say what the ledger has
+        years = sorted({r.tax_year for r in result.realized})
+        known = f"it has {', '.join(map(str, years))}" if years else "it has none yet"
+        click.echo(f"note: the ledger has no realized events in {year} ({known})", err=True)
     recon = None
     if xlsx_path or show_recon:
         recon = reconcile.reconcile(result, load_closing_executions(engine, accounts), year,
