@@ -21,7 +21,7 @@ MULTIPLIER = Decimal(100)
 COLUMNS = ["premium", "strike", "dte", "contracts", "price", "annualized_roi_pct",
            "annualized_roi_net_pct", "premium_gross", "commission", "premium_net",
            "cash_required", "otm_pct", "breakeven", "breakeven_net", "checks", "grade",
-           "verdict", "reasons"]
+           "verdict", "reasons", "ledger_open_puts", "ledger_warnings"]
 
 
 def pct2(x: Optional[Decimal]) -> Optional[Decimal]:
@@ -41,6 +41,8 @@ class CalcInput:
     symbol: Optional[str] = None
     sale_date: Optional[date] = None
     open_contracts: int = 0  # puts already open on the underlying
+    ledger_warnings: tuple = ()  # from :func:`ledger_checks`, when the CLI read the ledger
+    ledger_open_puts: Optional[int] = None  # open puts the ledger holds on the underlying
 
 
 def calculate(inp: CalcInput, settings: checklist.Settings = checklist.Settings(),
@@ -79,4 +81,36 @@ def calculate(inp: CalcInput, settings: checklist.Settings = checklist.Settings(
         "breakeven_net": inp.strike - net / (inp.multiplier * n),
         "checks": " ".join(f"{k}={v}" for k, v in g.checks.items()),
         "grade": g.grade, "verdict": g.verdict, "reasons": "; ".join(g.reasons),
+        "ledger_open_puts": inp.ledger_open_puts,
+        "ledger_warnings": "; ".join(inp.ledger_warnings),
     }
+
+
+WASH_DAYS = 30
+
+
+def ledger_checks(result, symbol: str, sale_date: date, strike: Decimal,
+                  price: Optional[Decimal]) -> tuple[int, tuple[str, ...]]:
+    """What the ledger says about selling a put on ``symbol`` on ``sale_date``: the puts
+    already open on it, and wash-sale traps (tax_rules.md §3). An assignment is a purchase,
+    so a put assigned within 30 days after a stock loss disallows that loss; writing the put
+    in the money inside the window may itself be a replacement (RR 85-87)."""
+    sym = symbol.upper()
+    open_puts = sum((-p.contracts for p in result.option_positions
+                     if p.closed is None and p.put_call == "P" and p.contracts < 0
+                     and p.underlying.upper() == sym), Decimal(0))
+    warnings = []
+    for ev in result.realized:
+        if ev.asset_category != "STK" or ev.underlying.upper() != sym or ev.gain >= 0:
+            continue
+        window_end = date.fromordinal(ev.date_sold.toordinal() + WASH_DAYS)
+        if not ev.date_sold <= sale_date <= window_end:
+            continue
+        warnings.append(
+            f"loss of {(-ev.gain).quantize(CENT)} on {ev.description} sold {ev.date_sold}: an "
+            f"assignment on or before {window_end} would disallow it (wash sale)")
+        if price is not None and strike > price:
+            warnings.append(f"strike {strike} is in the money (price {price}) within 30 days "
+                            f"of that loss: the put itself may count as a replacement "
+                            "(RR 85-87)")
+    return int(open_puts), tuple(warnings)

@@ -113,3 +113,51 @@ def test_cli_calc_uses_configured_rules(run):
 def test_annualized_formula(premium, strike, dte, expected):
     r = calculate(CalcInput(premium=D(premium), strike=D(strike), dte=int(dte)))
     assert r["annualized_roi_pct"] == D(expected)
+
+
+def _records(*rows):
+    """Ledger records for the rules: (day, symbol, qty, price[, put strike, expiry])."""
+    from datetime import datetime
+
+    from journal.rules.load import ExecutionRecord
+
+    out = []
+    for n, (day, sym, qty, price, *opt) in enumerate(rows, 1):
+        strike, expiry = (D(opt[0]), opt[1]) if opt else (None, None)
+        mult = D(100) if opt else D(1)
+        out.append(ExecutionRecord(
+            n, "A", f"T{n}", "OPT" if opt else "STK", sym, sym, sym, None, "P" if opt else None,
+            strike, expiry, mult, day, datetime(day.year, day.month, day.day, 10), D(qty),
+            D(price), -D(qty) * D(price) * mult, None, None, frozenset(), None, None, None))
+    return out
+
+
+def test_ledger_checks_open_puts_and_the_wash_sale_trap():
+    from journal.calc import ledger_checks
+    from journal.rules import LedgerData, run_rules
+
+    result = run_rules(LedgerData(executions=tuple(_records(
+        (date(2025, 3, 3), "XYZ", 100, 50), (date(2025, 4, 1), "XYZ", -100, 40),
+        (date(2025, 4, 2), "XYZ", -2, "1.5", 38, date(2025, 5, 16)),
+        (date(2025, 4, 2), "ABC", -1, "1", 20, date(2025, 5, 16))))))
+    open_puts, warnings = ledger_checks(result, "xyz", date(2025, 4, 15), D(45), D(44))
+    assert open_puts == 2
+    assert len(warnings) == 2
+    assert "1000.00" in warnings[0] and "on or before 2025-05-01" in warnings[0]
+    assert "RR 85-87" in warnings[1]
+    assert ledger_checks(result, "XYZ", date(2025, 4, 15), D(40), D(44))[1][1:] == ()  # OTM
+    assert ledger_checks(result, "XYZ", date(2025, 5, 2), D(45), D(44)) == (2, ())
+
+
+def test_cli_calc_reads_open_puts_from_the_ledger(run):
+    from conftest import SAMPLES
+
+    assert run("import", "-q", str(SAMPLES / "wheel_2025_U7654321.xml")).exit_code == 0
+    args = ["calc", "--premium", "1.50", "--strike", "140", "--dte", "30", "--symbol", "AMD",
+            "--date", "2025-10-15", "--format", "json"]
+    [one] = json.loads(run(*args).stdout)
+    assert one["ledger_open_puts"] == 1 and "size=pass" in one["checks"]  # 1 + 1 <= 2
+    [three] = json.loads(run(*args, "--contracts", "2").stdout)
+    assert "size=fail" in three["checks"]
+    [later] = json.loads(run(*args[:-4], "--date", "2025-12-01", "--format", "json").stdout)
+    assert later["ledger_open_puts"] == 0  # the 145 P expired on 2025-11-21

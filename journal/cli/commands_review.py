@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -123,26 +124,46 @@ def review_(obj, by, account, fmt):
 @click.option("--commission", type=Decimal, default=Decimal(0), show_default=True,
               help="Total commission for the trade.")
 @click.option("--cash", type=Decimal, help="Cash available (for the cash check).")
-@click.option("--symbol", help="Underlying (for the earnings check).")
-@click.option("--open", "open_contracts", type=int, default=0, show_default=True,
-              help="Puts already open on this underlying.")
+@click.option("--symbol", help="Underlying: for the earnings check and, with the ledger, "
+                                "open puts and wash-sale traps.")
+@click.option("--open", "open_contracts", type=int, default=None,
+              help="Puts already open on this underlying [default: from the ledger with "
+                   "--symbol, else 0].")
+@click.option("--date", "sale_date", type=click.DateTime(["%Y-%m-%d"]),
+              help="Day of the sale [default: today].")
 @format_option
-def calc(premium, strike, dte, price, contracts, commission, cash, symbol, open_contracts, fmt):
+@click.pass_obj
+def calc(obj, premium, strike, dte, price, contracts, commission, cash, symbol, open_contracts,
+         sale_date, fmt):
     """Pre-trade calculator for a cash-secured put.
 
     Annualized ROI = premium ÷ strike × 365 ÷ days to expiry; also net premium, cash
-    required, % out of the money, breakeven and the checklist verdict.
+    required, % out of the money, breakeven and the checklist verdict. With --symbol it
+    also reads the ledger: the puts already open on the underlying (for the size check)
+    and whether an assignment would wash a recent stock loss.
 
     \b
     Example:
       journal calc --premium 2.10 --strike 410 --dte 30 --price 425
+      journal calc --premium 2.10 --strike 410 --dte 30 --symbol MSFT
     """
     settings = checklist.load_settings()
     earnings = checklist.read_earnings(settings.earnings_csv) if settings.earnings_csv else None
+    day = sale_date.date() if sale_date else date.today()
+    ledger_open, warnings = None, ()
+    if symbol:
+        # a past --date sees the ledger as it stood that day
+        result = analyze(obj.engine(), as_of=day if sale_date else None)
+        ledger_open, warnings = calc_mod.ledger_checks(result, symbol, day, strike, price)
+    if open_contracts is None:
+        open_contracts = ledger_open or 0
     result = calc_mod.calculate(calc_mod.CalcInput(
         premium=premium, strike=strike, dte=dte, price=price, contracts=contracts,
-        commission=commission, cash=cash, symbol=symbol, open_contracts=open_contracts),
+        commission=commission, cash=cash, symbol=symbol, open_contracts=open_contracts,
+        sale_date=day, ledger_warnings=warnings, ledger_open_puts=ledger_open),
         settings, earnings)
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
     if fmt == "table":
         emit([{"field": k, "value": result[k]} for k in calc_mod.COLUMNS], ["field", "value"], fmt)
     else:
