@@ -13,10 +13,12 @@ costs more than parsing the XML does.
 from __future__ import annotations
 
 import json
+import sqlite3
 from operator import itemgetter
 from dataclasses import dataclass, field
 from itertools import groupby
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Iterable
 
 from sqlalchemy import Date, DateTime, Table, select, text, update
@@ -116,6 +118,14 @@ def _same(v):
     return v
 
 
+def _register_sqlite_adapters() -> None:
+    """Let sqlite3 convert Decimal, date and datetime while binding, in C, instead of a
+    Python loop over every value of every row (the same text SQLAlchemy would store)."""
+    sqlite3.register_adapter(Decimal, str)
+    sqlite3.register_adapter(date, _sqlite_date)
+    sqlite3.register_adapter(datetime, _sqlite_dt)
+
+
 class _Writer:
     """Chunked ``INSERT … ON CONFLICT DO NOTHING`` for one table, values in driver form."""
 
@@ -132,9 +142,13 @@ class _Writer:
             f'ON CONFLICT ({", ".join(conflict)}) DO NOTHING'
         )
         adapters = []
+        if dialect == "sqlite":
+            _register_sqlite_adapters()
         for name in columns:
             col = table.c[name]
-            if isinstance(col.type, DateTime):
+            if dialect == "sqlite":
+                adapters.append(_same)  # converted in C by the adapters registered above
+            elif isinstance(col.type, DateTime):
                 adapters.append(_sqlite_dt if dialect == "sqlite" else _same)
             elif isinstance(col.type, Date):
                 adapters.append(_sqlite_date if dialect == "sqlite" else _same)
