@@ -127,7 +127,8 @@ def test_flags_missing_leg_early_assignment_and_expired_without_close():
             ex("A", d(2025, 2, 3), "QQQ", -1, 1, pc="P", strike=400, expiry=exp),
             as_of=d(2025, 4, 1))
     codes = {f.code for f in r.flags}
-    assert {"MISSING_STOCK_LEG", "EARLY_ASSIGNMENT", "EXPIRED_NO_CLOSE"} <= codes
+    assert {"MISSING_STOCK_LEG", "EXPIRED_NO_CLOSE"} <= codes
+    assert "EARLY_ASSIGNMENT" not in codes  # early, but nothing depends on the day
     assert r.realized == ()  # the premium of an assigned put never becomes a gain
 
 
@@ -359,3 +360,27 @@ def test_trades_in_another_currency_are_flagged_once_per_account_currency_and_ye
     flags = codes(run(*rows), "NON_USD")
     assert [(f.account, f.tax_year) for f in flags] == [("A", 2025), ("A", 2026)]
     assert all("EUR" in f.message for f in flags)
+
+
+def test_early_assignment_is_flagged_only_where_the_day_matters():
+    def put_assigned(day, expiry=d(2026, 1, 16), *before):
+        put = dict(pc="P", strike=50, expiry=expiry)
+        return run(*before, ex("A", d(2025, 11, 3), "XYZ", -1, 1, **put),
+                   ex("A", day, "XYZ", 1, 0, **put, notes=("A",), paid="P1"),
+                   ex("A", day, "XYZ", 100, 50, notes=("A",), paid="P1"))
+
+    (flag,) = codes(put_assigned(d(2026, 1, 2)), "EARLY_ASSIGNMENT")  # OCC: Dec 31
+    assert "2025-12-31" in flag.message and "year end" in flag.message
+    assert not codes(put_assigned(d(2025, 11, 12)), "EARLY_ASSIGNMENT")
+    # a stock loss 30 days before OCC's day but 31 before IB's: the window edge
+    loss = (ex("A", d(2025, 3, 3), "XYZ", 100, 60), ex("A", d(2025, 10, 10), "XYZ", -100, 55))
+    (flag,) = codes(put_assigned(d(2025, 11, 10), d(2025, 11, 21), *loss), "EARLY_ASSIGNMENT")
+    assert "wash-sale window" in flag.message and "2025-11-07" in flag.message
+    # a call assigned a day after OCC's exercise, on the shares' LT anniversary
+    call = dict(pc="C", strike=55, expiry=d(2025, 3, 21))
+    r = run(ex("A", d(2024, 3, 4), "XYZ", 100, 50), ex("A", d(2025, 2, 10), "XYZ", -1, 1, **call),
+            ex("A", d(2025, 3, 5), "XYZ", 1, 0, **call, notes=("A",), paid="P2"),
+            ex("A", d(2025, 3, 5), "XYZ", -100, 55, notes=("A",), paid="P2"))
+    (flag,) = codes(r, "EARLY_ASSIGNMENT")
+    assert "long-term anniversary" in flag.message
+    assert r.realized[0].term == "LT"  # IB's date (the day after the anniversary) is used

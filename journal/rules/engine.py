@@ -85,6 +85,14 @@ def settles_next_year(d: date, stock: bool = False) -> bool:
     return n.year > d.year
 
 
+def _previous_business_day(d: date) -> date:
+    """The trading day before ``d`` (weekends, New Year's Day and Christmas skipped)."""
+    n = d - timedelta(days=1)
+    while n.weekday() >= 5 or (n.month, n.day) in ((1, 1), (12, 25)):
+        n -= timedelta(days=1)
+    return n
+
+
 def fmt_qty(q: Decimal) -> str:
     q = abs(q)
     return format(q.normalize(), "f") if q == q.to_integral() else format(q, "f")
@@ -229,6 +237,7 @@ class Engine:
         self.info: dict[int, _ExecInfo] = {}
         self._puts_written: list = []
         self._calls_written: list = []  # short calls classified against shares (§2.2)
+        self._early: list = []  # (option leg, its lot, stock leg seq) of early assignments
         self.day_state: dict = {}
         self._is1256: dict = {}
         self._index_snapshots(snaps, data.prices)
@@ -631,13 +640,9 @@ class Engine:
         ex = lot.ex
         desc = ex.description or ex.symbol
         if outcome in ("assigned", "exercised"):
-            if e.expiry and e.trade_date < e.expiry and outcome == "assigned":
-                self.flag("EARLY_ASSIGNMENT", e.account,
-                          f"{desc} assigned early on {e.trade_date} (expiry {e.expiry}); IB "
-                          "dates it the day after OCC's exercise: check year ends, LT "
-                          "anniversaries and wash windows", d=e.trade_date, symbol=e.underlying,
-                          tx=e.transaction_id)
             stock_seq = self.links.get(e.seq)
+            if e.expiry and e.trade_date < e.expiry and outcome == "assigned":
+                self._early.append((e, lot, stock_seq))
             if stock_seq is None:
                 self.flag("MISSING_STOCK_LEG", e.account,
                           f"{desc} {outcome} on {e.trade_date} has no stock leg in the ledger; "
@@ -947,8 +952,61 @@ class Engine:
                               "qualified-dividend holding period (§246(c)(4)); check 1099-DIV "
                               "box 1b", d=paid[0], symbol=ex.underlying, tx=call.tx)
 
+    def _early_assignment_flags(self) -> None:
+        """§7: IB dates an early assignment the day after OCC's exercise (E+1). Tax uses IB's
+        date; FLAG when E and E+1 fall on two sides of a year end, a long-term anniversary
+        or a 30-day wash window, where the choice of day changes a result."""
+        if not self._early:
+            return
+        tx_of = {e.seq: e.transaction_id for e in self.execs}
+
+        def window(a: date, b: date) -> bool:
+            return abs((a - b).days) <= WASH_DAYS
+
+        for e, lot, stock_seq in self._early:
+            day = e.trade_date
+            exercised = _previous_business_day(day)
+            reasons = []
+            if exercised.year != day.year:
+                reasons.append(f"the year end ({exercised.year}/{day.year})")
+            stock_tx = tx_of.get(stock_seq)
+            buys = lot.ex.put_call == "P"  # a short put assigned delivers shares to us
+            mine = []
+            if stock_tx:
+                lot_id = f"{e.account}:{stock_tx}"
+                mine = [p for p in self.pieces if p.asset_category == "STK" and (
+                    (p.lot_id == lot_id or (p.lot_id or "").startswith(lot_id + "."))
+                    if buys else p.tx == stock_tx)]
+            for p in mine:
+                start = (exercised, day) if buys else (p.hp, p.hp)
+                end = (p.date_sold, p.date_sold) if buys else (exercised, day)
+                if p.hp and term_for(start[0], end[0]) != term_for(start[1], end[1]):
+                    reasons.append(f"a long-term anniversary ({p.description} sold "
+                                   f"{p.date_sold})")
+                    break
+            if buys:  # the assignment is a purchase: a replacement for nearby losses
+                near = [p for p in self.pieces if p.asset_category == "STK"
+                        and p.underlying == e.underlying and p.gain < 0
+                        and window(p.date_sold, exercised) != window(p.date_sold, day)]
+            else:  # the assignment is a sale: at a loss, nearby purchases replace it
+                near = [p for p in mine if p.gain < 0 and any(
+                    window(x.acquired, exercised) != window(x.acquired, day)
+                    for x in self.stock_lots if x.acquired and x.underlying == e.underlying
+                    and x.side > 0 and x.lot_id != p.lot_id)]
+            if near:
+                reasons.append(f"a wash-sale window ({near[0].description} "
+                               f"{near[0].date_sold})")
+            if reasons:
+                ex = lot.ex
+                self.flag("EARLY_ASSIGNMENT", e.account,
+                          f"{ex.description or ex.symbol} assigned early: IB dates it {day}, "
+                          f"the day after OCC's exercise ({exercised}); the two days fall on "
+                          f"either side of {' and '.join(reasons)}. IB's date is used",
+                          d=day, symbol=e.underlying, tx=e.transaction_id)
+
     def post_flags(self) -> None:
         self._covered_call_flags()
+        self._early_assignment_flags()
         opens_by_und: dict = defaultdict(list)
         seen = set()
         for lot in self.option_lots:
