@@ -212,3 +212,25 @@ def test_missing_mark_is_flagged(rules, tmp_path):
     r = rules(path)
     assert [f.code for f in r.flags] == ["MTM_MARK_MISSING"]
     assert only(r.realized).gain == D("998.35")  # whole gain taken at expiry instead
+
+
+def test_foreign_currency_trades_in_a_usd_account_are_converted_at_ib_rate(rules, tmp_path):
+    # Not a §9 example: IRS wants USD at each trade date's rate, and in a USD-base account
+    # that is IB's fxRateToBase (0.72 here) on each row.
+    r = rules("fx_cad_in_usd_account")
+    ev = only(r.realized)
+    assert (ev.proceeds, ev.cost, ev.gain) == (D("150.012"), D("37.188"), D("112.824"))
+    assert ev.ib_fifo_pnl == D("112.824")  # IB's CAD P/L at the closing row's rate
+    assert not [f for f in r.flags if f.code == "NON_USD"]
+
+
+def test_foreign_currency_trades_in_a_non_usd_account_are_flagged_not_converted(run, db_path,
+                                                                                 tmp_path):
+    src = (FIX / "fx_cad_in_usd_account.xml").read_text()
+    cad_base = tmp_path / "cad_base.xml"
+    cad_base.write_text(src.replace('AccountInformation accountId="U9000001" currency="USD"',
+                                    'AccountInformation accountId="U9000001" currency="CAD"'))
+    assert run("import", cad_base).exit_code == 0
+    r = analyze(open_ledger(db_path))
+    assert only(r.realized).gain == D("156.70")
+    assert [f.code for f in r.flags] == ["NON_USD"]

@@ -466,9 +466,10 @@ class Engine:
         for (account, currency, year), e in foreign.items():
             self.flag("NON_USD", account,
                       f"trades in {currency} in {year} (first: {e.description or e.symbol} on "
-                      f"{e.trade_date}): their amounts are in {currency}, not converted; Form "
-                      "8949 needs USD at each trade date's rate (fxRateToBase when the base "
-                      "currency is USD)", d=e.trade_date, symbol=e.underlying,
+                      f"{e.trade_date}): the account's base currency is not USD, so its "
+                      "fxRateToBase cannot convert them; their amounts stay in "
+                      f"{currency} although Form 8949 needs USD at each trade date's rate",
+                      d=e.trade_date, symbol=e.underlying,
                       tx=e.transaction_id)
         self._finish_open_lots()
 

@@ -44,7 +44,7 @@ class ExecutionRecord:
     open_close: Optional[str]
     position_action_id: Optional[str]
     ib_order_id: Optional[str]
-    currency: Optional[str] = None  # trade currency; amounts are in it, not in USD
+    currency: Optional[str] = None  # currency of the amounts (USD once converted)
 
     @property
     def is_option(self) -> bool:
@@ -131,7 +131,7 @@ def _underlying(underlying, symbol, description) -> str:
 
 
 # column kinds: t text, d Decimal, a date, D datetime
-_EXEC_KINDS = "ittttttttdadaDddddddddttttt"
+_EXEC_KINDS = "ittttttttdadaDddddddddtttttd"
 _SNAP_KINDS = "tatttttdaddd"
 
 
@@ -190,7 +190,7 @@ def load_ledger(engine: Engine) -> LedgerData:
             ex.c.expiry, ex.c.multiplier, ex.c.trade_date, ex.c.date_time, ex.c.quantity,
             ex.c.trade_price, ex.c.proceeds, ex.c.commission, ex.c.taxes, ex.c.net_cash,
             ex.c.cost, ex.c.fifo_pnl_realized, ex.c.notes, ex.c.open_close,
-            ex.c.position_action_id, ex.c.ib_order_id, ex.c.currency]
+            ex.c.position_action_id, ex.c.ib_order_id, ex.c.currency, ex.c.fx_rate_to_base]
     with engine.connect() as conn:
         # Driver-level rows: SQLAlchemy's per-value type processing costs more than the rules.
         ex_rows = _raw_rows(conn, select(*cols).where(ex.c.status == "active")
@@ -205,6 +205,9 @@ def load_ledger(engine: Engine) -> LedgerData:
         ov_rows = conn.execute(select(co.c.account_id, co.c.transaction_id, co.c.cycle_label)
                                .order_by(co.c.id)).all()
         through = _to_date(conn.execute(select(func.max(ib.c.period_to))).scalar())
+        acct = models.Account.__table__
+        usd_base = {a for a, cur in conn.execute(select(acct.c.id, acct.c.base_currency))
+                    if (cur or "").upper() == "USD"}
         div_rows = _raw_rows(conn, select(
             ct.c.account_id, ct.c.symbol, ct.c.date_time, ct.c.report_date, ct.c.amount)
             .where(or_(*(ct.c.type == t for t in DIVIDEND_TYPES))).order_by(ct.c.id), "ttDad")
@@ -218,13 +221,19 @@ def load_ledger(engine: Engine) -> LedgerData:
     executions = []
     for r in ex_rows:
         (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty,
-         price, proceeds, comm, taxes, net, cost, fifo, notes, oc, paid, order, ccy) = r
+         price, proceeds, comm, taxes, net, cost, fifo, notes, oc, paid, order, ccy, fx) = r
         if qty is None or (tdate is None and dt is None):
             continue
         if cat in ("CASH",):  # FX conversions are not positions
             continue
         if net is None:
             net = (proceeds or zero) + (comm or zero) + (taxes or zero)
+        if ccy and ccy != "USD" and acc in usd_base and fx:
+            # US tax wants USD at each trade date's rate; in a USD-base account IB's
+            # fxRateToBase is that rate. (Prices and strikes stay in the listing currency.)
+            net, ccy = net * fx, "USD"
+            cost = cost * fx if cost is not None else None
+            fifo = fifo * fx if fifo is not None else None
         sym = (sym or "").strip()
         is_opt = bool(pc) or cat in ("OPT", "FOP", "FSOPT", "IOPT")
         executions.append(ExecutionRecord(
