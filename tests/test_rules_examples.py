@@ -224,6 +224,15 @@ def test_foreign_currency_trades_in_a_usd_account_are_converted_at_ib_rate(rules
     assert not [f for f in r.flags if f.code == "NON_USD"]
 
 
+def test_converted_result_reconciles_with_ibs_cad_pnl_by_the_currency_reason(run):
+    import json
+
+    assert run("import", FIX / "fx_cad_in_usd_account.xml").exit_code == 0
+    [row] = json.loads(run("tax", "2025", "--reconcile", "--format", "json").stdout)
+    assert (row["ib_pnl"], row["ours"], row["status"]) == ("156.7", "112.824", "explained")
+    assert row["reasons"] == "CURRENCY -43.876"
+
+
 def test_foreign_currency_trades_in_a_non_usd_account_are_flagged_not_converted(run, db_path,
                                                                                  tmp_path):
     src = (FIX / "fx_cad_in_usd_account.xml").read_text()
