@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from journal import models
+from journal import coverage, models
 
 TRADE_COLUMNS = [
     "account", "trade_date", "date_time", "symbol", "underlying", "asset", "put_call", "strike",
@@ -50,7 +50,8 @@ def trades(engine: Engine, *, account: str | None = None, symbol: str | None = N
 
 
 ACCOUNT_COLUMNS = ["account", "alias", "base_currency", "executions", "first_trade",
-                   "last_trade", "option_events", "cash_transactions", "imports"]
+                   "last_trade", "option_events", "cash_transactions", "imports",
+                   "statements_from", "statements_to", "gaps"]
 
 
 def accounts(engine: Engine) -> list[dict]:
@@ -67,14 +68,24 @@ def accounts(engine: Engine) -> list[dict]:
             .where(ex.c.status == "active").group_by(ex.c.account_id))}
         cash = dict(conn.execute(select(ct.c.account_id, func.count()).group_by(ct.c.account_id)).all())
         eae = dict(conn.execute(select(oe.c.account_id, func.count()).group_by(oe.c.account_id)).all())
-        batches = conn.execute(select(b.c.accounts)).scalars().all()
+        batches = conn.execute(select(b.c.accounts, b.c.period_from, b.c.period_to)).all()
+    periods: dict = {}
+    for accs, start, end in batches:
+        for acc in (accs or "").split(","):
+            if acc and start and end:
+                periods.setdefault(acc, []).append((start, end))
     out = []
     for r in accts:
         n, first, last = ex_stats.get(r["id"], (0, None, None))
+        spans = coverage.merge(periods.get(r["id"], ()))
         out.append({
             "account": r["id"], "alias": r["alias"], "base_currency": r["base_currency"],
             "executions": n, "first_trade": first, "last_trade": last,
             "option_events": eae.get(r["id"], 0), "cash_transactions": cash.get(r["id"], 0),
-            "imports": sum(1 for acc in batches if acc and r["id"] in acc.split(",")),
+            "imports": sum(1 for acc, *_ in batches if acc and r["id"] in acc.split(",")),
+            "statements_from": spans[0][0] if spans else None,
+            "statements_to": spans[-1][1] if spans else None,
+            "gaps": "; ".join(f"{a}..{b}" for a, b in coverage.gaps(periods.get(r["id"], ())))
+            or None,
         })
     return out

@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Optional
 
+from journal import coverage
 from journal.rules.load import ExecutionRecord, LedgerData
 from journal.rules.section1256 import INDEX_TRACKERS, TRACKED_BY, is_section_1256
 from journal.rules.types import (
@@ -74,21 +75,21 @@ T1_STOCK_FROM = date(2024, 5, 28)  # US stock settlement went from T+2 to T+1 (S
 
 
 def settles_next_year(d: date, stock: bool = False) -> bool:
-    """True if a trade on ``d`` settles in the next calendar year (weekends and New Year's
-    Day skipped; options settle T+1, stock T+2 before 2024-05-28)."""
+    """True if a trade on ``d`` settles in the next calendar year (options settle T+1,
+    stock T+2 before 2024-05-28, counted in trading days)."""
     days = 2 if stock and d < T1_STOCK_FROM else 1
     n = d
     while days:
         n += timedelta(days=1)
-        if n.weekday() < 5 and not (n.month == 1 and n.day == 1):
+        if coverage.is_trading_day(n):
             days -= 1
     return n.year > d.year
 
 
 def _previous_business_day(d: date) -> date:
-    """The trading day before ``d`` (weekends, New Year's Day and Christmas skipped)."""
+    """The trading day before ``d``."""
     n = d - timedelta(days=1)
-    while n.weekday() >= 5 or (n.month, n.day) in ((1, 1), (12, 25)):
+    while not coverage.is_trading_day(n):
         n -= timedelta(days=1)
     return n
 
@@ -1005,7 +1006,22 @@ class Engine:
                           f"either side of {' and '.join(reasons)}. IB's date is used",
                           d=day, symbol=e.underlying, tx=e.transaction_id)
 
+    def _gap_flags(self) -> None:
+        spans: dict = defaultdict(list)
+        for account, start, end in self.data.periods:
+            spans[account].append((start, end))
+        for account, periods in spans.items():
+            for start, end in coverage.gaps(periods):
+                if self.as_of is not None and start > self.as_of:
+                    continue
+                for a, b in coverage.by_year(start, end):
+                    self.flag("STATEMENT_GAP", account,
+                              f"no imported statement covers {a} to {b}: trades, expiries and "
+                              "assignments of those days are missing from the ledger; import "
+                              "a statement for that period", d=a)
+
     def post_flags(self) -> None:
+        self._gap_flags()
         self._covered_call_flags()
         self._early_assignment_flags()
         opens_by_und: dict = defaultdict(list)

@@ -115,6 +115,7 @@ class LedgerData:
     data_through: Optional[date] = None  # last statement period end in the ledger
     dividends: tuple = ()  # DividendRecord (only flags read them)
     prices: tuple = ()  # PriceRecord, beside the OpenPositions marks in snapshots
+    periods: tuple = ()  # (account, from, to) of every imported statement
 
 
 def _codes(notes) -> frozenset:
@@ -206,6 +207,8 @@ def load_ledger(engine: Engine) -> LedgerData:
                                .order_by(co.c.id)).all()
         through = _to_date(conn.execute(select(func.max(ib.c.period_to))).scalar())
         acct = models.Account.__table__
+        period_rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to)
+                                   .where(ib.c.period_from.is_not(None))).all()
         usd_base = {a for a, cur in conn.execute(select(acct.c.id, acct.c.base_currency))
                     if (cur or "").upper() == "USD"}
         div_rows = _raw_rows(conn, select(
@@ -256,5 +259,7 @@ def load_ledger(engine: Engine) -> LedgerData:
                  for a, s, dt, rd, amt in div_rows if s and (dt or rd)]
     prices = [PriceRecord(d, s.strip().upper(), px) for d, s, px in price_rows
               if d and s and px]
+    periods = sorted({(acc, _to_date(f), _to_date(t)) for accs, f, t in period_rows if t
+                      for acc in (accs or "").split(",") if acc})
     return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
-                      through, tuple(dividends), tuple(prices))
+                      through, tuple(dividends), tuple(prices), tuple(periods))

@@ -1,0 +1,107 @@
+"""Which days the imported statements cover, per account, and the holes between them.
+
+A month missing between two imported statements means trades, expiries and assignments
+the ledger never saw: lots without their opening, premiums without their close. Nothing
+can infer them, so the holes are shown (``journal accounts``) and flagged for the tax
+years they touch (STATEMENT_GAP). Pure functions over (from, to) date pairs.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Iterable
+
+ONE_DAY = timedelta(days=1)
+
+
+def _easter(year: int) -> date:
+    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    first = date(year, month, 1)
+    d = first + timedelta(days=(weekday - first.weekday()) % 7)
+    if n > 0:
+        return d + timedelta(weeks=n - 1)
+    last = date(year + (month == 12), month % 12 + 1, 1) - ONE_DAY  # n < 0: the last one
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _observed(d: date) -> date:
+    return d - ONE_DAY if d.weekday() == 5 else d + ONE_DAY if d.weekday() == 6 else d
+
+
+_HOLIDAYS: dict[int, frozenset] = {}
+
+
+def market_holidays(year: int) -> frozenset:
+    """US exchange holidays (NYSE rules since 2022; Juneteenth from 2022). A Saturday New
+    Year's Day is not moved to the Friday before (NYSE rule)."""
+    if year not in _HOLIDAYS:
+        days = {
+            _nth_weekday(year, 1, 0, 3), _nth_weekday(year, 2, 0, 3),  # MLK, Presidents
+            _easter(year) - timedelta(days=2),  # Good Friday
+            _nth_weekday(year, 5, 0, -1), _nth_weekday(year, 9, 0, 1),  # Memorial, Labor
+            _nth_weekday(year, 11, 3, 4),  # Thanksgiving
+            _observed(date(year, 7, 4)), _observed(date(year, 12, 25)),
+        }
+        if year >= 2022:
+            days.add(_observed(date(year, 6, 19)))
+        new_year = date(year, 1, 1)
+        if new_year.weekday() != 5:
+            days.add(_observed(new_year))
+        _HOLIDAYS[year] = frozenset(days)
+    return _HOLIDAYS[year]
+
+
+def is_trading_day(d: date) -> bool:
+    return d.weekday() < 5 and d not in market_holidays(d.year)
+
+
+def _weekdays_between(start: date, end: date) -> bool:
+    """True if [start, end] holds a trading day (a day that could have trades)."""
+    if (end - start).days >= 6:
+        return True
+    d = start
+    while d <= end:
+        if is_trading_day(d):
+            return True
+        d += ONE_DAY
+    return False
+
+
+def merge(periods: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Covered spans, merged; spans that only weekends and market holidays separate count as one."""
+    out: list[list[date]] = []
+    for start, end in sorted((s, e) for s, e in periods if s and e and s <= e):
+        if out and (start <= out[-1][1] + ONE_DAY
+                    or not _weekdays_between(out[-1][1] + ONE_DAY, start - ONE_DAY)):
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(s, e) for s, e in out]
+
+
+def gaps(periods: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Days between the first and the last covered day that no statement covers."""
+    spans = merge(periods)
+    return [(a[1] + ONE_DAY, b[0] - ONE_DAY) for a, b in zip(spans, spans[1:])]
+
+
+def by_year(start: date, end: date) -> list[tuple[date, date]]:
+    """A span cut at year ends (a gap's tax years)."""
+    out = []
+    while start.year < end.year:
+        out.append((start, date(start.year, 12, 31)))
+        start = date(start.year + 1, 1, 1)
+    out.append((start, end))
+    return out
