@@ -114,3 +114,79 @@ def ledger_checks(result, symbol: str, sale_date: date, strike: Decimal,
                             f"of that loss: the put itself may count as a replacement "
                             "(RR 85-87)")
     return int(open_puts), tuple(warnings)
+
+
+CALL_COLUMNS = ["premium", "strike", "dte", "contracts", "price", "annualized_roi_pct",
+                "premium_gross", "commission", "premium_net", "shares_needed", "shares_held",
+                "tax_basis_per_share", "economic_basis_per_share", "if_called_proceeds",
+                "if_called_tax_gain", "if_called_economic_gain", "if_called_term", "qcc",
+                "ledger_warnings"]
+
+
+def calculate_call(inp: CalcInput, lots=(), *, lot_order=None) -> tuple[dict, tuple]:
+    """A covered call before it is written: what it earns, what assignment would realize
+    against the shares the ledger holds (tax and economic basis, FIFO by default), and the
+    tax traps (tax_rules.md §2): strike under basis, not a qualified covered call.
+    Returns the row and the warnings (also joined into the row's ``ledger_warnings``)."""
+    from journal.rules.engine import classify_call, term_for
+
+    if inp.strike <= 0 or inp.dte <= 0 or inp.premium < 0 or inp.contracts <= 0:
+        raise JournalError("--strike, --dte and --contracts must be positive and --premium "
+                           "not negative")
+    n = Decimal(inp.contracts)
+    shares_needed = inp.multiplier * n
+    gross = inp.premium * shares_needed
+    net = gross - abs(inp.commission)
+    base = inp.price or inp.strike  # the shares' value the premium is earned on
+    roi = inp.premium / base * Decimal(365) / Decimal(inp.dte) * 100
+    day = inp.sale_date or date.today()
+    expiry = date.fromordinal(day.toordinal() + inp.dte)
+    held = [x for x in lots if x.open and x.remaining > 0]
+    held.sort(key=lot_order or (lambda x: (x.acquired, x.lot_id)))
+    shares_held = sum((x.remaining for x in held), Decimal(0))
+    warnings = list(inp.ledger_warnings)
+    out = {"premium": inp.premium, "strike": inp.strike, "dte": inp.dte,
+           "contracts": inp.contracts, "price": inp.price, "annualized_roi_pct": pct2(roi),
+           "premium_gross": gross, "commission": abs(inp.commission), "premium_net": net,
+           "shares_needed": shares_needed, "shares_held": shares_held if lots else None,
+           "qcc": classify_call(inp.price, inp.dte, inp.strike)}
+    if held:
+        left, tax, econ, terms = shares_needed, Decimal(0), Decimal(0), set()
+        for x in held:
+            take = min(left, x.remaining)
+            tax += x.tax_basis * take / abs(x.quantity)
+            econ += x.economic_basis * take / abs(x.quantity)
+            terms.add(term_for(x.holding_period_acquired, expiry))
+            left -= take
+            if left <= 0:
+                break
+        covered = shares_needed - max(left, Decimal(0))
+        proceeds = inp.strike * covered + net * covered / shares_needed
+        out.update({
+            "tax_basis_per_share": (tax / covered).quantize(CENT),
+            "economic_basis_per_share": (econ / covered).quantize(CENT),
+            "if_called_proceeds": proceeds.quantize(CENT),
+            "if_called_tax_gain": (proceeds - tax).quantize(CENT),
+            "if_called_economic_gain": (proceeds - econ).quantize(CENT),
+            "if_called_term": "/".join(sorted(terms)),
+        })
+        if proceeds < tax:
+            warnings.append(f"assignment at {inp.strike} realizes a tax loss of "
+                            f"{(tax - proceeds).quantize(CENT)} (premium included), which a "
+                            "put on the same stock assigned within 30 days would wash")
+        elif proceeds < econ:
+            warnings.append(f"assignment at {inp.strike} ends the wheel cycle below its economic "
+                            f"basis by {(econ - proceeds).quantize(CENT)}")
+        if out["qcc"] == "NON_QCC" and "ST" in terms:
+            warnings.append("not a qualified covered call (30 days or less, or deep in the "
+                            "money): the straddle rules restart the holding period of shares "
+                            "held a year or less (§1092)")
+    if lots and shares_held < shares_needed:
+        warnings.append(f"the ledger holds {shares_held} shares: "
+                        f"{(shares_needed - shares_held) / inp.multiplier} contract(s) would be "
+                        "uncovered (naked)")
+    if out["qcc"] == "QCC_ITM":
+        warnings.append("in the money: the shares' holding period is suspended while the call "
+                        "is open (§1092(f))")
+    out["ledger_warnings"] = "; ".join(warnings)
+    return out, tuple(warnings)

@@ -161,3 +161,47 @@ def test_cli_calc_reads_open_puts_from_the_ledger(run):
     assert "size=fail" in three["checks"]
     [later] = json.loads(run(*args[:-4], "--date", "2025-12-01", "--format", "json").stdout)
     assert later["ledger_open_puts"] == 0  # the 145 P expired on 2025-11-21
+
+
+def _lot(acquired, shares, basis, econ=None, account="A"):
+    from journal.rules.types import StockLot
+
+    return StockLot(f"{account}:{acquired}", account, "XYZ", D(shares), D(shares), acquired,
+                    acquired, D(basis), D(econ if econ is not None else basis), D(0),
+                    "put_assignment")
+
+
+def test_covered_call_against_the_lots_it_would_deliver():
+    from journal.calc import calculate_call
+
+    lots = (_lot(date(2024, 1, 10), 100, 4000, 3800), _lot(date(2025, 3, 3), 100, 5200))
+    inp = CalcInput(premium=D("1.50"), strike=D(45), dte=45, price=D(44), contracts=2,
+                    commission=D("2"), sale_date=date(2025, 6, 2))
+    row, warnings = calculate_call(inp, lots)
+    # FIFO: 100 shares at 40 (LT by expiry) and 100 at 52 (ST); 9000 + 298 net premium
+    assert (row["tax_basis_per_share"], row["economic_basis_per_share"]) == (D("46.00"),
+                                                                            D("45.00"))
+    assert (row["if_called_proceeds"], row["if_called_tax_gain"]) == (D("9298.00"), D("98.00"))
+    assert row["if_called_term"] == "LT/ST" and row["qcc"] == "QCC_OTM"
+    assert row["annualized_roi_pct"] == D("27.65")  # 1.50 / 44 × 365 / 45
+    assert warnings == ()
+    low, warnings = calculate_call(CalcInput(premium=D("0.50"), strike=D(40), dte=20,
+                                             price=D(41), contracts=3,
+                                             sale_date=date(2025, 6, 2)), lots)
+    # 2 of the 3 contracts are covered: 8000 + their 100 of premium - 9200
+    assert low["if_called_tax_gain"] == D("-1100.00")
+    assert any("tax loss of 1100.00" in w for w in warnings)
+    assert any("uncovered" in w for w in warnings)  # 3 contracts, 200 shares
+    assert any("not a qualified covered call" in w for w in warnings)  # 20 days, ST lot
+
+
+def test_cli_calc_call_reads_the_msft_lot_of_the_sample(run):
+    from conftest import SAMPLES
+
+    assert run("import", "-q", str(SAMPLES / "wheel_2025_U7654321.xml")).exit_code == 0
+    res = run("calc", "--call", "--premium", "3.20", "--strike", "400", "--dte", "25",
+              "--symbol", "MSFT", "--date", "2025-11-24", "--price", "415", "--format", "json")
+    [row] = json.loads(res.stdout)
+    # the classic example: tax basis 40,791.65 (assigned put premium in it)
+    assert (row["tax_basis_per_share"], row["if_called_tax_gain"]) == ("407.92", "-471.65")
+    assert row["qcc"] == "NON_QCC" and "tax loss of 471.65" in res.stderr

@@ -131,22 +131,36 @@ def review_(obj, by, account, fmt):
                    "--symbol, else 0].")
 @click.option("--date", "sale_date", type=click.DateTime(["%Y-%m-%d"]),
               help="Day of the sale [default: today].")
+@click.option("--call", "covered_call", is_flag=True,
+              help="A covered call instead of a put: with --symbol, what assignment would "
+                   "realize against the shares the ledger holds.")
+@click.option("--account", help="With --call: only this account's shares.")
 @format_option
 @click.pass_obj
 def calc(obj, premium, strike, dte, price, contracts, commission, cash, symbol, open_contracts,
-         sale_date, fmt):
-    """Pre-trade calculator for a cash-secured put.
+         sale_date, covered_call, account, fmt):
+    """Pre-trade calculator for a cash-secured put (or, with --call, a covered call).
 
     Annualized ROI = premium ÷ strike × 365 ÷ days to expiry; also net premium, cash
     required, % out of the money, breakeven and the checklist verdict. With --symbol it
     also reads the ledger: the puts already open on the underlying (for the size check)
     and whether an assignment would wash a recent stock loss.
 
+    With --call the ROI is on the share price (--price, else the strike), and with
+    --symbol it shows the tax and economic basis of the shares that would be delivered
+    (FIFO), the gain if called away, and warns about a strike under basis, uncovered
+    contracts and calls that are not qualified covered calls.
+
     \b
     Example:
       journal calc --premium 2.10 --strike 410 --dte 30 --price 425
       journal calc --premium 2.10 --strike 410 --dte 30 --symbol MSFT
+      journal calc --call --premium 3.20 --strike 420 --dte 45 --symbol MSFT --price 415
     """
+    if covered_call:
+        _calc_call(obj, premium, strike, dte, price, contracts, commission, symbol, sale_date,
+                   account, fmt)
+        return
     settings = checklist.load_settings()
     earnings = checklist.read_earnings(settings.earnings_csv) if settings.earnings_csv else None
     day = sale_date.date() if sale_date else date.today()
@@ -168,6 +182,26 @@ def calc(obj, premium, strike, dte, price, contracts, commission, cash, symbol, 
         emit([{"field": k, "value": result[k]} for k in calc_mod.COLUMNS], ["field", "value"], fmt)
     else:
         emit([result], calc_mod.COLUMNS, fmt)
+
+
+def _calc_call(obj, premium, strike, dte, price, contracts, commission, symbol, sale_date,
+               account, fmt):
+    day = sale_date.date() if sale_date else date.today()
+    lots = ()
+    if symbol:
+        result = analyze(obj.engine(), as_of=day if sale_date else None)
+        lots = tuple(x for x in result.lots if x.symbol.upper() == symbol.upper()
+                     and (account is None or x.account == account) and x.quantity > 0)
+    row, warnings = calc_mod.calculate_call(calc_mod.CalcInput(
+        premium=premium, strike=strike, dte=dte, price=price, contracts=contracts,
+        commission=commission, symbol=symbol, sale_date=day), lots)
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    if fmt == "table":
+        emit([{"field": k, "value": row.get(k)} for k in calc_mod.CALL_COLUMNS],
+             ["field", "value"], fmt)
+    else:
+        emit([row], calc_mod.CALL_COLUMNS, fmt)
 
 
 @cli.group()
