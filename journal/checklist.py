@@ -257,13 +257,17 @@ class MarketData:
     cash: Mapping = None  # account -> sorted (date, cash)
 
     @classmethod
-    def from_settings(cls, s: Settings, statement_prices: Mapping | None = None) -> "MarketData":
+    def from_settings(cls, s: Settings, statement_prices: Mapping | None = None,
+                      statement_cash: Mapping | None = None) -> "MarketData":
         prices = dict(statement_prices or {})
         if s.prices_csv:
             prices.update(read_prices(s.prices_csv))  # the user's own prices win
+        cash = dict(statement_cash or {})
+        if s.cash_csv:
+            cash.update(read_cash(s.cash_csv))  # an account in the user's CSV: theirs only
         return cls(prices=prices,
                    earnings=read_earnings(s.earnings_csv) if s.earnings_csv else None,
-                   cash=read_cash(s.cash_csv) if s.cash_csv else None)
+                   cash=cash or None)
 
     def price(self, day: date, symbol: str) -> Optional[Decimal]:
         return (self.prices or {}).get((day, symbol.upper()))

@@ -209,6 +209,19 @@ class ClosedLotRow(NamedTuple):
     source: SourceRef
 
 
+class CashBalanceRow(NamedTuple):
+    """IB's cash in base currency at the start and end of a statement period."""
+
+    account_id: str
+    balance_key: str
+    from_date: Optional[date]
+    to_date: Optional[date]
+    starting_cash: Optional[Decimal]
+    ending_cash: Optional[Decimal]
+    raw: dict
+    source: SourceRef
+
+
 class ParseSummary(NamedTuple):
     """Last event of every parse: rows seen by kind, and warnings (each named once)."""
 

@@ -27,8 +27,8 @@ from sqlalchemy.engine import Connection, Engine
 from journal import models
 from journal.db import writer
 from journal.events import (
-    KnownKeys, KnownRow, AccountInfo, CashRow, ClosedLotRow, OpenPositionRow, OptionEAERow, ParseSummary,
-    StatementStart, TradeRow,
+    KnownKeys, KnownRow, AccountInfo, CashBalanceRow, CashRow, ClosedLotRow, OpenPositionRow,
+    OptionEAERow, ParseSummary, StatementStart, TradeRow,
 )
 
 CHUNK_ROWS = 2000
@@ -197,6 +197,7 @@ _POS_EVENT_FIELDS = [f for f in OpenPositionRow._fields
                      if f not in ("raw", "source", "description", "underlying_conid",
                                   "listing_exchange")]
 _LOT_EVENT_FIELDS = [f for f in ClosedLotRow._fields if f not in ("raw", "source")]
+_BALANCE_EVENT_FIELDS = [f for f in CashBalanceRow._fields if f not in ("raw", "source")]
 _TAIL = ["instrument_id", "batch_id", "source_line", "raw"]
 _INSTRUMENT_COLUMNS = ["id", "conid", "asset_class", "symbol", "description", "underlying_symbol",
                        "underlying_conid", "put_call", "strike", "expiry", "multiplier", "currency",
@@ -214,6 +215,7 @@ _pick_eae = _picker(OptionEAERow, _EAE_EVENT_FIELDS)
 _pick_cash = _picker(CashRow, _CASH_EVENT_FIELDS)
 _pick_pos = _picker(OpenPositionRow, _POS_EVENT_FIELDS)
 _pick_lot = _picker(ClosedLotRow, _LOT_EVENT_FIELDS)
+_pick_balance = _picker(CashBalanceRow, _BALANCE_EVENT_FIELDS)
 
 try:  # orjson encodes the raw attributes ~10x faster; the text is the same compact JSON
     import orjson
@@ -300,7 +302,10 @@ def _ingest(conn: Connection, events, result: IngestResult, *, file_name, file_p
     lot_w = _Writer(conn, t.ClosedLot.__table__,
                     _LOT_EVENT_FIELDS + ["batch_id", "source_line", "raw"],
                     ["account_id", "lot_key"], deps)
-    writers = [acct_w, inst_w, ex_w, eae_w, cash_w, pos_w, lot_w]
+    bal_w = _Writer(conn, t.CashBalance.__table__,
+                    _BALANCE_EVENT_FIELDS + ["batch_id", "source_line", "raw"],
+                    ["account_id", "balance_key"], deps)
+    writers = [acct_w, inst_w, ex_w, eae_w, cash_w, pos_w, lot_w, bal_w]
 
     known_accounts: set[str] = set(
         conn.execute(text("SELECT id FROM account")).scalars().all())
@@ -371,6 +376,9 @@ def _ingest(conn: Connection, events, result: IngestResult, *, file_name, file_p
             inst = instrument(ev)
             pos_w.add(list(_pick_pos(ev))
                       + [inst, batch_id, ev.source.line, dumps(ev.raw)])
+        elif kind is CashBalanceRow:
+            account(ev.account_id)
+            bal_w.add(list(_pick_balance(ev)) + [batch_id, ev.source.line, dumps(ev.raw)])
         elif kind is ClosedLotRow:
             account(ev.account_id)
             lot_w.add(list(_pick_lot(ev))

@@ -241,6 +241,20 @@ class ClosedLot(_Source, _AccountRow, table=True):
     notes: Optional[str] = None
 
 
+class CashBalance(_Source, _AccountRow, table=True):
+    """A ``CashReportCurrency`` row in base currency (``currency="BASE_SUMMARY"``): IB's
+    cash at the start and end of a statement period. With the executions and cash rows
+    in between it gives the cash on any day (the checklist's cash check)."""
+
+    __tablename__ = "cash_balance"
+    __table_args__ = (UniqueConstraint("account_id", "balance_key"),)
+    balance_key: str = Field(max_length=200)
+    from_date: Optional[date] = None
+    to_date: Optional[date] = None
+    starting_cash: Optional[Decimal] = Money()
+    ending_cash: Optional[Decimal] = Money()
+
+
 class CycleOverride(_AccountRow, table=True):
     """A user's regrouping of an execution into a named wheel cycle / roll chain."""
 

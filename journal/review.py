@@ -121,6 +121,53 @@ def read_executions(engine: Engine, account: Optional[str] = None) -> list[dict]
     } for r in rows]
 
 
+def read_statement_cash(engine: Engine) -> dict[str, list[tuple[date, Decimal]]]:
+    """Cash in base currency at the start of each day the statements can tell: IB's
+    starting cash of a period (CashReport, BASE_SUMMARY) plus the net cash of every
+    execution and cash row of the days before, and IB's ending cash after the period.
+    account -> sorted [(day, cash at the start of that day)], for the checklist."""
+    cb = models.CashBalance.__table__
+    ex = models.Execution.__table__
+    ct = models.CashTransaction.__table__
+    with engine.connect() as conn:
+        balances = conn.execute(select(cb.c.account_id, cb.c.from_date, cb.c.to_date,
+                                       cb.c.starting_cash, cb.c.ending_cash)
+                                .where(cb.c.from_date.is_not(None))).all()
+        if not balances:
+            return {}
+        flows: dict = {}
+        for acc, day, net, fx, cat in conn.execute(select(
+                ex.c.account_id, ex.c.trade_date, ex.c.net_cash, ex.c.fx_rate_to_base,
+                ex.c.asset_category).where(ex.c.status == "active")):
+            if day is not None and net is not None and cat != "CASH":
+                key = (acc, day)
+                flows[key] = flows.get(key, ZERO) + net * (fx or ONE)
+        for acc, when, rdate, amount, fx in conn.execute(select(
+                ct.c.account_id, ct.c.date_time, ct.c.report_date, ct.c.amount,
+                ct.c.fx_rate_to_base)):
+            day = when.date() if when else rdate
+            if day is not None and amount is not None:
+                key = (acc, day)
+                flows[key] = flows.get(key, ZERO) + amount * (fx or ONE)
+    by_account: dict = {}
+    for acc, day, _amount in sorted((a, d, v) for (a, d), v in flows.items()):
+        by_account.setdefault(acc, []).append(day)
+    points: dict[str, list] = {}
+    for acc, start, end, starting, ending in balances:
+        out = points.setdefault(acc, [])
+        if starting is not None:
+            running = starting
+            out.append((start, 1, starting))  # IB's own figures win a tie (1 > 0)
+            for day in by_account.get(acc, ()):
+                if start <= day and (end is None or day <= end):
+                    running += flows[(acc, day)]
+                    out.append((day + timedelta(days=1), 0, running))
+        if ending is not None and end is not None:
+            out.append((end + timedelta(days=1), 1, ending))
+    return {acc: [(d, c) for d, _p, c in sorted(v, key=lambda t: (t[0], t[1]))]
+            for acc, v in points.items()}
+
+
 def read_statement_prices(engine: Engine) -> dict[tuple[date, str], Decimal]:
     """Underlying closes the statements carry: a stock Trade row's closePrice on its trade
     date, and an OpenPosition's mark on its report date."""

@@ -35,7 +35,8 @@ class _Data:
         self.result = _rules(engine)
         self.settings = checklist.load_settings()
         self.market = checklist.MarketData.from_settings(
-            self.settings, review.read_statement_prices(engine))
+            self.settings, review.read_statement_prices(engine),
+            review.read_statement_cash(engine))
 
     def summary(self, period):
         return review.summary(self.executions, self.result, period=period,

@@ -29,8 +29,8 @@ from xml.parsers import expat
 
 from journal.errors import StatementError
 from journal.events import (
-    AccountInfo, CashRow, ClosedLotRow, KnownRow, OpenPositionRow, OptionEAERow, ParseSummary,
-    SourceRef, StatementStart, TradeRow,
+    AccountInfo, CashBalanceRow, CashRow, ClosedLotRow, KnownRow, OpenPositionRow, OptionEAERow,
+    ParseSummary, SourceRef, StatementStart, TradeRow,
 )
 from journal.importers._convert import (
     ConversionError, DateStyle, detect_slash_order, to_decimal, to_text,
@@ -228,6 +228,13 @@ LOT_SPEC = (
     ("cost", "cost", "dec"),
     ("fifo_pnl_realized", "fifoPnlRealized", "dec"),
     ("notes", "notes", "codes"),
+)
+
+BALANCE_SPEC = (
+    ("from_date", "fromDate", "date"),
+    ("to_date", "toDate", "date"),
+    ("starting_cash", "startingCash", "dec"),
+    ("ending_cash", "endingCash", "dec"),
 )
 
 # Attributes that identify a Trade row when the query left out transactionID.
@@ -435,6 +442,12 @@ class FlexParser:
                                    "openDateTime", "position")])
         return OpenPositionRow(account, key, *values, attrs, SourceRef(self.path, line))
 
+    def _balance(self, attrs, account, line) -> CashBalanceRow:
+        values = self._convert(BALANCE_SPEC, attrs, "CashReportCurrency", line)
+        key = self._keyer.key("cash_balance", account, [
+            attrs.get(a) for a in ("fromDate", "toDate")])  # one balance per period
+        return CashBalanceRow(account, key, *values, attrs, SourceRef(self.path, line))
+
     def _lot(self, attrs, account, line) -> ClosedLotRow:
         values = self._convert(LOT_SPEC, attrs, "Lot", line)
         del values[4]  # zone of openDateTime
@@ -577,6 +590,12 @@ class FlexParser:
                 counts["open_positions"] += 1
                 pending.append(self._position(attrs, to_text(attrs.get("accountId")) or account,
                                               line))
+            elif section == "CashReport":
+                # only the base-currency summary: one row per statement period
+                if tag == "CashReportCurrency" and attrs.get("currency") == "BASE_SUMMARY":
+                    counts["cash_balances"] += 1
+                    pending.append(self._balance(
+                        attrs, to_text(attrs.get("accountId")) or account, line))
             elif section == "TradeConfirms":
                 counts["skipped_trade_confirms"] += 1
                 self._warn("TradeConfirm rows are not imported: use an Activity Flex query")
