@@ -384,3 +384,19 @@ def test_early_assignment_is_flagged_only_where_the_day_matters():
     (flag,) = codes(r, "EARLY_ASSIGNMENT")
     assert "long-term anniversary" in flag.message
     assert r.realized[0].term == "LT"  # IB's date (the day after the anniversary) is used
+
+
+def test_default_lot_method_follows_ibs_closed_lots_else_fifo():
+    from journal.rules.load import ClosedLotRecord
+
+    rows = (ex("A", d(2025, 1, 2), "XYZ", 10, 10), ex("A", d(2025, 1, 3), "XYZ", 10, 30),
+            ex("A", d(2025, 3, 10), "XYZ", -10, 25))
+    # IB relieved the second lot (say the account uses Highest Cost at IB)
+    ib_lot = ClosedLotRecord("A", None, "XYZ", rows[1].transaction_id, d(2025, 3, 10),
+                             None, D(10))
+    with_lots = LedgerData(executions=rows, closed_lots=(ib_lot,))
+    assert run_rules(with_lots, Settings()).realized[0].gain == D(-50)  # §4: IB's pairing
+    assert run_rules(with_lots, Settings(lot_method="FIFO")).realized[0].gain == D(150)
+    plain = run(*rows)  # no closed-lot detail: FIFO, nothing to flag
+    assert plain.realized[0].gain == D(150) and not plain.flags
+    assert codes(run(*rows, lot_method="SPECIFIC"), "SPECIFIC_LOT_MISSING")

@@ -737,7 +737,7 @@ class Engine:
             return list(reversed(queue))
         if method == "HIFO":
             return sorted(queue, key=lambda x: -((x.wash - x.open_cash) / x.rem))
-        if method == "SPECIFIC":
+        if method in ("IB", "SPECIFIC"):
             chosen = self.closed_lots.get((e.account, e.conid or e.symbol, e.trade_date)) or \
                 self.closed_lots.get((e.account, e.symbol, e.trade_date)) or []
             want = {}
@@ -746,6 +746,8 @@ class Engine:
                     want[c.open_transaction_id] = want.get(c.open_transaction_id, ZERO) + \
                         abs(c.quantity)
             if not want:
+                if method == "IB":
+                    return list(queue)  # no closed-lot detail: FIFO (tax_rules.md §4)
                 self.flag("SPECIFIC_LOT_MISSING", e.account,
                           f"{e.symbol} sale on {e.trade_date}: no IB closed-lot detail; FIFO used",
                           d=e.trade_date, symbol=e.symbol, tx=e.transaction_id)
