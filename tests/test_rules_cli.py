@@ -66,3 +66,16 @@ def test_cycles_and_manual_regrouping(run):
     assert "AMD-late" not in {c["cycle_id"] for c in _json(run, "cycles")}
     bad = run("cycles", "assign", "999", "x")
     assert bad.exit_code == 1 and "no execution" in bad.output
+
+
+def test_flags_command_filters_by_year_account_and_code(run):
+    assert run("import", SAMPLE).exit_code == 0
+    rows = _json(run, "flags")
+    assert [(r["code"], r["date"], r["tax_year"]) for r in rows] == [
+        ("WASH_SALE_OPTION", "2025-10-10", 2025), ("NON_QCC", "2025-11-24", 2025)]
+    assert [r["code"] for r in _json(run, "flags", "--code", "non_qcc")] == ["NON_QCC"]
+    assert _json(run, "flags", "--year", "2024") == []
+    assert _json(run, "flags", "--account", "U0000000") == []
+    res = run("realized", "--year", "2025")
+    assert "2 flag(s) need review: journal flags --year 2025" in res.stderr
+    assert "flag(s)" not in run("realized", "--year", "2024").stderr

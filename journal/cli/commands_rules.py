@@ -1,4 +1,5 @@
-"""Rules commands: `journal positions`, `lots`, `realized`, `cycles` (and `cycles assign`).
+"""Rules commands: `journal positions`, `lots`, `realized`, `flags`, `cycles` (and `cycles
+assign`).
 
 Thin: each runs :func:`journal.rules.analyze` once and lays its result out as rows.
 """
@@ -36,11 +37,12 @@ def _analyze(obj, as_of=None):
     return analyze(obj.engine(), as_of=as_of)
 
 
-def _flags_note(result, codes=None):
-    flags = [f for f in result.flags if codes is None or f.code in codes]
+def _flags_note(result, year=None, account=None):
+    flags = [f for f in result.flags if (year is None or f.tax_year in (year, None))
+             and (account is None or f.account == account)]
     if flags:
-        click.echo(f"{len(flags)} flag(s) need review (e.g. {flags[0].code}: "
-                   f"{flags[0].message})", err=True)
+        where = f" --year {year}" if year is not None else ""
+        click.echo(f"{len(flags)} flag(s) need review: journal flags{where}", err=True)
 
 
 @cli.command()
@@ -134,7 +136,32 @@ def realized(obj, year, account, fmt):
     if year is not None and year in result.provisional_years:
         click.echo(f"note: {year} is provisional until {year + 1}-01-30 (a wash sale can "
                    "still change it)", err=True)
-    _flags_note(result)
+    _flags_note(result, year, account)
+
+
+@cli.command()
+@click.option("--year", type=int, help="Only flags of this tax year.")
+@click.option("--account", help="Only this account id.")
+@click.option("--code", "codes", multiple=True, help="Only this flag code (repeatable).")
+@format_option
+@click.pass_obj
+def flags(obj, year, account, codes, fmt):
+    """Cases the rules show instead of deciding (README: "Flags to review").
+
+    \b
+    Example:
+      journal flags --year 2025
+      journal flags --code NON_QCC --code STRADDLE_LOSS_DEFERRAL --format csv
+    """
+    from journal.tax import FLAG_COLUMNS, flag_dicts
+
+    result = _analyze(obj)
+    wanted = {c.upper() for c in codes}
+    rows = flag_dicts(f for f in result.flags
+                      if (year is None or f.tax_year == year)
+                      and (account is None or f.account == account)
+                      and (not wanted or f.code in wanted))
+    emit(rows, FLAG_COLUMNS, fmt)
 
 
 @cli.group(invoke_without_command=True)
