@@ -6,6 +6,7 @@ else is a bug and says so (with the traceback under --debug).
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -67,7 +68,15 @@ def emit(rows, columns, fmt):
     click.echo(render(rows, columns, fmt), nl=False)
 
 
+# The rules and reports keep hundreds of thousands of long-lived objects (a row, a lot, a
+# Decimal each); with the default thresholds the cycle collector rescans all of them again
+# and again (measured on the 40k ledger: rules 3.1 s -> 2.05 s with these). Cycles are
+# still collected, just less often.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
 def main(argv=None):
+    gc.set_threshold(*GC_THRESHOLDS)
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="journal")
