@@ -314,6 +314,11 @@ class Engine:
         self.flags.append(Flag(code, account, message, d, symbol, tx,
                                year if year is not None else (d.year if d else None)))
 
+    def flag_trade(self, code, e: ExecutionRecord, message) -> None:
+        """A flag about one execution, dated on its trade date."""
+        self.flag(code, e.account, message, d=e.trade_date, symbol=e.underlying,
+                  tx=e.transaction_id)
+
     def asp(self, symbol: str, d: date) -> Optional[Decimal]:
         """Applicable stock price: the last close before ``d`` (a stock Trade row's
         closePrice, the user's prices CSV, or an OpenPositions mark), at most 5 days old."""
@@ -519,10 +524,10 @@ class Engine:
                 opening = part(e.cost or ZERO, remaining, total)
                 lot = _Lot(f"{e.account}:{e.transaction_id}:?", e.account, e, e.symbol,
                            e.underlying, -side, remaining, opening, None, True, is1256)
-                self.flag("MISSING_OPENING_LOT", e.account,
-                          f"{e.description or e.symbol}: closing trade on {e.trade_date} has no "
-                          "opening trade in the ledger; IB's cost used, open date unknown",
-                          d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
+                self.flag_trade("MISSING_OPENING_LOT", e,
+                                f"{e.description or e.symbol}: closing trade on {e.trade_date} "
+                                "has no opening trade in the ledger; IB's cost used, open date "
+                                "unknown")
                 outcome = self._outcome(e, side > 0, is1256)
                 f = fifo
                 self.opt_open[okey] += remaining
@@ -568,35 +573,33 @@ class Engine:
             shares = sum((s.qty for s in covered), ZERO)
             basis = sum((s.orig_cost for s in covered), ZERO)
             if shares and basis / shares < asp:
-                self.flag("CONSTRUCTIVE_SALE", e.account,
-                          f"{desc} written {e.trade_date} deep in the money (strike {e.strike}, "
-                          f"price {asp}) against shares that have gained (basis "
-                          f"{(basis / shares).quantize(CENT)} a share): a constructive sale of the "
-                          "shares is possible (§1259); not applied",
-                          d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
+                per_share = (basis / shares).quantize(CENT)
+                self.flag_trade("CONSTRUCTIVE_SALE", e,
+                                f"{desc} written {e.trade_date} deep in the money (strike "
+                                f"{e.strike}, price {asp}) against shares that have gained "
+                                f"(basis {per_share} a share): a constructive sale of the shares "
+                                "is possible (§1259); not applied")
         if cls == "NON_QCC":
             young = [s for s in covered if term_for(s.hp, e.trade_date) == "ST"]
             for s in young:
                 s.needs_review = True
-            self.flag("NON_QCC", e.account,
-                      f"{desc} written {e.trade_date} ({dte} DTE"
-                      + (f", ASP {asp}" if asp is not None else "") + ") is not a qualified "
-                      "covered call: straddle rules (§1092) may restart the holding period of "
-                      "the shares and defer losses; LT results of those shares need review",
-                      d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
+            price = f", ASP {asp}" if asp is not None else ""
+            self.flag_trade("NON_QCC", e,
+                            f"{desc} written {e.trade_date} ({dte} DTE{price}) is not a "
+                            "qualified covered call: straddle rules (§1092) may restart the "
+                            "holding period of the shares and defer losses; LT results of those "
+                            "shares need review")
         elif cls == "ASP_UNKNOWN":
-            self.flag("ASP_UNKNOWN", e.account,
-                      f"{desc} written {e.trade_date} against shares: no prior-close price in "
-                      "the statements or the prices CSV ([checklist] prices_csv), so "
-                      "in/deep-in-the-money cannot be "
-                      "checked; treated as an out-of-the-money qualified covered call",
-                      d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
+            self.flag_trade("ASP_UNKNOWN", e,
+                            f"{desc} written {e.trade_date} against shares: no prior-close price "
+                            "in the statements or the prices CSV ([checklist] prices_csv), so "
+                            "in/deep-in-the-money cannot be checked; treated as an "
+                            "out-of-the-money qualified covered call")
         elif cls == "QCC_ITM":
-            self.flag("QCC_ITM", e.account,
-                      f"{desc} written {e.trade_date} in the money (ASP {asp}): the shares' "
-                      "holding period is suspended while it is open and a loss on it is LT "
-                      "if the shares are LT (§1092(f)); strike ladder approximated",
-                      d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
+            self.flag_trade("QCC_ITM", e,
+                            f"{desc} written {e.trade_date} in the money (ASP {asp}): the shares' "
+                            "holding period is suspended while it is open and a loss on it is LT "
+                            "if the shares are LT (§1092(f)); strike ladder approximated")
 
     def _mixed_straddle(self, e: ExecutionRecord, etfs, roots) -> None:
         """§6 / §1092(b)(2): index options opened while tracking-ETF shares are held (or the
@@ -608,12 +611,11 @@ class Engine:
         others = held + open_roots
         if not others:
             return
-        self.flag("MIXED_STRADDLE", e.account,
-                  f"{e.description or e.symbol} opened {e.trade_date} while "
-                  f"{', '.join(others)} positions were open: §1256 index options against "
-                  "shares tracking the same index may be a mixed straddle (§1092(b)(2)); "
-                  "loss deferral and the 60/40 split need review",
-                  d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
+        self.flag_trade("MIXED_STRADDLE", e,
+                        f"{e.description or e.symbol} opened {e.trade_date} while "
+                        f"{', '.join(others)} positions were open: §1256 index options against "
+                        "shares tracking the same index may be a mixed straddle (§1092(b)(2)); "
+                        "loss deferral and the 60/40 split need review")
 
     def _put_written(self, e: ExecutionRecord, lot: _Lot) -> None:
         # RR 85-87: only an in-the-money put is a replacement; checked against loss sales
@@ -646,11 +648,10 @@ class Engine:
             if e.expiry and e.trade_date < e.expiry and outcome == "assigned":
                 self._early.append((e, lot, stock_seq))
             if stock_seq is None:
-                self.flag("MISSING_STOCK_LEG", e.account,
-                          f"{desc} {outcome} on {e.trade_date} has no stock leg in the ledger; "
-                          "its premium stays deferred (it belongs in the shares' basis or "
-                          "proceeds, never in income)", d=e.trade_date, symbol=e.underlying,
-                          tx=e.transaction_id)
+                self.flag_trade("MISSING_STOCK_LEG", e,
+                                f"{desc} {outcome} on {e.trade_date} has no stock leg in the "
+                                "ledger; its premium stays deferred (it belongs in the shares' "
+                                "basis or proceeds, never in income)")
                 return
             self.extra_cash[stock_seq] += oc + c - w
             buy_shares = (ex.put_call == "P") == (lot.side < 0)
