@@ -17,7 +17,7 @@ from journal.rules.types import RealizedEvent, RuleResult, StockLot
 
 from conftest import SAMPLES
 
-SHEETS = ["Ledger", "Positions", "Lots", "Cycles", "Monthly", "Review"]
+SHEETS = ["Ledger", "Positions", "Lots", "Cycles", "Monthly", "Review", "Flags", "Coverage"]
 
 
 def _fake_rules():
@@ -136,17 +136,6 @@ def test_html_report_is_self_contained_with_charts(ledger, tmp_path):
     assert len(ids) == len(set(ids))
 
 
-def test_html_report_without_rules_says_so(run, tmp_path, monkeypatch):
-    from journal.cli import commands_review
-
-    assert run("import", SAMPLES / "wheel_2025_U7654321.xml").exit_code == 0
-    monkeypatch.setattr(commands_review, "_rules", lambda engine: None)
-    out = tmp_path / "r.html"
-    assert run("report", "--html", out).exit_code == 0
-    page = out.read_text()
-    assert "need the rules layer" in page and page.count("<svg") == 2
-
-
 def test_export_to_unwritable_place_is_a_user_error(ledger, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -166,3 +155,19 @@ def test_workbook_with_the_real_rules(run, tmp_path):
     assert len(_sheet(out, "Positions")) == 11 and len(_sheet(out, "Cycles")) == 7
     monthly = {r["month"]: r for r in _sheet(out, "Monthly")}
     assert _money(monthly["2025-12"]["cumulative_realized_gain"]) == D("2299.3549")
+    assert [r["code"] for r in _sheet(out, "Flags")] == ["WASH_SALE_OPTION", "NON_QCC"]
+    coverage = {r["account"]: r for r in _sheet(out, "Coverage")}
+    assert coverage["U7654321"]["statements_to"] == date(2026, 1, 31)
+
+
+def test_html_report_lists_flags_and_statement_coverage(run, tmp_path):
+    assert run("import", SAMPLES / "wheel_2025_U7654321.xml").exit_code == 0
+    out = tmp_path / "r.html"
+    assert run("report", "--html", out).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    p = _Collector()
+    p.feed(page)
+    text = "".join(p.text)
+    assert "Flags to review" in text and "Statement coverage" in text
+    assert "NON_QCC" in text and "MSFT 19DEC25 420 C written 2025-11-24" in text
+    assert "2025-01-02" in text and "2025-12-31" in text

@@ -38,6 +38,18 @@ class _Data:
             self.settings, review.read_statement_prices(engine),
             review.read_statement_cash(engine))
 
+    def flags(self):
+        from journal.tax import FLAG_COLUMNS, flag_dicts
+
+        return FLAG_COLUMNS, flag_dicts(f for f in self.result.flags
+                                        if not self.account or f.account == self.account)
+
+    def coverage(self):
+        columns = ["account", "statements_from", "statements_to", "gaps"]
+        rows = [{c: r[c] for c in columns} for r in queries.accounts(self.engine)
+                if not self.account or r["account"] == self.account]
+        return columns, rows
+
     def summary(self, period):
         return review.summary(self.executions, self.result, period=period,
                               account=self.account, as_of=self.as_of)
@@ -256,23 +268,21 @@ def _workbook_sheets(data: _Data) -> list:
     sections = data.sections()
     ledger = queries.trades(data.engine, account=data.account)
     sheets = [("Ledger", queries.TRADE_COLUMNS, ledger)]
-    if res is not None:
-        positions = [p for p in res.option_positions
-                     if not data.account or p.account == data.account]
-        lots = [x for x in res.lots if not data.account or x.account == data.account]
-        cycles = [c for c in res.cycles if not data.account or c.account == data.account]
-        for title, items in (("Positions", positions), ("Lots", lots), ("Cycles", cycles)):
-            cols, rows = _record_rows(items)
-            sheets.append((title, cols or ["(rules layer returned no rows)"], rows))
-    else:
-        for title in ("Positions", "Lots", "Cycles"):
-            sheets.append((title, ["(needs the rules layer)"], []))
+    positions = [p for p in res.option_positions
+                 if not data.account or p.account == data.account]
+    lots = [x for x in res.lots if not data.account or x.account == data.account]
+    cycles = [c for c in res.cycles if not data.account or c.account == data.account]
+    for title, items in (("Positions", positions), ("Lots", lots), ("Cycles", cycles)):
+        cols, rows = _record_rows(items)
+        sheets.append((title, cols or ["(no rows)"], rows))
     sheets.append(("Monthly", review.MONTHLY_COLUMNS, monthly))
     review_cols, review_rows = ["section"], []
     for name, (cols, rs) in sections.items():
         review_cols += [c for c in cols if c not in review_cols]
         review_rows += [{"section": name, **r} for r in rs]
     sheets.append(("Review", review_cols, review_rows))
+    sheets.append(("Flags", *data.flags()))
+    sheets.append(("Coverage", *data.coverage()))
     return sheets
 
 
@@ -284,7 +294,8 @@ def _workbook_sheets(data: _Data) -> list:
 def export(obj, xlsx_path, account):
     """Write the whole journal as one Excel workbook.
 
-    Sheets: Ledger, Positions, Lots, Cycles, Monthly (with charts), Review.
+    Sheets: Ledger, Positions, Lots, Cycles, Monthly (with charts), Review, Flags (cases
+    to review) and Coverage (the statements' span and gaps per account).
 
     \b
     Example:
@@ -319,15 +330,13 @@ def report(obj, html_path, account):
 
     data = _Data(obj, account)
     sections = data.sections()
-    note = report_html.as_of_text(data.as_of)
-    if data.result is None:
-        note += " Realized gains, win rate and capital need the rules layer."
     page = report_html.render(
         "csp-journal review" + (f" — {account}" if account else ""),
         (review.MONTHLY_COLUMNS, data.summary("month")),
         [(f"{SECTION_LABELS[k]}", c, r) for k, (c, r) in sections.items()]
-        + [("Yearly", review.YEARLY_COLUMNS, data.summary("year"))],
-        note=note)
+        + [("Yearly", review.YEARLY_COLUMNS, data.summary("year")),
+           ("Flags to review", *data.flags()), ("Statement coverage", *data.coverage())],
+        note=report_html.as_of_text(data.as_of))
     try:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(page, encoding="utf-8")
