@@ -14,7 +14,7 @@ from sqlalchemy import select
 from journal import models
 from journal.db import open_ledger
 from journal.errors import StatementError
-from journal.events import CashRow, OptionEAERow, ParseSummary, TradeRow
+from journal.events import CashRow, ClosedLotRow, OptionEAERow, ParseSummary, TradeRow
 from journal.importers import activity_csv, identify
 from journal.importers.activity_csv import parse, parse_option_symbol
 from conftest import FIXTURES, PUBLIC, SAMPLES
@@ -91,7 +91,13 @@ def test_wheel_csv_counts_and_fields():
     assert summary.format == "activity-csv"
     assert summary.warnings == ()
     c = summary.counts
-    assert (c["trades"], c["skipped_Order"], c["skipped_ClosedLot"]) == (17, 16, 7)
+    assert (c["trades"], c["skipped_Order"], c["closed_lots"]) == (17, 16, 7)
+    # a ClosedLot names the lot its Trade row relieved by the opening date
+    lots = [e for e in evs if isinstance(e, ClosedLotRow)]
+    msft_lot = next(x for x in lots if x.symbol == "MSFT")
+    assert (msft_lot.open_date_time.date().isoformat(), msft_lot.trade_date.isoformat(),
+            msft_lot.quantity, msft_lot.cost, msft_lot.open_transaction_id) == (
+        "2025-11-21", "2025-12-19", Decimal(100), Decimal("40791.65"), None)
     assert (c["option_events"], c["cash_transactions"], c["skipped_stray_lines"]) == (6, 4, 1)
     trades = [e for e in evs if isinstance(e, TradeRow)]
     assert all(t.account_id == "U7654321" and t.transaction_id.startswith("csv:") for t in trades)

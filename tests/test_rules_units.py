@@ -400,3 +400,8 @@ def test_default_lot_method_follows_ibs_closed_lots_else_fifo():
     plain = run(*rows)  # no closed-lot detail: FIFO, nothing to flag
     assert plain.realized[0].gain == D(150) and not plain.flags
     assert codes(run(*rows, lot_method="SPECIFIC"), "SPECIFIC_LOT_MISSING")
+    # the Activity CSV names the relieved lot by its opening date, not by a transaction id
+    csv_lot = ClosedLotRecord("A", None, "XYZ", None, d(2025, 3, 10), None, D(-10),
+                              open_date=d(2025, 1, 3))
+    by_date = LedgerData(executions=rows, closed_lots=(csv_lot,))
+    assert run_rules(by_date, Settings()).realized[0].gain == D(-50)

@@ -7,7 +7,9 @@ so the ledger treats both formats alike; the differences are absorbed here:
   §2.1). Columns are resolved by name and re-bound at every Header row, because IB repeats
   the header per asset category and columns come and go (``Account``, ``Exchange``, …).
 * Only the ``Trade`` level of the Trades section becomes ledger rows; ``Order`` rows are
-  the same fills summed and ``ClosedLot`` rows are lot detail (counted, not imported).
+  the same fills summed and ``ClosedLot`` rows are lot detail: which opening lot (by its
+  date; the CSV names no transaction) the Trade row before them relieved. They are stored
+  for the rules' default lot method (IB's own pairing, tax_rules.md §4).
 * Rows carry no IB ids, so every row gets a stable synthetic key (``csv:<hash>:<n>``): a
   hash of the fields that identify it plus an ordinal for genuinely identical rows. The
   ledger recognises that prefix and links CSV rows to the Flex rows of the same fills
@@ -40,7 +42,8 @@ from typing import Iterator
 
 from journal.errors import StatementError
 from journal.events import (
-    AccountInfo, CashRow, OptionEAERow, ParseSummary, SourceRef, StatementStart, TradeRow,
+    AccountInfo, CashRow, ClosedLotRow, OptionEAERow, ParseSummary, SourceRef, StatementStart,
+    TradeRow,
 )
 from journal.importers._convert import MONTHS, ConversionError, DateStyle, to_decimal, to_text
 
@@ -394,6 +397,7 @@ class ActivityCsvParser:
             yield AccountInfo(account, None, self.base_currency, src)
         self.counts["statements"] = 1
         unknown: set[str] = set()
+        closing = None  # the last Trade row: the fill the ClosedLot rows after it belong to
         for line, section, kind, cols in self._tables(self.progress, self.counts):
             if kind == "Header":
                 continue
@@ -402,7 +406,11 @@ class ActivityCsvParser:
                     disc = (cols.get("DataDiscriminator") or "Trade").strip()
                     if disc == "Trade":
                         self.counts["trades"] += 1
-                        yield self._trade(cols, account, line)
+                        closing = self._trade(cols, account, line)
+                        yield closing
+                    elif disc == "ClosedLot" and closing is not None:
+                        self.counts["closed_lots"] += 1
+                        yield self._closed_lot(cols, closing, line)
                     else:
                         self.counts[f"skipped_{disc}"] += 1
                 elif section == EAE:
@@ -506,6 +514,20 @@ class ActivityCsvParser:
             orig_trade_price=None, orig_order_id=None, related_trade_id=None,
             related_transaction_id=None, raw={"section": TRADES, **cols},
             source=SourceRef(self.path, line))
+
+    def _closed_lot(self, cols, closing: TradeRow, line) -> ClosedLotRow:
+        opened, _zone = self.date_style.datetime(_get(cols, "datetime"))  # the opening date
+        key = self._keyer.key("lot", closing.account_id, [
+            closing.transaction_id, _get(cols, "symbol"), _get(cols, "datetime"),
+            _num_text(_get(cols, "quantity")), _num_text(_get(cols, "basis"))])
+        return ClosedLotRow(
+            account_id=closing.account_id, lot_key=key, conid=closing.conid,
+            symbol=closing.symbol, open_transaction_id=None, open_date_time=opened,
+            close_date_time=closing.date_time, trade_date=closing.trade_date,
+            quantity=_dec(_get(cols, "quantity")), cost=_dec(_get(cols, "basis")),
+            fifo_pnl_realized=_dec(_get(cols, "realized")),
+            notes=";".join(_codes(_get(cols, "code"))) or None,
+            raw={"section": TRADES, **cols}, source=SourceRef(self.path, line))
 
     def _multiplier(self, symbol, asset, quantity, price, proceeds):
         """Without Financial Instrument Information: |proceeds| / (|qty| × price) of this

@@ -274,7 +274,7 @@ class Engine:
     def _index_closed_lots(self, lots) -> None:
         self.closed_lots: dict = defaultdict(list)
         for c in lots:
-            if c.open_transaction_id and c.trade_date:
+            if (c.open_transaction_id or c.open_date) and c.trade_date:
                 self.closed_lots[(c.account, c.conid or c.symbol, c.trade_date)].append(c)
 
     def _link_assignments(self, execs) -> dict:
@@ -741,20 +741,23 @@ class Engine:
         if method in ("IB", "SPECIFIC"):
             chosen = self.closed_lots.get((e.account, e.conid or e.symbol, e.trade_date)) or \
                 self.closed_lots.get((e.account, e.symbol, e.trade_date)) or []
-            want = {}
+            # Flex names the opening lot by its transaction, the Activity CSV by its date
+            want_tx, want_day = set(), set()
             for c in chosen:
                 if e.date_time is None or c.close_date_time in (None, e.date_time):
-                    want[c.open_transaction_id] = want.get(c.open_transaction_id, ZERO) + \
-                        abs(c.quantity)
-            if not want:
+                    if c.open_transaction_id:
+                        want_tx.add(c.open_transaction_id)
+                    else:
+                        want_day.add(c.open_date)
+            if not want_tx and not want_day:
                 if method == "IB":
                     return list(queue)  # no closed-lot detail: FIFO (tax_rules.md §4)
                 self.flag("SPECIFIC_LOT_MISSING", e.account,
                           f"{e.symbol} sale on {e.trade_date}: no IB closed-lot detail; FIFO used",
                           d=e.trade_date, symbol=e.symbol, tx=e.transaction_id)
                 return list(queue)
-            first = [x for x in queue if x.tx in want]
-            return first + [x for x in queue if x.tx not in want]
+            first = [x for x in queue if x.tx in want_tx or x.acquired in want_day]
+            return first + [x for x in queue if x not in first]
         return list(queue)
 
     def _stock(self, e: ExecutionRecord) -> None:

@@ -76,6 +76,7 @@ class ClosedLotRecord:
     trade_date: Optional[date]
     close_date_time: Optional[datetime]
     quantity: Decimal
+    open_date: Optional[date] = None  # the CSV's ClosedLot names the lot by this, not by id
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +203,8 @@ def load_ledger(engine: Engine) -> LedgerData:
             ps.c.multiplier, ps.c.position, ps.c.mark_price).order_by(ps.c.id), _SNAP_KINDS)
         lot_rows = _raw_rows(conn, select(
             cl.c.account_id, cl.c.conid, cl.c.symbol, cl.c.open_transaction_id, cl.c.trade_date,
-            cl.c.close_date_time, cl.c.quantity).order_by(cl.c.id), "ttttaDd")
+            cl.c.close_date_time, cl.c.quantity, cl.c.open_date_time).order_by(cl.c.id),
+            "ttttaDdD")
         ov_rows = conn.execute(select(co.c.account_id, co.c.transaction_id, co.c.cycle_label)
                                .order_by(co.c.id)).all()
         through = _to_date(conn.execute(select(func.max(ib.c.period_to))).scalar())
@@ -252,8 +254,9 @@ def load_ledger(engine: Engine) -> LedgerData:
         snapshots.append(SnapshotRecord(acc, rdate, cat, sym,
                                         _underlying(und, sym, None) if pc else sym, conid, pc,
                                         strike, expiry, mult or one, pos, mark))
-    closed = [ClosedLotRecord(a, c, (s or "").strip(), o, t, d, q or zero)
-              for a, c, s, o, t, d, q in lot_rows]
+    closed = [ClosedLotRecord(a, c, (s or "").strip(), o, t, d, q or zero,
+                              od.date() if od else None)
+              for a, c, s, o, t, d, q, od in lot_rows]
     overrides = [OverrideRecord(a, t, lbl) for a, t, lbl in ov_rows]
     dividends = [DividendRecord(a, (s or "").strip(), dt.date() if dt else rd, amt or zero)
                  for a, s, dt, rd, amt in div_rows if s and (dt or rd)]
