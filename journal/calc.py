@@ -14,6 +14,7 @@ from typing import Optional
 
 from journal import checklist
 from journal.errors import JournalError
+from journal.rules.engine import WASH_DAYS, classify_call, term_for
 
 CENT = Decimal("0.01")
 MULTIPLIER = Decimal(100)
@@ -86,9 +87,6 @@ def calculate(inp: CalcInput, settings: checklist.Settings = checklist.Settings(
     }
 
 
-WASH_DAYS = 30
-
-
 def ledger_checks(result, symbol: str, sale_date: date, strike: Decimal,
                   price: Optional[Decimal]) -> tuple[int, tuple[str, ...]]:
     """What the ledger says about selling a put on ``symbol`` on ``sale_date``: the puts
@@ -123,13 +121,11 @@ CALL_COLUMNS = ["premium", "strike", "dte", "contracts", "price", "annualized_ro
                 "ledger_warnings"]
 
 
-def calculate_call(inp: CalcInput, lots=(), *, lot_order=None) -> tuple[dict, tuple]:
+def calculate_call(inp: CalcInput, lots=()) -> tuple[dict, tuple]:
     """A covered call before it is written: what it earns, what assignment would realize
     against the shares the ledger holds (tax and economic basis, FIFO by default), and the
     tax traps (tax_rules.md §2): strike under basis, not a qualified covered call.
     Returns the row and the warnings (also joined into the row's ``ledger_warnings``)."""
-    from journal.rules.engine import classify_call, term_for
-
     if inp.strike <= 0 or inp.dte <= 0 or inp.premium < 0 or inp.contracts <= 0:
         raise JournalError("--strike, --dte and --contracts must be positive and --premium "
                            "not negative")
@@ -142,7 +138,7 @@ def calculate_call(inp: CalcInput, lots=(), *, lot_order=None) -> tuple[dict, tu
     day = inp.sale_date or date.today()
     expiry = date.fromordinal(day.toordinal() + inp.dte)
     held = [x for x in lots if x.open and x.remaining > 0]
-    held.sort(key=lot_order or (lambda x: (x.acquired, x.lot_id)))
+    held.sort(key=lambda x: (x.acquired, x.lot_id))
     shares_held = sum((x.remaining for x in held), Decimal(0))
     warnings = list(inp.ledger_warnings)
     out = {"premium": inp.premium, "strike": inp.strike, "dte": inp.dte,
