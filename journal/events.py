@@ -209,6 +209,13 @@ class ClosedLotRow(NamedTuple):
     source: SourceRef
 
 
+def balance_key(from_date, to_date) -> str:
+    """One cash balance per account and period, whichever format it came from (Flex and
+    the Activity CSV then meet on the same key and the ledger keeps one)."""
+    return f"period:{from_date.isoformat() if from_date else ''}:" \
+           f"{to_date.isoformat() if to_date else ''}"
+
+
 class CashBalanceRow(NamedTuple):
     """IB's cash in base currency at the start and end of a statement period."""
 

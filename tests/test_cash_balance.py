@@ -60,3 +60,18 @@ def test_users_cash_csv_wins_over_the_statement(run, tmp_path):
     assert run("config", "set", "checklist.cash_csv", csv).exit_code == 0
     rows = json.loads(run("review", "--by", "put", "--format", "json").stdout)
     assert {r["check_cash"] for r in rows} == {"pass"}
+
+
+def test_activity_csv_cash_report_gives_the_same_cash_and_meets_the_flex_row(run, tmp_path):
+    csv = SAMPLES / "wheel_2025_U7654321_activity.csv"
+    csv_db, xml_db, both_db = (str(tmp_path / f"{n}.db") for n in ("csv", "xml", "both"))
+    assert run("import", "-q", str(csv), db=csv_db).exit_code == 0
+    assert run("import", "-q", str(MAIN), db=xml_db).exit_code == 0
+    assert run("import", "-q", str(MAIN), str(csv), db=both_db).exit_code == 0
+    from_csv = review.read_statement_cash(open_ledger(csv_db))
+    assert from_csv["U7654321"][0] == (d(2025, 1, 2), D("100000"))
+    assert from_csv == review.read_statement_cash(open_ledger(xml_db))
+    engine = open_ledger(both_db)
+    with engine.connect() as conn:  # one balance per account and period, whatever format
+        assert len(conn.execute(select(models.CashBalance.__table__)).all()) == 1
+    assert review.read_statement_cash(engine) == from_csv

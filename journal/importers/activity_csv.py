@@ -42,8 +42,8 @@ from typing import Iterator
 
 from journal.errors import StatementError
 from journal.events import (
-    AccountInfo, CashRow, ClosedLotRow, OptionEAERow, ParseSummary, SourceRef, StatementStart,
-    TradeRow,
+    AccountInfo, CashBalanceRow, CashRow, ClosedLotRow, OptionEAERow, ParseSummary, SourceRef,
+    StatementStart, TradeRow, balance_key,
 )
 from journal.importers._convert import MONTHS, ConversionError, DateStyle, to_decimal, to_text
 
@@ -60,6 +60,7 @@ ROW_TYPES = frozenset({"Header", "Headers", "Data", "SubTotal", "Total"})
 TRADES = "Trades"
 EAE = "Option Exercises, Assignments and Expirations"
 FII = "Financial Instrument Information"
+CASH_REPORT = "Cash Report"
 CASH_SECTIONS = {
     "Deposits & Withdrawals": "Deposits/Withdrawals",
     "Dividends": "Dividends",
@@ -70,7 +71,7 @@ CASH_SECTIONS = {
 """CSV section -> the Flex CashTransaction ``type`` of the same rows."""
 
 IGNORED_SECTIONS = frozenset("""
-Net Asset Value|Change in NAV|Mark-to-Market Performance Summary|Cash Report|Open Positions
+Net Asset Value|Change in NAV|Mark-to-Market Performance Summary|Open Positions
 |Realized & Unrealized Performance Summary|Codes|Notes/Legal Notes|Month & Year to Date Performance Summary
 |Forex Balances|Change in Dividend Accruals|Interest Accruals|Change in Position Value
 |Location of Customer Assets, Positions and Money|Base Currency Exchange Rate|Net Stock Position Summary
@@ -398,6 +399,7 @@ class ActivityCsvParser:
         self.counts["statements"] = 1
         unknown: set[str] = set()
         closing = None  # the last Trade row: the fill the ClosedLot rows after it belong to
+        cash_report: dict = {}  # "Starting Cash"/"Ending Cash" of the base-currency summary
         for line, section, kind, cols in self._tables(self.progress, self.counts):
             if kind == "Header":
                 continue
@@ -426,6 +428,11 @@ class ActivityCsvParser:
                     if row is not None:
                         self.counts["cash_transactions"] += 1
                         yield row
+                elif section == CASH_REPORT:
+                    what = (cols.get("Currency Summary") or "").strip()
+                    if what in ("Starting Cash", "Ending Cash") and \
+                            (cols.get("Currency") or "").strip() == "Base Currency Summary":
+                        cash_report[what] = (_dec(cols.get("Total")), line)
                 elif section in (FII, "Statement", "Account Information"):
                     continue
                 elif section not in IGNORED_SECTIONS and section not in unknown:
@@ -433,6 +440,13 @@ class ActivityCsvParser:
                     self._warn(f"section {section!r} is not imported")
             except ConversionError as exc:
                 raise StatementError(self.path, f"[{section}] {exc}", line) from exc
+        if cash_report and self.account is not None and pfrom and pto:
+            self.counts["cash_balances"] += 1
+            start, line = cash_report.get("Starting Cash", (None, 1))
+            end, _line = cash_report.get("Ending Cash", (None, line))
+            yield CashBalanceRow(account, balance_key(pfrom, pto), pfrom, pto, start, end,
+                                 {"section": CASH_REPORT, "starting": str(start),
+                                  "ending": str(end)}, SourceRef(self.path, line))
         if self.counts["trades"] == 0 and not self.counts["cash_transactions"]:
             self._warn("the file holds no Trade rows and no cash rows")
         yield ParseSummary(FORMAT, dict(self.counts), tuple(self.warnings), SourceRef(self.path))

@@ -30,7 +30,7 @@ from xml.parsers import expat
 from journal.errors import StatementError
 from journal.events import (
     AccountInfo, CashBalanceRow, CashRow, ClosedLotRow, KnownRow, OpenPositionRow, OptionEAERow,
-    ParseSummary, SourceRef, StatementStart, TradeRow,
+    ParseSummary, SourceRef, StatementStart, TradeRow, balance_key,
 )
 from journal.importers._convert import (
     ConversionError, DateStyle, detect_slash_order, to_decimal, to_text,
@@ -444,9 +444,8 @@ class FlexParser:
 
     def _balance(self, attrs, account, line) -> CashBalanceRow:
         values = self._convert(BALANCE_SPEC, attrs, "CashReportCurrency", line)
-        key = self._keyer.key("cash_balance", account, [
-            attrs.get(a) for a in ("fromDate", "toDate")])  # one balance per period
-        return CashBalanceRow(account, key, *values, attrs, SourceRef(self.path, line))
+        return CashBalanceRow(account, balance_key(values[0], values[1]), *values, attrs,
+                              SourceRef(self.path, line))
 
     def _lot(self, attrs, account, line) -> ClosedLotRow:
         values = self._convert(LOT_SPEC, attrs, "Lot", line)
