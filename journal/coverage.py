@@ -67,7 +67,7 @@ def is_trading_day(d: date) -> bool:
     return d.weekday() < 5 and d not in market_holidays(d.year)
 
 
-def _weekdays_between(start: date, end: date) -> bool:
+def _has_trading_day(start: date, end: date) -> bool:
     """True if [start, end] holds a trading day (a day that could have trades)."""
     if (end - start).days >= 6:
         return True
@@ -80,11 +80,12 @@ def _weekdays_between(start: date, end: date) -> bool:
 
 
 def merge(periods: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
-    """Covered spans, merged; spans that only weekends and market holidays separate count as one."""
+    """Covered spans, merged; spans that only weekends and market holidays separate count
+    as one."""
     out: list[list[date]] = []
     for start, end in sorted((s, e) for s, e in periods if s and e and s <= e):
         if out and (start <= out[-1][1] + ONE_DAY
-                    or not _weekdays_between(out[-1][1] + ONE_DAY, start - ONE_DAY)):
+                    or not _has_trading_day(out[-1][1] + ONE_DAY, start - ONE_DAY)):
             out[-1][1] = max(out[-1][1], end)
         else:
             out.append([start, end])

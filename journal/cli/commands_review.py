@@ -176,11 +176,9 @@ def calc(obj, premium, strike, dte, price, contracts, commission, cash, symbol, 
         return
     settings = checklist.load_settings()
     earnings = checklist.read_earnings(settings.earnings_csv) if settings.earnings_csv else None
-    day = sale_date.date() if sale_date else date.today()
+    day, result = _ledger_on(obj, sale_date, symbol)
     ledger_open, warnings = None, ()
-    if symbol:
-        # a past --date sees the ledger as it stood that day
-        result = analyze(obj.engine(), as_of=day if sale_date else None)
+    if result is not None:
         ledger_open, warnings = calc_mod.ledger_checks(result, symbol, day, strike, price)
     if open_contracts is None:
         open_contracts = ledger_open or 0
@@ -197,12 +195,20 @@ def calc(obj, premium, strike, dte, price, contracts, commission, cash, symbol, 
         emit([result], calc_mod.COLUMNS, fmt)
 
 
+def _ledger_on(obj, sale_date, symbol):
+    """The day of a pre-trade check and, when it names a symbol, the rules' view of the
+    ledger on that day (a past --date sees the ledger as it stood then)."""
+    day = sale_date.date() if sale_date else date.today()
+    if not symbol:
+        return day, None
+    return day, analyze(obj.engine(), as_of=day if sale_date else None)
+
+
 def _calc_call(obj, premium, strike, dte, price, contracts, commission, symbol, sale_date,
                account, fmt):
-    day = sale_date.date() if sale_date else date.today()
+    day, result = _ledger_on(obj, sale_date, symbol)
     lots = ()
-    if symbol:
-        result = analyze(obj.engine(), as_of=day if sale_date else None)
+    if result is not None:
         lots = tuple(x for x in result.lots if x.symbol.upper() == symbol.upper()
                      and (account is None or x.account == account) and x.quantity > 0)
     row, warnings = calc_mod.calculate_call(calc_mod.CalcInput(

@@ -37,9 +37,14 @@ def _analyze(obj, as_of=None):
     return analyze(obj.engine(), as_of=as_of)
 
 
+def _select_flags(result, year=None, account=None, codes=()) -> list:
+    wanted = {c.upper() for c in codes}
+    return [f for f in result.flags if (year is None or f.tax_year == year)
+            and (account is None or f.account == account) and (not wanted or f.code in wanted)]
+
+
 def _flags_note(result, year=None, account=None):
-    flags = [f for f in result.flags if (year is None or f.tax_year in (year, None))
-             and (account is None or f.account == account)]
+    flags = _select_flags(result, year, account)
     if flags:
         where = f" --year {year}" if year is not None else ""
         click.echo(f"{len(flags)} flag(s) need review: journal flags{where}", err=True)
@@ -155,13 +160,7 @@ def flags(obj, year, account, codes, fmt):
     """
     from journal.tax import FLAG_COLUMNS, flag_dicts
 
-    result = _analyze(obj)
-    wanted = {c.upper() for c in codes}
-    rows = flag_dicts(f for f in result.flags
-                      if (year is None or f.tax_year == year)
-                      and (account is None or f.account == account)
-                      and (not wanted or f.code in wanted))
-    emit(rows, FLAG_COLUMNS, fmt)
+    emit(flag_dicts(_select_flags(_analyze(obj), year, account, codes)), FLAG_COLUMNS, fmt)
 
 
 @cli.group(invoke_without_command=True)
