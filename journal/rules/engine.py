@@ -874,18 +874,7 @@ class Engine:
         deferral depends on unrecognized gain (prices) and the law leaves room."""
         if not self._calls_written:
             return
-        by_lot: dict = defaultdict(list)  # lot id and every split-off parent id -> pieces
-        for p in self.pieces:
-            lid = p.lot_id
-            while lid:
-                by_lot[lid].append(p)
-                lid = lid.rpartition(".")[0]
-        all_lots: dict = defaultdict(list)
-        for lot in self.stock_lots + self.option_lots:
-            lid = lot.lot_id
-            while lid:
-                all_lots[lid].append(lot)
-                lid = lid.rpartition(".")[0]
+        by_lot, all_lots = self._pieces_by_lot, self._lots_by_id
 
         def held_until(lot: _Lot) -> Optional[date]:
             """Last day any of the lot (or its splits) was closed; None while some is open.
@@ -960,6 +949,28 @@ class Engine:
                               "qualified-dividend holding period (§246(c)(4)); check 1099-DIV "
                               "box 1b", d=paid[0], symbol=ex.underlying, tx=call.tx)
 
+    def _index_for_flags(self) -> None:
+        """Lot id (and every id a wash-sale split came from) -> its realized pieces and its
+        lots, so a flag can find what became of a lot without scanning every piece."""
+        self._pieces_by_lot: dict = defaultdict(list)
+        self._stock_pieces_by_tx: dict = defaultdict(list)
+        self._stock_losses: dict = defaultdict(list)  # underlying -> stock pieces at a loss
+        for p in self.pieces:
+            lid = p.lot_id
+            while lid:
+                self._pieces_by_lot[lid].append(p)
+                lid = lid.rpartition(".")[0]
+            if p.asset_category == "STK":
+                self._stock_pieces_by_tx[p.tx].append(p)
+                if p.gain < 0:
+                    self._stock_losses[p.underlying].append(p)
+        self._lots_by_id: dict = defaultdict(list)
+        for lot in self.stock_lots + self.option_lots:
+            lid = lot.lot_id
+            while lid:
+                self._lots_by_id[lid].append(lot)
+                lid = lid.rpartition(".")[0]
+
     def _early_assignment_flags(self) -> None:
         """§7: IB dates an early assignment the day after OCC's exercise (E+1). Tax uses IB's
         date; FLAG when E and E+1 fall on two sides of a year end, a long-term anniversary
@@ -980,11 +991,10 @@ class Engine:
             stock_tx = tx_of.get(stock_seq)
             buys = lot.ex.put_call == "P"  # a short put assigned delivers shares to us
             mine = []
-            if stock_tx:
-                lot_id = f"{e.account}:{stock_tx}"
-                mine = [p for p in self.pieces if p.asset_category == "STK" and (
-                    (p.lot_id == lot_id or (p.lot_id or "").startswith(lot_id + "."))
-                    if buys else p.tx == stock_tx)]
+            if stock_tx and buys:  # what became of the shares the assignment bought
+                mine = self._pieces_by_lot.get(f"{e.account}:{stock_tx}", [])
+            elif stock_tx:  # the shares the assignment delivered
+                mine = self._stock_pieces_by_tx.get(stock_tx, [])
             for p in mine:
                 start = (exercised, day) if buys else (p.hp, p.hp)
                 end = (p.date_sold, p.date_sold) if buys else (exercised, day)
@@ -993,9 +1003,8 @@ class Engine:
                                    f"{p.date_sold})")
                     break
             if buys:  # the assignment is a purchase: a replacement for nearby losses
-                near = [p for p in self.pieces if p.asset_category == "STK"
-                        and p.underlying == e.underlying and p.gain < 0
-                        and window(p.date_sold, exercised) != window(p.date_sold, day)]
+                near = [p for p in self._stock_losses.get(e.underlying, ())
+                        if window(p.date_sold, exercised) != window(p.date_sold, day)]
             else:  # the assignment is a sale: at a loss, nearby purchases replace it
                 near = [p for p in mine if p.gain < 0 and any(
                     window(x.acquired, exercised) != window(x.acquired, day)
@@ -1027,6 +1036,7 @@ class Engine:
                               "a statement for that period", d=a)
 
     def post_flags(self) -> None:
+        self._index_for_flags()
         self._gap_flags()
         self._covered_call_flags()
         self._early_assignment_flags()
