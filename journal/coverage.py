@@ -8,10 +8,30 @@ years they touch (STATEMENT_GAP). Pure functions over (from, to) date pairs.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Iterable
+from datetime import date, datetime, timedelta
+from typing import Iterable, Optional
 
 ONE_DAY = timedelta(days=1)
+
+
+def complete_through(to_date: Optional[date], generated: Optional[datetime]) -> Optional[date]:
+    """The last day a statement can be trusted to hold in full: a statement generated on
+    the last day of its period (or before it ended) may lack that day's trades, which
+    Flex adds only later, so its coverage ends the day before it was generated."""
+    if to_date is None or generated is None:
+        return to_date
+    made = generated.date() if isinstance(generated, datetime) else generated
+    return min(to_date, made - ONE_DAY)
+
+
+def incomplete_day_warning(to_date: Optional[date], generated: Optional[datetime]):
+    """The import warning for such a statement, or None."""
+    through = complete_through(to_date, generated)
+    if through is None or through == to_date:
+        return None
+    return (f"the statement was generated on {generated:%Y-%m-%d}, before its period ended "
+            f"({to_date}): trades from {through + ONE_DAY} on may be missing; import a later "
+            "statement for those days")
 
 
 def _easter(year: int) -> date:
@@ -93,9 +113,18 @@ def merge(periods: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
 
 
 def gaps(periods: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
-    """Days between the first and the last covered day that no statement covers."""
+    """Days between the first and the last covered day that no statement covers, trimmed
+    to trading days (a gap of Dec 31 before a statement from Jan 2 is Dec 31 alone)."""
     spans = merge(periods)
-    return [(a[1] + ONE_DAY, b[0] - ONE_DAY) for a, b in zip(spans, spans[1:])]
+    out = []
+    for a, b in zip(spans, spans[1:]):
+        start, end = a[1] + ONE_DAY, b[0] - ONE_DAY
+        while not is_trading_day(start):
+            start += ONE_DAY
+        while not is_trading_day(end):
+            end -= ONE_DAY
+        out.append((start, end))
+    return out
 
 
 def by_year(start: date, end: date) -> list[tuple[date, date]]:

@@ -68,9 +68,11 @@ def accounts(engine: Engine) -> list[dict]:
             .where(ex.c.status == "active").group_by(ex.c.account_id))}
         cash = dict(conn.execute(select(ct.c.account_id, func.count()).group_by(ct.c.account_id)).all())
         eae = dict(conn.execute(select(oe.c.account_id, func.count()).group_by(oe.c.account_id)).all())
-        batches = conn.execute(select(b.c.accounts, b.c.period_from, b.c.period_to)).all()
+        batches = conn.execute(select(b.c.accounts, b.c.period_from, b.c.period_to,
+                                      b.c.when_generated)).all()
     periods: dict = {}
-    for accs, start, end in batches:
+    for accs, start, end, generated in batches:
+        end = coverage.complete_through(end, generated)
         for acc in (accs or "").split(","):
             if acc and start and end:
                 periods.setdefault(acc, []).append((start, end))

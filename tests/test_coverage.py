@@ -24,7 +24,7 @@ def test_gaps_ignore_weekends_and_holidays_between_statements():
     monthly = [(d(2025, 1, 1), d(2025, 1, 31)), (d(2025, 2, 1), d(2025, 2, 28)),
                (d(2025, 4, 1), d(2025, 4, 30))]
     assert merge(monthly) == [(d(2025, 1, 1), d(2025, 2, 28)), (d(2025, 4, 1), d(2025, 4, 30))]
-    assert gaps(monthly) == [(d(2025, 3, 1), d(2025, 3, 31))]
+    assert gaps(monthly) == [(d(2025, 3, 3), d(2025, 3, 31))]  # trimmed: Mar 1-2 a weekend
     # daily statements: Friday, then Monday (weekend), then Wednesday (Tuesday missing)
     daily = [(d(2025, 11, 21),) * 2, (d(2025, 11, 24),) * 2, (d(2025, 11, 26),) * 2]
     assert gaps(daily) == [(d(2025, 11, 25), d(2025, 11, 25))]
@@ -40,7 +40,7 @@ def test_rules_flag_each_tax_year_a_gap_touches():
                ("B", d(2024, 1, 2), d(2025, 12, 31)))
     flags = [f for f in run_rules(LedgerData(periods=periods)).flags if f.code == "STATEMENT_GAP"]
     assert [(f.account, f.tax_year, f.date) for f in flags] == [
-        ("A", 2024, d(2024, 12, 1)), ("A", 2025, d(2025, 1, 1))]
+        ("A", 2024, d(2024, 12, 2)), ("A", 2025, d(2025, 1, 1))]
     assert "2025-01-31" in flags[1].message
     early = run_rules(LedgerData(periods=periods), as_of=d(2024, 6, 30)).flags
     assert not [f for f in early if f.code == "STATEMENT_GAP"]
@@ -49,7 +49,9 @@ def test_rules_flag_each_tax_year_a_gap_touches():
 def test_accounts_and_tax_show_a_missing_month(run, sample_copy):
     later = sample_copy("wheel_2025_multi.xml")
     later.write_text(later.read_text().replace('fromDate="20260102" toDate="20260131"',
-                                               'fromDate="20260301" toDate="20260331"'))
+                                               'fromDate="20260301" toDate="20260331"')
+                     .replace('whenGenerated="20260203;091502"',
+                              'whenGenerated="20260402;091502"'))
     assert run("import", "-q", str(sample_copy("wheel_2025_U7654321.xml"))).exit_code == 0
     rows = {r["account"]: r for r in json.loads(run("accounts", "--format", "json").stdout)}
     assert rows["U7654321"]["gaps"] is None
@@ -57,7 +59,26 @@ def test_accounts_and_tax_show_a_missing_month(run, sample_copy):
     rows = {r["account"]: r for r in json.loads(run("accounts", "--format", "json").stdout)}
     one = rows["U7654321"]
     assert (one["statements_from"], one["statements_to"], one["gaps"]) == (
-        "2025-01-02", "2026-03-31", "2026-01-01..2026-02-28")
+        "2025-01-02", "2026-03-31", "2026-01-02..2026-02-27")
     assert rows["U7654322"]["gaps"] is None  # one statement: nothing between
     flags = json.loads(run("tax", "2026", "--flags", "--format", "json").stdout)
     assert [f["account"] for f in flags if f["code"] == "STATEMENT_GAP"] == ["U7654321"]
+
+
+def test_a_statement_generated_before_its_period_ended_covers_only_the_days_before(
+        run, sample_copy):
+    # Flex adds a day's trades only later (anchors [I14]): a statement run on the last day
+    # of its period may lack that day, so the day stays open until a later statement.
+    early = sample_copy("wheel_2025_U7654321.xml")
+    early.write_text(early.read_text().replace('whenGenerated="2026-01-05;09:15:02"',
+                                               'whenGenerated="2025-12-31;15:00:00"'))
+    res = run("import", "--format", "json", str(early))
+    [report] = json.loads(res.stdout)
+    assert any("generated on 2025-12-31, before its period ended (2025-12-31): trades from "
+               "2025-12-31 on may be missing" in w for w in report["warnings"])
+    nxt = sample_copy("wheel_2025_multi.xml")  # 2026-01-02..01-31, generated 2026-02-03
+    assert run("import", "-q", str(nxt)).exit_code == 0
+    rows = {r["account"]: r for r in json.loads(run("accounts", "--format", "json").stdout)}
+    assert rows["U7654321"]["gaps"] == "2025-12-31..2025-12-31"
+    flags = json.loads(run("flags", "--code", "STATEMENT_GAP", "--format", "json").stdout)
+    assert [(f["account"], f["date"]) for f in flags] == [("U7654321", "2025-12-31")]

@@ -40,6 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterator
 
+from journal.coverage import incomplete_day_warning
 from journal.errors import StatementError
 from journal.events import (
     AccountInfo, CashBalanceRow, CashRow, ClosedLotRow, OptionEAERow, ParseSummary, SourceRef,
@@ -395,6 +396,9 @@ class ActivityCsvParser:
         pfrom, pto, period = self.period
         if self.account is not None:
             yield StatementStart(account, pfrom, pto, period, self.when_generated, src)
+            warning = incomplete_day_warning(pto, self.when_generated)
+            if warning:
+                self._warn(warning)
             yield AccountInfo(account, None, self.base_currency, src)
         self.counts["statements"] = 1
         unknown: set[str] = set()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator
 from xml.parsers import expat
 
+from journal.coverage import incomplete_day_warning
 from journal.errors import StatementError
 from journal.events import (
     AccountInfo, CashBalanceRow, CashRow, ClosedLotRow, KnownRow, OpenPositionRow, OptionEAERow,
@@ -524,9 +525,13 @@ class FlexParser:
                 style = self.date_style
                 try:
                     when, _zone = style.datetime(attrs.get("whenGenerated"))
+                    to_date = style.date(attrs.get("toDate"))
                     pending.append(StatementStart(
-                        account, style.date(attrs.get("fromDate")), style.date(attrs.get("toDate")),
+                        account, style.date(attrs.get("fromDate")), to_date,
                         to_text(attrs.get("period")), when, SourceRef(path, line)))
+                    warning = incomplete_day_warning(to_date, when)
+                    if warning:
+                        self._warn(warning)
                 except ConversionError as exc:
                     raise StatementError(path, f"<FlexStatement>: {exc}", line) from exc
                 return

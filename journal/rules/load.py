@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 
 from journal import models
+from journal.coverage import complete_through
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +210,8 @@ def load_ledger(engine: Engine) -> LedgerData:
                                .order_by(co.c.id)).all()
         through = _to_date(conn.execute(select(func.max(ib.c.period_to))).scalar())
         acct = models.Account.__table__
-        period_rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to)
+        period_rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to,
+                                          ib.c.when_generated)
                                    .where(ib.c.period_from.is_not(None))).all()
         usd_base = {a for a, cur in conn.execute(select(acct.c.id, acct.c.base_currency))
                     if (cur or "").upper() == "USD"}
@@ -262,7 +264,8 @@ def load_ledger(engine: Engine) -> LedgerData:
                  for a, s, dt, rd, amt in div_rows if s and (dt or rd)]
     prices = [PriceRecord(d, s.strip().upper(), px) for d, s, px in price_rows
               if d and s and px]
-    periods = sorted({(acc, _to_date(f), _to_date(t)) for accs, f, t in period_rows if t
+    periods = sorted({(acc, _to_date(f), complete_through(_to_date(t), _to_datetime(g)))
+                      for accs, f, t, g in period_rows if t
                       for acc in (accs or "").split(",") if acc})
     return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
                       through, tuple(dividends), tuple(prices), tuple(periods))
