@@ -79,3 +79,46 @@ def test_flags_command_filters_by_year_account_and_code(run):
     res = run("realized", "--year", "2025")
     assert "2 flag(s) need review: journal flags --year 2025" in res.stderr
     assert "flag(s)" not in run("realized", "--year", "2024").stderr
+
+
+def test_lots_explain_shows_which_premiums_moved_the_basis(run):
+    assert run("import", SAMPLE).exit_code == 0
+    msft = next(r for r in _json(run, "lots", "--all") if r["symbol"] == "MSFT")
+    rows = _json(run, "lots", "--explain", msft["lot_id"])
+    assert [(r["basis"], r["step"], r["amount"], r["total"]) for r in rows] == [
+        ("tax", "cost", "41000.00", "41000.00"),
+        ("tax", "assigned put", "-208.35", "40791.65"),  # the classic example's basis
+        ("tax", "tax basis", None, "40791.65"),
+        ("economic", "called away", "-298.35", "40493.30"),
+        ("economic", "economic basis", None, "40493.30")]
+    assert "MSFT 21NOV25 410 P" in rows[1]["description"]
+    bad = run("lots", "--explain", "U0:nope")
+    assert bad.exit_code == 1 and "no lot U0:nope" in bad.output
+
+
+def test_every_explanation_adds_up_to_the_rules_numbers(run, db_path):
+    from decimal import Decimal
+
+    from conftest import public_samples
+    from journal.db import open_ledger
+    from journal.rules import analyze
+    from journal.rules.explain import explain_lot
+
+    files = [SAMPLE, SAMPLE.with_name("wheel_2025_multi.xml"),
+             *(FIX / n for n in ("b_wash_assignment.xml", "b1_sold_st.xml",
+                                 "c_called_away.xml", "f_itm_qcc_loss_lt.xml")),
+             *public_samples()]
+    for f in files:
+        run("import", "-q", f)  # a public file that fails to import is the compat test's job
+    result = analyze(open_ledger(db_path))
+    assert len(result.lots) > 5
+    for lot in result.lots:
+        rows = explain_lot(result, lot.lot_id)
+        for basis, want in (("tax", lot.tax_basis), ("economic", lot.economic_basis)):
+            part = [r for r in rows if r["basis"] == basis]
+            # the tax lines start from nothing, the economic ones from the tax basis
+            running = Decimal(0) if basis == "tax" else lot.tax_basis
+            for r in part[:-1]:
+                running += r["amount"]
+                assert r["total"] == running, (lot.lot_id, r)
+            assert part[-1]["total"] == want, (lot.lot_id, basis, rows)

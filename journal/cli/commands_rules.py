@@ -99,17 +99,29 @@ def positions(obj, as_of, account, fmt):
 @click.option("--all", "show_all", is_flag=True, help="Also list closed lots.")
 @click.option("--account", help="Only this account id.")
 @click.option("--symbol", help="Only this symbol.")
+@click.option("--explain", "explain", metavar="LOT_ID",
+              help="Show how this lot's tax and economic basis are made up, line by line.")
 @format_option
 @click.pass_obj
-def lots(obj, show_all, account, symbol, fmt):
+def lots(obj, show_all, account, symbol, explain, fmt):
     """Stock lots with tax basis (premium of an assigned put and wash-sale adjustments
     included) beside the economic basis (minus the cycle's other premium).
 
     \b
     Example:
       journal lots --all --format csv
+      journal lots --explain U7654321:3718840618
     """
     result = _analyze(obj)
+    if explain:
+        from journal.rules import explain as explain_mod
+
+        try:
+            rows = explain_mod.explain_lot(result, explain)
+        except KeyError:
+            raise JournalError(f"no lot {explain} (journal lots --all lists them)") from None
+        emit(rows, explain_mod.COLUMNS, fmt)
+        return
     rows = []
     for lot in result.lots:
         if not (show_all or lot.open):

@@ -1,0 +1,104 @@
+"""Why a lot's basis is what it is: the tax basis and the economic basis, line by line.
+
+Users are split between the two views (anchors_features.md §4 E/F) and other tools get
+them wrong, so ``journal lots --explain LOT`` shows which premiums moved which number:
+
+* tax basis = what the shares cost (strike × shares and costs, as the stock row paid)
+  − the net premium of the put whose assignment bought them (§1) + wash-sale adjustments;
+* economic basis = tax basis − this lot's share (by shares) of every other premium of the
+  same wheel cycle: puts that expired, were bought back or rolled, covered calls (also
+  those called away) and premium still open.
+
+A pure function over a :class:`RuleResult`; the lines always add up to the rules' numbers
+(a residual line says so if a wash-sale adjustment inside the cycle moved them).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Optional
+
+from journal.rules.types import RuleResult, StockLot
+
+ZERO = Decimal(0)
+COLUMNS = ["basis", "step", "description", "date", "amount", "total"]
+
+
+def _stock_tx(lot: StockLot) -> Optional[str]:
+    """The transaction of the stock row that opened the lot (splits keep their parent's)."""
+    head = lot.lot_id.split(".", 1)[0]
+    _account, _, tx = head.partition(":")
+    return tx.rstrip(":?") or None
+
+
+def _option_share(p) -> Decimal:
+    """What an option position of the cycle contributed besides the assigned put."""
+    if p.outcome is None:  # still open: the premium received so far
+        return p.premium_net
+    if p.outcome == "assigned" and p.put_call == "C" and p.contracts < 0:
+        return p.premium_net  # called away: it went into the share proceeds
+    return p.premium_net - p.close_cost  # expired, bought back, sold: its result
+
+
+def explain_lot(result: RuleResult, lot_id: str) -> list[dict]:
+    lot = next((x for x in result.lots if x.lot_id == lot_id), None)
+    if lot is None:
+        raise KeyError(lot_id)
+    rows: list[dict] = []
+
+    def line(basis, step, description, day, amount, total):
+        rows.append({"basis": basis, "step": step, "description": description, "date": day,
+                     "amount": amount, "total": total})
+
+    stock_tx = _stock_tx(lot)
+    put = next((p for p in result.option_positions
+                if p.stock_leg_transaction_id == stock_tx and p.outcome == "assigned"
+                and p.put_call == "P" and stock_tx), None)
+    shares = abs(lot.quantity)
+    put_premium = ZERO
+    if put is not None:
+        # a lot split off by a wash sale carries its share of the put, by shares
+        put_premium = put.premium_net * shares / (abs(put.contracts) * 100) \
+            if put.contracts else put.premium_net
+        put_premium = min(put_premium, put.premium_net)
+    cost = lot.tax_basis + put_premium - lot.wash_sale_adjustment
+    line("tax", "cost", f"{shares.normalize():f} {lot.symbol} "
+         f"({lot.source.replace('_', ' ')}, costs included)", lot.acquired, cost, cost)
+    total = cost
+    if put is not None:
+        total -= put_premium
+        line("tax", "assigned put", f"premium of {put.description} (tax_rules.md §1)",
+             put.opened, -put_premium, total)
+    if lot.wash_sale_adjustment:
+        total += lot.wash_sale_adjustment
+        line("tax", "wash sale", "disallowed loss added to the basis (§3.5)", None,
+             lot.wash_sale_adjustment, total)
+    line("tax", "tax basis", "", None, None, lot.tax_basis)
+
+    total = lot.tax_basis
+    if lot.cycle_id:
+        cycle_lots = [x for x in result.lots if x.cycle_id == lot.cycle_id and x.quantity > 0]
+        cycle_shares = sum((abs(x.quantity) for x in cycle_lots), ZERO) or shares
+        for p in result.option_positions:
+            if p.cycle_id != lot.cycle_id or p is put or (
+                    p.outcome == "assigned" and p.put_call == "P"):
+                continue
+            amount = _option_share(p) * shares / cycle_shares
+            if not amount:
+                continue
+            total -= amount
+            what = p.outcome.replace("_", " ") if p.outcome else "open"
+            if p.outcome == "assigned" and p.put_call == "C":
+                what = "called away"
+            line("economic", what, f"{p.description} ({fmt_contracts(p.contracts)})",
+                 p.closed or p.opened, -amount, total)
+    if total != lot.economic_basis:
+        line("economic", "other", "wash-sale adjustments inside the cycle", None,
+             lot.economic_basis - total, lot.economic_basis)
+    line("economic", "economic basis", "", None, None, lot.economic_basis)
+    return rows
+
+
+def fmt_contracts(contracts: Decimal) -> str:
+    n = abs(contracts).normalize()
+    return f"{'short' if contracts < 0 else 'long'} {n:f}"
