@@ -55,7 +55,9 @@ def test_accounts_and_tax_show_a_missing_month(run, sample_copy):
     assert run("import", "-q", str(sample_copy("wheel_2025_U7654321.xml"))).exit_code == 0
     rows = {r["account"]: r for r in json.loads(run("accounts", "--format", "json").stdout)}
     assert rows["U7654321"]["gaps"] is None
-    assert run("import", "-q", str(later)).exit_code == 0
+    res = run("import", "-q", str(later))
+    assert res.exit_code == 0
+    assert "note: account U7654321: no statement covers 2026-01-02..2026-02-27" in res.stderr
     rows = {r["account"]: r for r in json.loads(run("accounts", "--format", "json").stdout)}
     one = rows["U7654321"]
     assert (one["statements_from"], one["statements_to"], one["gaps"]) == (

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from journal import queries
 from journal.cli import cli
 from journal.imports import expand_paths, import_file
 from journal.output import table
@@ -87,8 +88,21 @@ def import_(obj, paths, fmt, exit_first, force, date_order, quiet):
         click.echo(json.dumps(summaries, indent=2))
     else:
         _print_table(summaries)
+    _note_gaps(engine, {a for fr in results if fr.status == "imported" and fr.result
+                        for a in fr.result.accounts})
     if failed:
         raise SystemExit(1)
+
+
+def _note_gaps(engine, accounts) -> None:
+    """Say right away when the statements of an account just imported leave days out:
+    the trades of those days are missing until their statement is imported too."""
+    if not accounts:
+        return
+    for row in queries.accounts(engine):
+        if row["account"] in accounts and row["gaps"]:
+            click.echo(f"note: account {row['account']}: no statement covers {row['gaps']} "
+                       "(journal accounts)", err=True)
 
 
 def _print_table(summaries):
