@@ -44,7 +44,8 @@ YEARLY_COLUMNS = ["year", *SUMMARY_FIELDS]
 UNDERLYING_COLUMNS = [
     "underlying", "puts_sold_contracts", "calls_sold_contracts", "premium_gross", "premium_net",
     "closed_puts", "assigned", "assignment_rate", "called_away", "realized_gain",
-    "days_in_stock", "collateral_days", "return_on_collateral_annualized",
+    "premium_captured_pct", "days_in_stock", "collateral_days",
+    "return_on_collateral_annualized",
 ]
 CYCLE_COLUMNS = [
     "cycle_id", "account", "underlying", "started", "ended", "days", "premium_net",
@@ -511,6 +512,14 @@ def by_underlying(executions: Sequence[dict], result=None, *, account: Optional[
     puts_of: dict = defaultdict(list)
     for p in (_put_positions(result) if result is not None else ()):
         puts_of[p.underlying].append(p)
+    # capture: of the premium of short options that expired or were bought back, the part
+    # kept (assigned ones are left out: their premium moved into basis or proceeds)
+    kept: dict = defaultdict(lambda: [ZERO, ZERO])
+    for p in (result.option_positions if result is not None else ()):
+        if p.contracts < 0 and p.outcome in ("expired", "bought_to_close"):
+            k = kept[p.underlying]
+            k[0] += p.premium_net - p.close_cost
+            k[1] += p.premium_net
     rows = []
     for u in sorted(names):
         c = counts[u]
@@ -520,13 +529,15 @@ def by_underlying(executions: Sequence[dict], result=None, *, account: Optional[
         row["assignment_rate"] = pct(c["assigned"] / c["closed_puts"] * HUNDRED) \
             if c["closed_puts"] else None
         if result is None:
-            row.update(realized_gain=None, days_in_stock=None, collateral_days=None,
-                       return_on_collateral_annualized=None)
+            row.update(realized_gain=None, premium_captured_pct=None, days_in_stock=None,
+                       collateral_days=None, return_on_collateral_annualized=None)
         else:
             gain, u_spans, u_puts = gains[u], spans_of[u], puts_of[u]
             coll, stock = _capital_days(u_puts, u_spans, as_of)
+            captured, received = kept[u]
             row.update(
                 realized_gain=gain,
+                premium_captured_pct=pct(captured / received * HUNDRED) if received else None,
                 days_in_stock=_days_union((a, b) for s in u_spans for a, b, _ in s.segments),
                 collateral_days=coll,
                 return_on_collateral_annualized=pct(gain * DAYS_PER_YEAR / (coll + stock)

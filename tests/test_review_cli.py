@@ -131,6 +131,9 @@ def test_review_sections(ledger):
     assert D(msft["premium_net"]) == D("506.70") and msft["assignment_rate"] == "100.00"
     amd = next(r for r in rows if r["underlying"] == "AMD")
     assert D(amd["closed_puts"]) == 2 and amd["assignment_rate"] == "0.00"
+    # kept 423.95 (expired) - 72.10 (bought back at a loss) of 662.90 received
+    assert amd["premium_captured_pct"] == "53.08"
+    assert msft["premium_captured_pct"] is None  # assigned and called away: nothing to keep
     allrows = _json(ledger("review", "--format", "json"))
     assert {r["section"] for r in allrows} >= {"underlying", "put"}
     table = ledger("review").output
