@@ -128,7 +128,8 @@ def test_flags_missing_leg_early_assignment_and_expired_without_close():
             as_of=d(2025, 4, 1))
     codes = {f.code for f in r.flags}
     assert {"MISSING_STOCK_LEG", "EXPIRED_NO_CLOSE"} <= codes
-    assert "EARLY_ASSIGNMENT" not in codes  # early, but nothing depends on the day
+    (early,) = [f for f in r.flags if f.code == "EARLY_ASSIGNMENT"]
+    assert "no year end, long-term anniversary or wash window lies between" in early.message
     assert r.realized == ()  # the premium of an assigned put never becomes a gain
 
 
@@ -362,7 +363,7 @@ def test_trades_in_another_currency_are_flagged_once_per_account_currency_and_ye
     assert all("EUR" in f.message for f in flags)
 
 
-def test_early_assignment_is_flagged_only_where_the_day_matters():
+def test_early_assignment_flag_says_where_the_day_matters():
     def put_assigned(day, expiry=d(2026, 1, 16), *before):
         put = dict(pc="P", strike=50, expiry=expiry)
         return run(*before, ex("A", d(2025, 11, 3), "XYZ", -1, 1, **put),
@@ -371,7 +372,8 @@ def test_early_assignment_is_flagged_only_where_the_day_matters():
 
     (flag,) = codes(put_assigned(d(2026, 1, 2)), "EARLY_ASSIGNMENT")  # OCC: Dec 31
     assert "2025-12-31" in flag.message and "year end" in flag.message
-    assert not codes(put_assigned(d(2025, 11, 12)), "EARLY_ASSIGNMENT")
+    (plain,) = codes(put_assigned(d(2025, 11, 12)), "EARLY_ASSIGNMENT")
+    assert "choice of day matters" not in plain.message and "2025-11-11" in plain.message
     # a stock loss 30 days before OCC's day but 31 before IB's: the window edge
     loss = (ex("A", d(2025, 3, 3), "XYZ", 100, 60), ex("A", d(2025, 10, 10), "XYZ", -100, 55))
     (flag,) = codes(put_assigned(d(2025, 11, 10), d(2025, 11, 21), *loss), "EARLY_ASSIGNMENT")

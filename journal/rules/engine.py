@@ -973,8 +973,9 @@ class Engine:
 
     def _early_assignment_flags(self) -> None:
         """§7: IB dates an early assignment the day after OCC's exercise (E+1). Tax uses IB's
-        date; FLAG when E and E+1 fall on two sides of a year end, a long-term anniversary
-        or a 30-day wash window, where the choice of day changes a result."""
+        date. Every early assignment is flagged (issue 3), and the flag says whether E and
+        E+1 fall on two sides of a year end, a long-term anniversary or a 30-day wash window,
+        where the choice of day changes a result (tax_rules.md §7)."""
         if not self._early:
             return
         tx_of = {e.seq: e.transaction_id for e in self.execs}
@@ -1013,13 +1014,16 @@ class Engine:
             if near:
                 reasons.append(f"a wash-sale window ({near[0].description} "
                                f"{near[0].date_sold})")
+            ex = lot.ex
             if reasons:
-                ex = lot.ex
-                self.flag("EARLY_ASSIGNMENT", e.account,
-                          f"{ex.description or ex.symbol} assigned early: IB dates it {day}, "
-                          f"the day after OCC's exercise ({exercised}); the two days fall on "
-                          f"either side of {' and '.join(reasons)}. IB's date is used",
-                          d=day, symbol=e.underlying, tx=e.transaction_id)
+                why = (f"the two days fall on either side of {' and '.join(reasons)}, so the "
+                       "choice of day matters here")
+            else:
+                why = "no year end, long-term anniversary or wash window lies between them"
+            self.flag("EARLY_ASSIGNMENT", e.account,
+                      f"{ex.description or ex.symbol} assigned early (expiry {ex.expiry}): IB "
+                      f"dates it {day}, the day after OCC's exercise ({exercised}); {why}. "
+                      "IB's date is used", d=day, symbol=e.underlying, tx=e.transaction_id)
 
     def _gap_flags(self) -> None:
         spans: dict = defaultdict(list)
