@@ -388,7 +388,7 @@ def test_early_assignment_flag_says_where_the_day_matters():
     assert r.realized[0].term == "LT"  # IB's date (the day after the anniversary) is used
 
 
-def test_default_lot_method_follows_ibs_closed_lots_else_fifo():
+def test_ib_lot_method_follows_ibs_closed_lots_else_fifo():
     from journal.rules.load import ClosedLotRecord
 
     rows = (ex("A", d(2025, 1, 2), "XYZ", 10, 10), ex("A", d(2025, 1, 3), "XYZ", 10, 30),
@@ -397,13 +397,14 @@ def test_default_lot_method_follows_ibs_closed_lots_else_fifo():
     ib_lot = ClosedLotRecord("A", None, "XYZ", rows[1].transaction_id, d(2025, 3, 10),
                              None, D(10))
     with_lots = LedgerData(executions=rows, closed_lots=(ib_lot,))
-    assert run_rules(with_lots, Settings()).realized[0].gain == D(-50)  # §4: IB's pairing
-    assert run_rules(with_lots, Settings(lot_method="FIFO")).realized[0].gain == D(150)
-    plain = run(*rows)  # no closed-lot detail: FIFO, nothing to flag
+    ib = Settings(lot_method="IB")
+    assert run_rules(with_lots, ib).realized[0].gain == D(-50)  # §4: IB's pairing
+    assert run_rules(with_lots, Settings()).realized[0].gain == D(150)  # default FIFO
+    plain = run(*rows, lot_method="IB")  # no closed-lot detail: FIFO, nothing to flag
     assert plain.realized[0].gain == D(150) and not plain.flags
     assert codes(run(*rows, lot_method="SPECIFIC"), "SPECIFIC_LOT_MISSING")
     # the Activity CSV names the relieved lot by its opening date, not by a transaction id
     csv_lot = ClosedLotRecord("A", None, "XYZ", None, d(2025, 3, 10), None, D(-10),
                               open_date=d(2025, 1, 3))
     by_date = LedgerData(executions=rows, closed_lots=(csv_lot,))
-    assert run_rules(by_date, Settings()).realized[0].gain == D(-50)
+    assert run_rules(by_date, ib).realized[0].gain == D(-50)
