@@ -8,7 +8,7 @@ The headline figure is the one sellers quote: premium ÷ strike × 365 ÷ days.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 
@@ -88,11 +88,14 @@ def calculate(inp: CalcInput, settings: checklist.Settings = checklist.Settings(
 
 
 def ledger_checks(result, symbol: str, sale_date: date, strike: Decimal,
-                  price: Optional[Decimal]) -> tuple[int, tuple[str, ...]]:
+                  price: Optional[Decimal], *, expiry: Optional[date] = None,
+                  scope: str = "identical") -> tuple[int, tuple[str, ...]]:
     """What the ledger says about selling a put on ``symbol`` on ``sale_date``: the puts
     already open on it, and wash-sale traps (tax_rules.md §3). An assignment is a purchase,
     so a put assigned within 30 days after a stock loss disallows that loss; writing the put
-    in the money inside the window may itself be a replacement (RR 85-87)."""
+    in the money inside the window may itself be a replacement (RR 85-87); and re-selling
+    the put just bought back at a loss (the same contract, or any put on the underlying with
+    ``option_wash_scope = "underlying"``) washes that loss (§3.4)."""
     sym = symbol.upper()
     open_puts = sum((-p.contracts for p in result.option_positions
                      if p.closed is None and p.put_call == "P" and p.contracts < 0
@@ -111,6 +114,19 @@ def ledger_checks(result, symbol: str, sale_date: date, strike: Decimal,
             warnings.append(f"strike {strike} is in the money (price {price}) within 30 days "
                             f"of that loss: the put itself may count as a replacement "
                             "(RR 85-87)")
+    for p in result.option_positions:
+        if (p.put_call != "P" or p.contracts >= 0 or p.outcome != "bought_to_close"
+                or p.underlying.upper() != sym or p.closed is None
+                or not p.closed <= sale_date <= p.closed + timedelta(days=WASH_DAYS)
+                or p.premium_net - p.close_cost >= 0):
+            continue
+        if scope != "underlying" and (p.strike != strike or p.expiry != expiry):
+            continue
+        warnings.append(
+            f"{p.description} was bought back at a loss of "
+            f"{(p.close_cost - p.premium_net).quantize(CENT)} on {p.closed}: selling "
+            f"{'the same contract' if scope != 'underlying' else 'a put on it'} again by "
+            f"{p.closed + timedelta(days=WASH_DAYS)} disallows that loss (wash sale, §3.4)")
     return int(open_puts), tuple(warnings)
 
 

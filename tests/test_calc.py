@@ -205,3 +205,20 @@ def test_cli_calc_call_reads_the_msft_lot_of_the_sample(run):
     # the classic example: tax basis 40,791.65 (assigned put premium in it)
     assert (row["tax_basis_per_share"], row["if_called_tax_gain"]) == ("407.92", "-471.65")
     assert row["qcc"] == "NON_QCC" and "tax loss of 471.65" in res.stderr
+
+
+def test_ledger_checks_warn_before_reselling_a_put_bought_back_at_a_loss():
+    from journal.calc import ledger_checks
+    from journal.rules import LedgerData, run_rules
+
+    expiry = date(2025, 5, 16)
+    result = run_rules(LedgerData(executions=tuple(_records(
+        (date(2025, 4, 1), "XYZ", -1, "1.00", 40, expiry),
+        (date(2025, 4, 10), "XYZ", 1, "2.50", 40, expiry)))))  # bought back: loss 150
+    same = ledger_checks(result, "XYZ", date(2025, 4, 20), D(40), None, expiry=expiry)[1]
+    assert len(same) == 1 and "loss of 150.00" in same[0] and "2025-05-10" in same[0]
+    other = dict(expiry=date(2025, 6, 20))
+    assert ledger_checks(result, "XYZ", date(2025, 4, 20), D(38), None, **other)[1] == ()
+    assert len(ledger_checks(result, "XYZ", date(2025, 4, 20), D(38), None, **other,
+                             scope="underlying")[1]) == 1
+    assert ledger_checks(result, "XYZ", date(2025, 5, 12), D(40), None, expiry=expiry)[1] == ()

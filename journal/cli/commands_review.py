@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -179,7 +179,11 @@ def calc(obj, premium, strike, dte, price, contracts, commission, cash, symbol, 
     day, result = _ledger_on(obj, sale_date, symbol)
     ledger_open, warnings = None, ()
     if result is not None:
-        ledger_open, warnings = calc_mod.ledger_checks(result, symbol, day, strike, price)
+        from journal.settings import load_settings as load_rule_settings
+
+        ledger_open, warnings = calc_mod.ledger_checks(
+            result, symbol, day, strike, price, expiry=day + timedelta(days=dte),
+            scope=load_rule_settings().option_wash_scope)
     if open_contracts is None:
         open_contracts = ledger_open or 0
     result = calc_mod.calculate(calc_mod.CalcInput(
