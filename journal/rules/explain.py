@@ -58,8 +58,8 @@ def explain_lot(result: RuleResult, lot_id: str) -> list[dict]:
     put_premium = ZERO
     if put is not None:
         # a lot split off by a wash sale carries its share of the put, by shares
-        put_premium = put.premium_net * shares / (abs(put.contracts) * 100) \
-            if put.contracts else put.premium_net
+        delivered = abs(put.contracts) * put.multiplier
+        put_premium = put.premium_net * shares / delivered if delivered else put.premium_net
         put_premium = min(put_premium, put.premium_net)
     cost = lot.tax_basis + put_premium - lot.wash_sale_adjustment
     line("tax", "cost", f"{shares.normalize():f} {lot.symbol} "
