@@ -103,3 +103,9 @@ def backend(request, tmp_path):
     else:
         with pg_database() as url:
             yield "postgresql", url
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen-golden", action="store_true", default=False,
+                     help="Rewrite tests/golden/*.json from the current output (on purpose "
+                          "only: say why in the commit).")

@@ -1,0 +1,305 @@
+"""The read model: the one place that turns ledger rows into typed, frozen records.
+
+Every consumer (rules, tax, reconciliation, review, calculator, checklist, exporters)
+reads the ledger through :func:`load_ledger` and works on :class:`LedgerData`; nothing
+here writes. The decisions every reader must make the same way are made once, here, with
+the definitions in :mod:`journal.vocab`: which rows are options, which symbol is the
+underlying, and the conversion of foreign amounts to USD.
+
+Everything is read with a handful of queries (never one per row) inside one read
+transaction: on PostgreSQL a REPEATABLE READ snapshot, on SQLite one WAL read
+transaction, so an import committing meanwhile is seen entirely or not at all. Only
+executions with ``status == "active"`` are loaded: cancel rows and the rows they void are
+excluded by the ledger itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Engine
+
+from journal import models, vocab
+from journal.coverage import complete_through
+from journal.db import snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionRecord:
+    """One active execution. Money (``net_cash``, ``cost``, ``fifo_pnl``, ``proceeds``,
+    ``commission``, ``taxes``) is in USD where :func:`journal.vocab.to_usd` can convert it,
+    and ``currency`` says which currency it is in; prices and strikes stay in the listing
+    currency."""
+
+    seq: int  # load order (ledger id): the last tie-breaker of the chronological sort
+    account: str
+    transaction_id: str
+    asset_category: Optional[str]
+    symbol: str
+    underlying: str
+    description: Optional[str]
+    conid: Optional[str]
+    put_call: Optional[str]
+    strike: Optional[Decimal]
+    expiry: Optional[date]
+    multiplier: Decimal
+    trade_date: date
+    date_time: Optional[datetime]
+    quantity: Decimal  # signed: < 0 sells
+    trade_price: Optional[Decimal]
+    net_cash: Decimal  # signed: > 0 is cash in, commissions and fees included
+    cost: Optional[Decimal]  # IB's cost (on a closing row: the basis/premium relieved)
+    fifo_pnl: Optional[Decimal]
+    notes: frozenset  # IB code letters
+    open_close: Optional[str]
+    position_action_id: Optional[str]
+    ib_order_id: Optional[str]
+    currency: Optional[str] = None  # currency of the amounts (USD once converted)
+    proceeds: Optional[Decimal] = None  # gross, before commission and taxes
+    commission: Optional[Decimal] = None  # signed as IB prints it (< 0 is a cost)
+    taxes: Optional[Decimal] = None
+    fx_rate_to_base: Optional[Decimal] = None  # as reported (the amounts above are converted)
+    close_price: Optional[Decimal] = None  # the instrument's close on the trade date
+    batch_id: Optional[int] = None  # the import that stored the row (statement file)
+    source_line: Optional[int] = None  # its line in that file
+
+    @property
+    def is_option(self) -> bool:
+        return vocab.is_option(self.asset_category, self.put_call)
+
+    @property
+    def codes(self) -> frozenset:
+        """``open_close`` as a set of code letters (``C;O`` on a reversing trade)."""
+        return vocab.codes(self.open_close)
+
+    @property
+    def opens(self) -> bool:
+        return "O" in self.codes
+
+    @property
+    def closes(self) -> bool:
+        return "C" in self.codes
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRecord:
+    account: str
+    report_date: date
+    asset_category: Optional[str]
+    symbol: str
+    underlying: str
+    conid: Optional[str]
+    put_call: Optional[str]
+    strike: Optional[Decimal]
+    expiry: Optional[date]
+    multiplier: Decimal
+    position: Decimal
+    mark_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedLotRecord:
+    account: str
+    conid: Optional[str]
+    symbol: str
+    open_transaction_id: Optional[str]
+    trade_date: Optional[date]
+    close_date_time: Optional[datetime]
+    quantity: Decimal
+    open_date: Optional[date] = None  # the CSV's ClosedLot names the lot by this, not by id
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideRecord:
+    account: str
+    transaction_id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class DividendRecord:
+    account: str
+    symbol: str
+    paid: date  # IB's date of the cash row (the pay date; the ex-date is not in the row)
+    amount: Decimal
+
+
+DIVIDEND_TYPES = ("Dividends", "Payment In Lieu Of Dividends")
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRecord:
+    """A stock's close on a day: from a stock Trade row's closePrice, or the user's prices
+    CSV (``[checklist] prices_csv``). The rules need the prior close for covered calls."""
+
+    day: date
+    symbol: str
+    close: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    account: str
+    alias: Optional[str]
+    base_currency: Optional[str]
+
+
+@dataclass(frozen=True)
+class LedgerData:
+    executions: tuple = ()  # ExecutionRecord
+    snapshots: tuple = ()  # SnapshotRecord
+    closed_lots: tuple = ()  # ClosedLotRecord
+    overrides: tuple = ()  # OverrideRecord
+    data_through: Optional[date] = None  # last statement period end in the ledger
+    dividends: tuple = ()  # DividendRecord (only flags read them)
+    prices: tuple = ()  # PriceRecord, beside the OpenPositions marks in snapshots
+    periods: tuple = ()  # (account, from, to) of every imported statement
+    accounts: tuple = ()  # AccountRecord
+
+
+# column kinds: t text, d Decimal, a date, D datetime
+_EXEC_KINDS = "ittttttttdadaDddddddddtttttdtdii"
+_SNAP_KINDS = "tatttttdaddd"
+
+
+def _to_date(v):
+    if v is None or isinstance(v, date) and not isinstance(v, datetime):
+        return v
+    if isinstance(v, datetime):
+        return v.date()
+    return date.fromisoformat(str(v)[:10])
+
+
+def _to_datetime(v):
+    if v is None or isinstance(v, datetime):
+        return v
+    return datetime.fromisoformat(str(v))
+
+
+def _to_decimal(v):
+    if v is None or isinstance(v, Decimal):
+        return v
+    return Decimal(str(v))
+
+
+_CONVERT = {"t": None, "i": None, "d": _to_decimal, "a": _to_date, "D": _to_datetime}
+
+
+def _raw_rows(conn, stmt, kinds: str) -> list:
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    if conn.dialect.paramstyle == "qmark":
+        args = tuple(params[k] for k in compiled.positiontup)
+    else:
+        args = params
+    rows = conn.exec_driver_sql(str(compiled), args).fetchall()
+    conv = [(i, _CONVERT[k]) for i, k in enumerate(kinds) if _CONVERT[k] is not None]
+    out = []
+    for r in rows:
+        r = list(r)
+        for i, fn in conv:
+            v = r[i]
+            if v is not None:
+                r[i] = fn(v)
+        out.append(r)
+    return out
+
+
+def load_ledger(engine: Engine) -> LedgerData:
+    ex = models.Execution.__table__
+    ps = models.PositionSnapshot.__table__
+    cl = models.ClosedLot.__table__
+    co = models.CycleOverride.__table__
+    ib = models.ImportBatch.__table__
+    ct = models.CashTransaction.__table__
+    cols = [ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.asset_category, ex.c.symbol,
+            ex.c.underlying_symbol, ex.c.description, ex.c.conid, ex.c.put_call, ex.c.strike,
+            ex.c.expiry, ex.c.multiplier, ex.c.trade_date, ex.c.date_time, ex.c.quantity,
+            ex.c.trade_price, ex.c.proceeds, ex.c.commission, ex.c.taxes, ex.c.net_cash,
+            ex.c.cost, ex.c.fifo_pnl_realized, ex.c.notes, ex.c.open_close,
+            ex.c.position_action_id, ex.c.ib_order_id, ex.c.currency, ex.c.fx_rate_to_base,
+            ex.c.close_price, ex.c.batch_id, ex.c.source_line]
+    with snapshot(engine) as conn:
+        # Driver-level rows: SQLAlchemy's per-value type processing costs more than the rules.
+        ex_rows = _raw_rows(conn, select(*cols).where(ex.c.status == "active")
+                            .order_by(ex.c.id), _EXEC_KINDS)
+        snap_rows = _raw_rows(conn, select(
+            ps.c.account_id, ps.c.report_date, ps.c.asset_category, ps.c.symbol,
+            ps.c.underlying_symbol, ps.c.conid, ps.c.put_call, ps.c.strike, ps.c.expiry,
+            ps.c.multiplier, ps.c.position, ps.c.mark_price).order_by(ps.c.id), _SNAP_KINDS)
+        lot_rows = _raw_rows(conn, select(
+            cl.c.account_id, cl.c.conid, cl.c.symbol, cl.c.open_transaction_id, cl.c.trade_date,
+            cl.c.close_date_time, cl.c.quantity, cl.c.open_date_time).order_by(cl.c.id),
+            "ttttaDdD")
+        ov_rows = conn.execute(select(co.c.account_id, co.c.transaction_id, co.c.cycle_label)
+                               .order_by(co.c.id)).all()
+        through = _to_date(conn.execute(select(func.max(ib.c.period_to))).scalar())
+        acct = models.Account.__table__
+        period_rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to,
+                                          ib.c.when_generated)
+                                   .where(ib.c.period_from.is_not(None))).all()
+        accounts = tuple(AccountRecord(*r) for r in conn.execute(
+            select(acct.c.id, acct.c.alias, acct.c.base_currency).order_by(acct.c.id)))
+        base_of = {a.account: a.base_currency for a in accounts}
+        div_rows = _raw_rows(conn, select(
+            ct.c.account_id, ct.c.symbol, ct.c.date_time, ct.c.report_date, ct.c.amount)
+            .where(or_(*(ct.c.type == t for t in DIVIDEND_TYPES))).order_by(ct.c.id), "ttDad")
+        price_rows = _raw_rows(conn, select(ex.c.trade_date, ex.c.symbol, ex.c.close_price)
+                               .where(ex.c.asset_category == "STK")
+                               .where(ex.c.status == "active")
+                               .where(ex.c.close_price.is_not(None)).distinct(), "atd")
+
+    one = Decimal(1)
+    zero = Decimal(0)
+    executions = []
+    for r in ex_rows:
+        (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty,
+         price, proceeds, comm, taxes, net, cost, fifo, notes, oc, paid, order, ccy, fx,
+         close_px, batch, line) = r
+        if qty is None or (tdate is None and dt is None):
+            continue
+        if cat == vocab.AssetCategory.CASH:  # FX conversions are not positions
+            continue
+        if net is None:
+            net = (proceeds or zero) + (comm or zero) + (taxes or zero)
+        if ccy and ccy.upper() != "USD":
+            base = base_of.get(acc)
+            usd, now = vocab.to_usd(net, ccy, fx, base)
+            if now == "USD":
+                net, ccy = usd, "USD"
+                cost, fifo, proceeds, comm, taxes = (
+                    vocab.to_usd(v, "X", fx, base)[0]
+                    for v in (cost, fifo, proceeds, comm, taxes))
+        sym = (sym or "").strip()
+        is_opt = vocab.is_option(cat, pc)
+        executions.append(ExecutionRecord(
+            rid, acc, tx, cat, sym, vocab.underlying_of(und, sym, desc, option=is_opt),
+            desc, conid, pc, strike, expiry, mult or one, tdate or dt.date(), dt, qty, price, net,
+            cost, fifo, vocab.codes(notes), oc, paid or None, order, ccy,
+            proceeds, comm, taxes, fx, close_px, batch, line))
+    snapshots = []
+    for r in snap_rows:
+        acc, rdate, cat, sym, und, conid, pc, strike, expiry, mult, pos, mark = r
+        if rdate is None or mark is None or pos is None:
+            continue
+        sym = (sym or "").strip()
+        snapshots.append(SnapshotRecord(acc, rdate, cat, sym,
+                                        vocab.underlying_of(und, sym, option=bool(pc)), conid, pc,
+                                        strike, expiry, mult or one, pos, mark))
+    closed = [ClosedLotRecord(a, c, (s or "").strip(), o, t, d, q or zero,
+                              od.date() if od else None)
+              for a, c, s, o, t, d, q, od in lot_rows]
+    overrides = [OverrideRecord(a, t, lbl) for a, t, lbl in ov_rows]
+    dividends = [DividendRecord(a, (s or "").strip(), dt.date() if dt else rd, amt or zero)
+                 for a, s, dt, rd, amt in div_rows if s and (dt or rd)]
+    prices = [PriceRecord(d, s.strip().upper(), px) for d, s, px in price_rows
+              if d and s and px]
+    periods = sorted({(acc, _to_date(f), complete_through(_to_date(t), _to_datetime(g)))
+                      for accs, f, t, g in period_rows if t
+                      for acc in (accs or "").split(",") if acc})
+    return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
+                      through, tuple(dividends), tuple(prices), tuple(periods), accounts)
