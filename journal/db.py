@@ -12,9 +12,10 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, NoSuchModuleError
 
@@ -52,6 +53,22 @@ def make_engine(target=None) -> Engine:
             f"the driver for {url.drivername} is not installed "
             "(for PostgreSQL: pip install 'csp-journal[postgres]')"
         ) from exc
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read-only connection whose every query sees one state of the ledger.
+
+    Readers run several SELECTs; under PostgreSQL's default READ COMMITTED an import
+    committing between two of them would give, say, the old gains with the new flags. A
+    REPEATABLE READ transaction reads one snapshot. On SQLite the ``begin`` hook below
+    opens one transaction for the whole block, which in WAL mode is a snapshot too.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
 
 
 def _configure_sqlite(engine: Engine) -> None:

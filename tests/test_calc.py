@@ -119,7 +119,7 @@ def _records(*rows):
     """Ledger records for the rules: (day, symbol, qty, price[, put strike, expiry])."""
     from datetime import datetime
 
-    from journal.rules.load import ExecutionRecord
+    from journal.readmodel import ExecutionRecord
 
     out = []
     for n, (day, sym, qty, price, *opt) in enumerate(rows, 1):

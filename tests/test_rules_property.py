@@ -10,7 +10,7 @@ from decimal import Decimal as D
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from journal.rules import run_rules
-from journal.rules.load import ExecutionRecord, LedgerData
+from journal.readmodel import ExecutionRecord, LedgerData
 from journal.settings import Settings
 
 UNDERLYINGS = ("MSFT", "MSFT", "MSFT", "KO")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional
 
-from journal.rules.load import LedgerData, load_ledger
+from journal.readmodel import LedgerData, load_ledger
 from journal.rules.types import (  # noqa: F401 - re-exported contract
     Flag, OptionPosition, RealizedEvent, RuleResult, StockLot, WashSale, WheelCycle,
 )
@@ -44,7 +44,7 @@ def _with_user_prices(data: LedgerData) -> LedgerData:
     from dataclasses import replace
 
     from journal import checklist
-    from journal.rules.load import PriceRecord
+    from journal.readmodel import PriceRecord
 
     path = checklist.load_settings().prices_csv
     if not path:

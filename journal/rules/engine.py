@@ -30,7 +30,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Optional
 
 from journal import coverage
-from journal.rules.load import ExecutionRecord, LedgerData
+from journal.readmodel import ExecutionRecord, LedgerData
 from journal.rules.section1256 import INDEX_TRACKERS, TRACKED_BY, is_section_1256
 from journal.rules.types import (
     Flag, OptionPosition, RealizedEvent, RuleResult, StockLot, WashSale, WheelCycle,
