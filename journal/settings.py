@@ -2,15 +2,16 @@
 
 Only the sections this module owns are read (``[rules]`` and ``[accounts."<id>"]``); other
 sections of the same file (e.g. ``[checklist]``) belong to other parts of the program and
-are ignored here. A missing file means the defaults: FIFO lots (issue 3; Reg.
-§1.1012-1(c)(1)), option wash sales only between identical contracts (what a 1099-B
-shows), and the built-in §1256 list. ``lot_method = "IB"`` follows tax_rules.md §4 instead:
-IB's own lot pairing where the statement has closed-lot detail, FIFO where it has none.
+are ignored here. A missing file means the defaults: IB's own lot pairing where the
+statement has closed-lot detail and FIFO where it has none (tax_rules.md §4, so the ledger
+matches the 1099-B whatever method the account uses at IB; ``lot_method = "FIFO"`` ignores
+IB's pairing, Reg. §1.1012-1(c)(1)), option wash sales only between identical contracts
+(what a 1099-B shows), and the built-in §1256 list.
 
 Example::
 
     [rules]
-    lot_method = "FIFO"              # FIFO | IB | LIFO | HIFO | SPECIFIC
+    lot_method = "IB"                # IB (default) | FIFO | LIFO | HIFO | SPECIFIC
     option_wash_scope = "identical"  # identical | underlying
     section_1256 = ["XND", "MRUT"]   # extra broad-based index roots
 
@@ -39,7 +40,7 @@ _SCOPE_ALIASES = {"same_underlying": "underlying"}
 
 @dataclass(frozen=True)
 class Settings:
-    lot_method: str = "FIFO"
+    lot_method: str = "IB"
     account_lot_methods: Mapping[str, str] = field(default_factory=dict)
     option_wash_scope: str = "identical"
     section_1256_extra: frozenset = frozenset()
@@ -64,7 +65,7 @@ def from_mapping(doc: dict, where: str = "config.toml") -> Settings:
     rules = doc.get("rules", {}) or {}
     if not isinstance(rules, dict):
         raise ConfigError(f"{where}: [rules] must be a table")
-    lot_method = _lot_method(rules.get("lot_method", "FIFO"), f"{where} [rules]")
+    lot_method = _lot_method(rules.get("lot_method", "IB"), f"{where} [rules]")
     scope = str(rules.get("option_wash_scope", "identical")).strip().lower()
     scope = _SCOPE_ALIASES.get(scope, scope)
     if scope not in WASH_SCOPES:

@@ -122,3 +122,18 @@ def test_every_explanation_adds_up_to_the_rules_numbers(run, db_path):
                 running += r["amount"]
                 assert r["total"] == running, (lot.lot_id, r)
             assert part[-1]["total"] == want, (lot.lot_id, basis, rows)
+
+
+def test_default_lot_method_relieves_ibs_closed_lot(run):
+    """With lot_method left unset, a sale with IB closed-lot detail relieves IB's lot
+    (tax_rules.md §4), so the ledger matches the 1099-B; FIFO stays selectable."""
+    import json
+
+    from conftest import FIXTURES
+
+    assert run("import", FIXTURES / "rules" / "g_ib_closed_lot.xml").exit_code == 0
+    (sale,) = json.loads(run("realized", "--format", "json").stdout)
+    assert (sale["date_acquired"], sale["cost"], sale["gain"]) == ("2025-01-03", "300.00",
+                                                                   "-50.00")
+    lots = json.loads(run("lots", "--format", "json").stdout)
+    assert [(x["acquired"], x["remaining"]) for x in lots] == [("2025-01-02", "10")]

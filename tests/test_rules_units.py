@@ -10,7 +10,7 @@ import pytest
 from journal.errors import ConfigError
 from journal.rules import run_rules
 from journal.rules.engine import classify_call, term_for
-from journal.rules.load import (
+from journal.readmodel import (
     DividendRecord, ExecutionRecord, LedgerData, OverrideRecord, PriceRecord, SnapshotRecord,
 )
 from journal.settings import Settings, from_mapping, load_settings
@@ -389,7 +389,7 @@ def test_early_assignment_flag_says_where_the_day_matters():
 
 
 def test_ib_lot_method_follows_ibs_closed_lots_else_fifo():
-    from journal.rules.load import ClosedLotRecord
+    from journal.readmodel import ClosedLotRecord
 
     rows = (ex("A", d(2025, 1, 2), "XYZ", 10, 10), ex("A", d(2025, 1, 3), "XYZ", 10, 30),
             ex("A", d(2025, 3, 10), "XYZ", -10, 25))
@@ -399,7 +399,9 @@ def test_ib_lot_method_follows_ibs_closed_lots_else_fifo():
     with_lots = LedgerData(executions=rows, closed_lots=(ib_lot,))
     ib = Settings(lot_method="IB")
     assert run_rules(with_lots, ib).realized[0].gain == D(-50)  # §4: IB's pairing
-    assert run_rules(with_lots, Settings()).realized[0].gain == D(150)  # default FIFO
+    # with lot_method left unset, IB's pairing is the default too
+    assert run_rules(with_lots, Settings()).realized[0].gain == D(-50)
+    assert run_rules(with_lots, Settings(lot_method="FIFO")).realized[0].gain == D(150)
     plain = run(*rows, lot_method="IB")  # no closed-lot detail: FIFO, nothing to flag
     assert plain.realized[0].gain == D(150) and not plain.flags
     assert codes(run(*rows, lot_method="SPECIFIC"), "SPECIFIC_LOT_MISSING")
