@@ -105,6 +105,15 @@ def backend(request, tmp_path):
             yield "postgresql", url
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium driven by Playwright (see tests/browser.py)."""
+    from browser import launch
+
+    with launch() as b:
+        yield b
+
+
 def pytest_addoption(parser):
     parser.addoption("--regen-golden", action="store_true", default=False,
                      help="Rewrite tests/golden/*.json from the current output (on purpose "
