@@ -14,14 +14,13 @@ are when ``journal config set`` rewrites it).
 from __future__ import annotations
 
 import csv
-import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Mapping, Optional
 
-from journal.config import config_dir
+from journal import config
 from journal.errors import ConfigError
 
 SECTION = "checklist"
@@ -47,43 +46,6 @@ CHECKS = ("otm", "dte", "premium", "size", "cash", "earnings")
 PASS, WARN, FAIL, UNKNOWN = "pass", "warn", "fail", "unknown"
 
 
-def config_path() -> Path:
-    return config_dir() / "config.toml"
-
-
-def read_config_file(path: Path | None = None) -> dict:
-    """The whole settings file (all sections); {} when it does not exist."""
-    path = path or config_path()
-    if not path.exists():
-        return {}
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-
-
-def _coerce(key: str, value, where: str):
-    if key not in DEFAULTS:
-        raise ConfigError(f"{where}: unknown checklist setting {key!r} "
-                          f"(known: {', '.join(DEFAULTS)})")
-    kind = DEFAULTS[key][1]
-    try:
-        if kind == "int":
-            if isinstance(value, bool) or (isinstance(value, Decimal) and value != int(value)):
-                raise ValueError
-            return int(str(value))
-        if kind == "decimal":
-            if isinstance(value, bool):
-                raise ValueError
-            return Decimal(str(value))
-        return str(value)
-    except (ValueError, InvalidOperation):
-        raise ConfigError(f"{where}: checklist.{key} must be "
-                          f"{'a whole number' if kind == 'int' else 'a number'}, "
-                          f"not {value!r}") from None
-
-
 @dataclass(frozen=True)
 class Settings:
     otm_min_pct: Decimal = DEFAULTS["otm_min_pct"][0]
@@ -100,93 +62,12 @@ class Settings:
 
     @classmethod
     def from_mapping(cls, section: Mapping, where: str = "config") -> "Settings":
-        return cls(**{k: _coerce(k, v, where) for k, v in section.items()})
+        return cls(**config.validate({SECTION: dict(section)}, where)[SECTION])
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    path = path or config_path()
-    section = read_config_file(path).get(SECTION, {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [{SECTION}] must be a table")
-    return Settings.from_mapping(section, str(path))
-
-
-# --- the settings file writer (tomllib only reads) --------------------------------------
-
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, Decimal, float)):
-        return format(v, "f") if isinstance(v, Decimal) else str(v)
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    s = str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{s}"'
-
-
-def _toml_key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() else _toml_value(k)
-
-
-def dump_toml(data: Mapping) -> str:
-    lines: list[str] = []
-
-    def table(prefix: str, d: Mapping):
-        scalars = [(k, v) for k, v in d.items() if not isinstance(v, dict)]
-        subs = [(k, v) for k, v in d.items() if isinstance(v, dict)]
-        if prefix and (scalars or not subs):
-            lines.append(f"[{prefix}]")
-        for k, v in scalars:
-            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
-        if scalars:
-            lines.append("")
-        for k, v in subs:
-            table(f"{prefix}.{_toml_key(k)}" if prefix else _toml_key(k), v)
-
-    table("", data)
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def parse_cli_value(text: str):
-    low = text.strip().lower()
-    if low in ("true", "false"):
-        return low == "true"
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return text
-
-
-def set_value(dotted_key: str, text: str, path: Path | None = None) -> Path:
-    """``journal config set checklist.min_dte 30``: validate, then rewrite the file."""
-    path = path or config_path()
-    if "." not in dotted_key:
-        raise ConfigError(f"config key must be SECTION.KEY (e.g. {SECTION}.min_dte), "
-                          f"not {dotted_key!r}")
-    section, key = dotted_key.split(".", 1)
-    value = parse_cli_value(text)
-    if section == SECTION:
-        value = _coerce(key, value, "journal config set")
-        if DEFAULTS[key][1] == "path" and value:
-            value = str(Path(value).expanduser().resolve())
-    data = read_config_file(path)
-    sect = data.setdefault(section, {})
-    if not isinstance(sect, dict):
-        raise ConfigError(f"{path}: {section} is not a table")
-    sect[key] = value
-    if section == SECTION:
-        Settings.from_mapping(sect, str(path))  # whole section still valid
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(dump_toml(data), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    """The ``[checklist]`` section of config.toml (read and checked by journal.config)."""
+    return config.checklist_settings(path)
 
 
 def settings_rows(settings: Settings) -> list[dict]:
@@ -199,7 +80,7 @@ def settings_rows(settings: Settings) -> list[dict]:
 def _read_csv(path_text: str, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
     path = Path(path_text).expanduser()
     if not path.exists():
-        raise ConfigError(f"{path}: file not found (set in [{SECTION}] of {config_path()})")
+        raise ConfigError(f"{path}: file not found (set in [{SECTION}] of {config.config_path()})")
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         header = [c.strip().lower() for c in (reader.fieldnames or [])]

@@ -34,52 +34,17 @@ def incomplete_day_warning(to_date: Optional[date], generated: Optional[datetime
             "statement for those days")
 
 
-def _easter(year: int) -> date:
-    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return date(year, month, day + 1)
+_HOLIDAYS: dict[int, frozenset[date]] = {}
 
 
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
-    first = date(year, month, 1)
-    d = first + timedelta(days=(weekday - first.weekday()) % 7)
-    if n > 0:
-        return d + timedelta(weeks=n - 1)
-    last = date(year + (month == 12), month % 12 + 1, 1) - ONE_DAY  # n < 0: the last one
-    return last - timedelta(days=(last.weekday() - weekday) % 7)
-
-
-def _observed(d: date) -> date:
-    return d - ONE_DAY if d.weekday() == 5 else d + ONE_DAY if d.weekday() == 6 else d
-
-
-_HOLIDAYS: dict[int, frozenset] = {}
-
-
-def market_holidays(year: int) -> frozenset:
-    """US exchange holidays (NYSE rules since 2022; Juneteenth from 2022). A Saturday New
-    Year's Day is not moved to the Friday before (NYSE rule)."""
+def market_holidays(year: int) -> frozenset[date]:
+    """Days the NYSE was (or will be) closed on a weekday in ``year``: its regular holidays
+    and the one-off closures (national days of mourning, Hurricane Sandy, 9/11), from the
+    maintained calendar of the ``holidays`` package, loaded on first use and offline."""
     if year not in _HOLIDAYS:
-        days = {
-            _nth_weekday(year, 1, 0, 3), _nth_weekday(year, 2, 0, 3),  # MLK, Presidents
-            _easter(year) - timedelta(days=2),  # Good Friday
-            _nth_weekday(year, 5, 0, -1), _nth_weekday(year, 9, 0, 1),  # Memorial, Labor
-            _nth_weekday(year, 11, 3, 4),  # Thanksgiving
-            _observed(date(year, 7, 4)), _observed(date(year, 12, 25)),
-        }
-        if year >= 2022:
-            days.add(_observed(date(year, 6, 19)))
-        new_year = date(year, 1, 1)
-        if new_year.weekday() != 5:
-            days.add(_observed(new_year))
-        _HOLIDAYS[year] = frozenset(days)
+        import holidays
+
+        _HOLIDAYS[year] = frozenset(holidays.financial_holidays("NYSE", years=year))
     return _HOLIDAYS[year]
 
 

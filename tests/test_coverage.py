@@ -4,7 +4,12 @@ and become STATEMENT_GAP flags for the tax years they touch."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date as d
+from datetime import timedelta
+
+import pytest
 
 from journal.coverage import by_year, gaps, is_trading_day, market_holidays, merge
 from journal.rules import LedgerData, run_rules
@@ -12,12 +17,45 @@ from journal.rules import LedgerData, run_rules
 
 def test_market_holidays_follow_the_exchange_calendar():
     assert market_holidays(2025) == {
-        d(2025, 1, 1), d(2025, 1, 20), d(2025, 2, 17), d(2025, 4, 18), d(2025, 5, 26),
-        d(2025, 6, 19), d(2025, 7, 4), d(2025, 9, 1), d(2025, 11, 27), d(2025, 12, 25)}
+        d(2025, 1, 1), d(2025, 1, 9), d(2025, 1, 20), d(2025, 2, 17), d(2025, 4, 18),
+        d(2025, 5, 26), d(2025, 6, 19), d(2025, 7, 4), d(2025, 9, 1), d(2025, 11, 27),
+        d(2025, 12, 25)}
     assert d(2026, 7, 3) in market_holidays(2026)  # July 4th on a Saturday: Friday off
     assert d(2027, 12, 24) in market_holidays(2027)
     assert d(2021, 12, 31) not in market_holidays(2021)  # NYSE opens before a Sat Jan 1
     assert not is_trading_day(d(2025, 4, 18)) and is_trading_day(d(2025, 4, 17))
+
+
+@pytest.mark.parametrize("closed", [
+    d(2025, 1, 9),    # national day of mourning, President Carter
+    d(2018, 12, 5),   # national day of mourning, President G. H. W. Bush
+    d(2012, 10, 29),  # Hurricane Sandy
+    d(2012, 10, 30),  # Hurricane Sandy, second day
+    d(2007, 1, 2),    # national day of mourning, President Ford
+    d(2004, 6, 11),   # national day of mourning, President Reagan
+    d(2001, 9, 11),   # closed after the attacks on the World Trade Center
+    d(2001, 9, 14),
+])
+def test_one_off_closures_are_not_trading_days(closed):
+    assert closed.weekday() < 5
+    assert not is_trading_day(closed)
+    assert is_trading_day(closed - timedelta(days=7))  # the same weekday a week before
+
+
+def test_a_one_off_closure_is_no_coverage_gap():
+    # Statements ending Wednesday 2025-01-08 and starting Friday 01-10 leave no gap: the
+    # exchange was closed on Thursday 01-09 (the hand-written list once reported one).
+    assert gaps([(d(2025, 1, 2), d(2025, 1, 8)), (d(2025, 1, 10), d(2025, 1, 31))]) == []
+    # 2012-10-26 (Fri) then 2012-10-31 (Wed): Sandy closed Mon and Tue, so no gap either
+    assert gaps([(d(2012, 10, 1), d(2012, 10, 26)), (d(2012, 10, 31), d(2012, 11, 30))]) == []
+
+
+def test_the_calendar_is_loaded_only_when_a_day_is_asked_for():
+    code = ("import sys, journal.coverage, journal.rules; "
+            "assert 'holidays' not in sys.modules; "
+            "journal.coverage.is_trading_day(__import__('datetime').date(2025, 1, 9)); "
+            "assert 'holidays' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_gaps_ignore_weekends_and_holidays_between_statements():

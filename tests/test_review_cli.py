@@ -172,27 +172,3 @@ def test_statement_prices_come_from_stock_rows_and_positions(ledger, db_path):
     prices = review.read_statement_prices(open_ledger(db_path))
     assert prices[(date(2025, 11, 21), "MSFT")] == D("403.65")
     assert prices[(date(2025, 12, 31), "KO")] == D("69.91")
-
-
-def test_config_path_show_set(run, tmp_path):
-    path = run("config", "path").output.strip()
-    assert path == str(tmp_path / "xdg-config" / "csp-journal" / "config.toml")
-    shown = _json(run("config", "show", "--format", "json"))
-    assert {r["key"]: r["value"] for r in shown}["checklist.min_dte"] == 20
-    assert run("config", "set", "checklist.otm_max_pct", "5").exit_code == 0
-    assert run("config", "set", "rules.lot_method", "HIFO").exit_code == 0
-    shown = {r["key"]: r["value"] for r in _json(run("config", "show", "--format", "json"))}
-    assert shown["checklist.otm_max_pct"] == "5"
-    import tomllib
-
-    doc = tomllib.loads(open(path).read())
-    assert doc["rules"]["lot_method"] == "HIFO" and doc["checklist"]["otm_max_pct"] == 5
-
-
-def test_config_errors_are_one_line(run):
-    bad = run("config", "set", "checklist.min_dte", "soon")
-    assert bad.exit_code == 1 and "whole number" in bad.output and "Traceback" not in bad.output
-    unknown = run("config", "set", "checklist.colour", "red")
-    assert unknown.exit_code == 1 and "unknown checklist setting" in unknown.output
-    nodot = run("config", "set", "min_dte", "3")
-    assert nodot.exit_code == 1 and "SECTION.KEY" in nodot.output

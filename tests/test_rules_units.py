@@ -163,7 +163,7 @@ def test_cycle_roll_chain_and_override():
 
 def test_settings_file(tmp_path):
     p = tmp_path / "config.toml"
-    p.write_text('[checklist]\nfoo = 1\n[rules]\nlot_method = "lifo"\n'
+    p.write_text('[checklist]\nmin_dte = 1\n[rules]\nlot_method = "lifo"\n'
                  'option_wash_scope = "same_underlying"\nsection_1256 = ["abc"]\n'
                  '[accounts."U1"]\nlot_method = "HIFO"\nira = true\n')
     s = load_settings(p)

@@ -91,5 +91,5 @@ def main(argv=None):
 # Commands register themselves on `cli` when their modules are imported.
 from journal.cli import commands_db, commands_import, commands_ledger, commands_tax  # noqa: E402,F401,E501
 from journal.cli import commands_review  # noqa: E402,F401
-from journal.cli import commands_fetch  # noqa: E402,F401
+from journal.cli import commands_config, commands_fetch  # noqa: E402,F401
 from journal.cli import commands_rules  # noqa: E402,F401

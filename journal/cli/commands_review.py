@@ -1,4 +1,4 @@
-"""Review commands: `summary`, `review`, `calc`, `config`, `export --xlsx`, `report --html`."""
+"""Review commands: `summary`, `review`, `calc`, `export --xlsx`, `report --html`."""
 
 from __future__ import annotations
 
@@ -225,41 +225,6 @@ def _calc_call(obj, premium, strike, dte, price, contracts, commission, symbol, 
              ["field", "value"], fmt)
     else:
         emit([row], calc_mod.CALL_COLUMNS, fmt)
-
-
-@cli.group()
-def config():
-    """Show or change settings (the [checklist] section and others).
-
-    \b
-    Example:
-      journal config show
-      journal config set checklist.min_dte 30
-      journal config path
-    """
-
-
-@config.command("path")
-def config_path():
-    """Print where the config file is (it need not exist yet)."""
-    click.echo(str(checklist.config_path()))
-
-
-@config.command("show")
-@format_option
-def config_show(fmt):
-    """List the checklist settings in effect, with their defaults."""
-    emit(checklist.settings_rows(checklist.load_settings()),
-         ["key", "value", "default", "meaning"], fmt)
-
-
-@config.command("set")
-@click.argument("key")
-@click.argument("value")
-def config_set(key, value):
-    """Set KEY (SECTION.NAME, e.g. checklist.min_dte) to VALUE in the config file."""
-    path = checklist.set_value(key, value)
-    click.echo(f"{key} = {value}  ({path})")
 
 
 def _record_rows(items) -> tuple[list[str], list[dict]]:
