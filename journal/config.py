@@ -16,11 +16,12 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from journal.errors import ConfigError
 
@@ -59,7 +60,7 @@ def database_url(target: str | os.PathLike | None = None) -> str:
         target = os.environ.get("JOURNAL_DB") or default_db_path()
     text = str(target)
     if "://" in text:
-        if text.startswith("postgresql://") or text.startswith("postgres://"):
+        if text.startswith(("postgresql://", "postgres://")):
             # psycopg 3 is the driver we ship; plain postgresql:// would pick psycopg2.
             text = "postgresql+psycopg://" + text.split("://", 1)[1]
         return text
@@ -154,7 +155,7 @@ def _convert(kind: str, value: Any) -> Any:
             return words[value.strip().lower()]
         raise ValueError
     if isinstance(value, bool) or isinstance(value, (list, tuple, dict)) and kind != "symbols":
-        raise ValueError
+        raise TypeError
     if kind == "int":
         number = Decimal(str(value).strip())
         if number != number.to_integral_value():
@@ -168,10 +169,10 @@ def _convert(kind: str, value: Any) -> Any:
     if kind == "symbols":
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)) or not all(isinstance(s, str) for s in items):
-            raise ValueError
+            raise TypeError
         return tuple(s.strip().upper() for s in items if s.strip())
     if not isinstance(value, (str, int)) or isinstance(value, Decimal):
-        raise ValueError
+        raise TypeError
     return str(value)  # text, path, secret (a token of digits may be written unquoted)
 
 
@@ -318,21 +319,13 @@ def set_value(dotted_key: str, text: str, path: Path | None = None) -> Path:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write a sibling temporary file, fsync it, then rename it over ``path``: a crash or a
-    full disk leaves the old file whole. Owner-only for a new file (it may hold a token)."""
+    """A crash or a full disk leaves the old file whole; a new file is owner-only (it may
+    hold the Flex token), an existing one keeps its permissions."""
+    from journal.files import write_atomically
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_atomically(path, text.encode("utf-8"), mode=mode)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -8,13 +8,14 @@ years they touch (STATEMENT_GAP). Pure functions over (from, to) date pairs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Iterable, Optional
+from itertools import pairwise
 
 ONE_DAY = timedelta(days=1)
 
 
-def complete_through(to_date: Optional[date], generated: Optional[datetime]) -> Optional[date]:
+def complete_through(to_date: date | None, generated: datetime | None) -> date | None:
     """The last day a statement can be trusted to hold in full: a statement generated on
     the last day of its period (or before it ended) may lack that day's trades, which
     Flex adds only later, so its coverage ends the day before it was generated."""
@@ -24,7 +25,7 @@ def complete_through(to_date: Optional[date], generated: Optional[datetime]) -> 
     return min(to_date, made - ONE_DAY)
 
 
-def incomplete_day_warning(to_date: Optional[date], generated: Optional[datetime]):
+def incomplete_day_warning(to_date: date | None, generated: datetime | None):
     """The import warning for such a statement, or None."""
     through = complete_through(to_date, generated)
     if through is None or through == to_date:
@@ -82,7 +83,7 @@ def gaps(periods: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
     to trading days (a gap of Dec 31 before a statement from Jan 2 is Dec 31 alone)."""
     spans = merge(periods)
     out = []
-    for a, b in zip(spans, spans[1:]):
+    for a, b in pairwise(spans):
         start, end = a[1] + ONE_DAY, b[0] - ONE_DAY
         while not is_trading_day(start):
             start += ONE_DAY

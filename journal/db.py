@@ -1,48 +1,83 @@
-"""Engine creation and schema management (Alembic, run programmatically).
+"""Engine creation, opening the ledger, and schema management (Alembic, run programmatically).
 
-Every command opens the ledger through :func:`open_ledger`, which brings a new database
-to the latest revision, backs up and upgrades an older SQLite database, and refuses one
-that is newer than this code.
+Every command opens the ledger through :func:`open_ledger`. Only the commands that write
+statements into it (``import``, ``fetch``, ``db upgrade``) create a new one; the others
+refuse a missing ledger in one line instead of leaving an empty file behind a typo'd
+``--db``. An older SQLite ledger is backed up and upgraded, a newer one is refused, and an
+SQLite ledger whose file or folder is read-only is opened read-only when a command only
+reads it.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
+import urllib.parse
+import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.engine.url import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, NoSuchModuleError
+from sqlalchemy.engine.url import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 
 from journal.config import database_url
-from journal.errors import ConfigError, SchemaError
+from journal.errors import (
+    ConfigError,
+    LedgerError,
+    NoLedger,
+    SchemaError,
+    fault_reason,
+    quote,
+)
+from journal.files import PARTIAL_SUFFIX, replacing
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+_READ_ONLY: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def migrations_dir() -> Path:
     import journal.migrations as pkg  # mapped onto the top-level migrations/ folder
 
-    return Path(list(pkg.__path__)[0])
+    return Path(next(iter(pkg.__path__)))
 
 
-def make_engine(target=None) -> Engine:
+def _url(target) -> URL:
     url_text = database_url(target)
     try:
-        url = make_url(url_text)
+        return make_url(url_text)
     except ArgumentError as exc:
         raise ConfigError(f"not a database path or URL: {url_text}") from exc
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of an SQLite URL (None for PostgreSQL and in-memory databases)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def make_engine(target=None, *, read_only: bool = False) -> Engine:
+    """An engine for ``target`` (creates nothing by itself). ``read_only`` opens an SQLite
+    file with ``mode=ro``, and as immutable when its folder is read-only and holds no
+    write-ahead log (SQLite cannot otherwise open a WAL database it may not write to)."""
+    url = _url(target)
     if url.get_backend_name() == "sqlite":
-        db_path = url.database
-        if db_path and db_path != ":memory:":
-            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        _configure_sqlite(engine)
+        timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+        path = sqlite_file(url)
+        if read_only and path is not None:
+            uri = _read_only_uri(path)
+            engine = create_engine(url, creator=lambda: sqlite3.connect(
+                uri, uri=True, timeout=timeout, check_same_thread=False))
+            _READ_ONLY.add(engine)
+        else:
+            engine = create_engine(url, connect_args={"timeout": timeout})
+        _configure_sqlite(engine, read_only=read_only)
         return engine
     try:
         return create_engine(url, pool_pre_ping=True)
@@ -53,6 +88,23 @@ def make_engine(target=None) -> Engine:
             f"the driver for {url.drivername} is not installed "
             "(for PostgreSQL: pip install 'csp-journal[postgres]')"
         ) from exc
+
+
+def _read_only_uri(path: Path) -> str:
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    if os.access(path.parent, os.W_OK):
+        return uri
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise LedgerError(f"cannot read the ledger {path}: its folder is read-only and it "
+                          f"has unfinished writes in {wal.name}; open it once with write "
+                          "access to its folder")
+    return uri + "&immutable=1"
+
+
+def is_read_only(engine: Engine) -> bool:
+    """True when :func:`open_ledger` opened the ledger read-only (its file or folder is)."""
+    return engine in _READ_ONLY
 
 
 @contextmanager
@@ -71,7 +123,7 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy's "begin" event below issue BEGIN itself: pysqlite's implicit
@@ -80,8 +132,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        _set_wal(cur)
-        cur.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cur.execute("PRAGMA query_only=ON")
+        else:
+            _set_wal(cur)
+            cur.execute("PRAGMA synchronous=NORMAL")
         # 16 MB page cache (a ceiling, not an allocation): index upkeep during a large
         # import stays in memory instead of re-reading pages.
         cur.execute("PRAGMA cache_size=-16384")
@@ -134,12 +189,14 @@ def schema_status(engine: Engine) -> tuple[str | None, tuple[str, ...]]:
 
 
 def backup_sqlite(engine: Engine, suffix: str | None = None) -> Path | None:
-    """Copy an SQLite ledger with the online backup API; returns the backup path."""
-    url = engine.url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    src_path = Path(url.database)
-    if not src_path.exists():
+    """Copy an SQLite ledger with the online backup API; returns the backup path.
+
+    The copy is written under a ``.part`` name, flushed to disk and only then renamed, so
+    a backup interrupted by a crash, a kill or a full disk never looks like a good one
+    (a leftover ``.part`` file is named by ``journal db check``).
+    """
+    src_path = sqlite_file(engine.url)
+    if src_path is None or not src_path.exists():
         return None
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     dst = src_path.with_name(f"{src_path.name}.bak-{suffix or 'manual'}-{stamp}")
@@ -147,15 +204,69 @@ def backup_sqlite(engine: Engine, suffix: str | None = None) -> Path | None:
     while dst.exists():  # two backups within one second must not overwrite each other
         n += 1
         dst = src_path.with_name(f"{src_path.name}.bak-{suffix or 'manual'}-{stamp}-{n}")
-    src = sqlite3.connect(str(src_path))
+    if not os.access(src_path.parent, os.W_OK):
+        raise LedgerError(f"cannot write the backup {dst}: its folder is read-only; "
+                          "nothing was changed")
+    source = _read_only_uri(src_path) if is_read_only(engine) else str(src_path)
     try:
-        out = sqlite3.connect(str(dst))
-        with out:
-            src.backup(out)
-        out.close()
-    finally:
-        src.close()
+        with replacing(dst) as part:
+            src = sqlite3.connect(source, uri=source.startswith("file:"),
+                                  timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+            try:
+                out = sqlite3.connect(str(part))
+                try:
+                    src.backup(out)
+                finally:
+                    out.close()
+            finally:
+                src.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise LedgerError(f"cannot write the backup {dst}: {fault_reason(exc)}; "
+                          "nothing was changed") from exc
     return dst
+
+
+def partial_backups(engine: Engine) -> list[Path]:
+    """Leftovers of backups that were interrupted (safe to delete)."""
+    path = sqlite_file(engine.url)
+    if path is None:
+        return []
+    return sorted(path.parent.glob(f"{path.name}.bak-*{PARTIAL_SUFFIX}"))
+
+
+def integrity_problems(engine: Engine, limit: int = 20) -> list[str]:
+    """What SQLite's ``integrity_check`` and ``foreign_key_check`` find wrong in an SQLite
+    ledger ([] when sound, and always [] for PostgreSQL, which checks its pages itself)."""
+    if engine.dialect.name != "sqlite":
+        return []
+    try:
+        with engine.connect() as conn:
+            found = [r[0] for r in conn.exec_driver_sql(f"PRAGMA integrity_check({limit})")]
+            if found == ["ok"]:
+                found = []
+            keys = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchmany(limit)
+            found += [f"row {rowid} of {table} refers to a missing row of {parent}"
+                      for table, rowid, parent, _ in keys]
+    except DatabaseError as exc:  # damaged beyond what the checks can walk
+        return [quote(exc.orig)]
+    return found
+
+
+def schema_problems(engine: Engine) -> list[str]:
+    """Tables or columns of this code's schema that the database lacks."""
+    from journal import models
+
+    inspector = inspect(engine)
+    present = set(inspector.get_table_names())
+    out = []
+    for table in models.metadata.sorted_tables:
+        if table.name not in present:
+            out.append(f"table {table.name} is missing")
+            continue
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        out += [f"column {table.name}.{c.name} is missing"
+                for c in table.columns if c.name not in columns]
+    return out
 
 
 def known_revision(revision: str) -> bool:
@@ -206,17 +317,77 @@ def upgrade(engine: Engine, *, backup: bool = True) -> Path | None:
 _checked: set[str] = set()
 
 
-def open_ledger(target=None, *, migrate: bool = True) -> Engine:
-    """Open (and if needed create or upgrade) the ledger database."""
-    engine = make_engine(target)
-    key = engine.url.render_as_string(hide_password=False)
-    if migrate and key not in _checked:
-        try:
-            upgrade(engine)
-        except OperationalError as exc:
-            raise ConfigError(f"cannot open database {engine.url!r}: {exc.orig}") from exc
+def open_ledger(target=None, *, create: bool = True, migrate: bool = True) -> Engine:
+    """Open the ledger: create it (``create``), upgrade an older one, refuse a newer one.
+
+    Without ``create`` a missing or empty ledger is a LedgerError naming the path; an
+    SQLite ledger whose file or folder cannot be written is then opened read-only.
+    """
+    engine = engine_for(target, create=create)
+    url, path, read_only = engine.url, sqlite_file(engine.url), is_read_only(engine)
+    key = url.render_as_string(hide_password=False)
+    if migrate and key in _checked:
+        return engine
+    current, heads = schema_status(engine)
+    if current is None and not create:
+        where = path or url.render_as_string(hide_password=True)
+        raise NoLedger(f"no ledger at {where} — run `journal import` first, or pass --db",
+                       exists=True)
+    if migrate and current not in heads:
+        if read_only:
+            raise LedgerError(f"the ledger {path} is read-only and its schema is not this "
+                              "program's: `journal db upgrade` needs write access to it and "
+                              "its folder")
+        upgrade(engine)
+    if migrate:
         _checked.add(key)
     return engine
+
+
+def engine_for(target=None, *, create: bool) -> Engine:
+    """An engine for the ledger at ``target`` after the checks that need no schema: a
+    missing SQLite file (created with its folder only when ``create``), a file that is
+    not SQLite, a folder; read-only when the file or its folder cannot be written."""
+    path = sqlite_file(_url(target))
+    read_only = _check_sqlite_file(path, create) if path is not None else False
+    return make_engine(target, read_only=read_only)
+
+
+def _check_sqlite_file(path: Path, create: bool) -> bool:
+    """Refuse what cannot be a ledger before SQLite touches it; True: open read-only."""
+    if path.is_dir():
+        raise LedgerError(f"{path} is a folder, not a ledger file — check --db")
+    if not path.exists():
+        if not create:
+            raise NoLedger(f"no ledger at {path} — run `journal import` first, or pass --db")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerError(f"cannot create the folder {path.parent} for the ledger: "
+                              f"{exc.strerror or exc}") from None
+        if not os.access(path.parent, os.W_OK):
+            raise LedgerError(f"cannot create the ledger {path}: its folder is read-only")
+        return False
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise LedgerError(f"cannot read the ledger {path}: {exc.strerror or exc}") from None
+    if header and header != SQLITE_HEADER:
+        raise LedgerError(f"{path} is not a journal ledger (not an SQLite database) — "
+                          "check --db")
+    if not header and not create:
+        raise NoLedger(f"no ledger at {path} (the file is empty) — run `journal import` "
+                       "first, or pass --db", exists=True)
+    blocked = ("its folder" if not os.access(path.parent, os.W_OK)
+               else "the file" if not os.access(path, os.W_OK) else None)
+    if blocked is None:
+        return False
+    if create:
+        raise LedgerError(f"the ledger {path} is read-only ({blocked} cannot be written): "
+                          "nothing can be imported into it — check its permissions, or "
+                          "pass --db")
+    return True
 
 
 def table_counts(engine: Engine) -> dict[str, int]:
@@ -241,8 +412,7 @@ def writer(engine: Engine):
     deadlock, and the cancellation pass reads before it writes; one writer at a time
     rules out both, and an import is a batch job that can afford to wait.
     """
-    with engine.connect().execution_options(writer=True) as conn:
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
-            yield conn
+    with engine.connect().execution_options(writer=True) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+        yield conn

@@ -73,8 +73,8 @@ def test_set_creates_the_file_owner_only(run):
 
 @pytest.mark.parametrize("key,value,words", [
     ("nosuch.key", "3", "unknown section [nosuch] (valid: accounts, checklist, flex, rules)"),
-    ("checklist.colour", "red", "unknown setting checklist.colour (valid: "
-                                "checklist.cash_buffer_pct, checklist.cash_csv"),
+    ("checklist.colour", "red",
+     "unknown setting checklist.colour (valid: checklist.cash_buffer_pct, checklist.cash_csv"),
     ("rules.lot_methd", "FIFO", "did you mean rules.lot_method?"),
     ("accounts.U1.colour", "red", "(valid: accounts.U1.ira, accounts.U1.lot_method"),
     ("checklist.min_dte", "soon", "checklist.min_dte must be a whole number, not 'soon'"),

@@ -192,7 +192,7 @@ def test_fetch_no_import_uses_default_folder_and_config_token(run, tmp_path, mon
     assert res.exit_code == 0, res.output
     saved = list((data_dir() / "statements").iterdir())
     assert len(saved) == 1
-    assert json.loads(run("trades", "--format", "json").output) == []
+    assert not (data_dir() / "journal.db").exists()  # --no-import never opens the ledger
     no_token_anywhere(res.output)
 
 

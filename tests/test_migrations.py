@@ -46,7 +46,7 @@ def test_database_newer_than_code_is_refused(db_path):
 
 
 def test_newer_database_gives_a_one_line_cli_error(run, db_path):
-    run("accounts")
+    run("db", "upgrade")  # read commands no longer create a ledger
     con = sqlite3.connect(db_path)
     con.execute("UPDATE alembic_version SET version_num='ffffffffffff'")
     con.commit()

@@ -1,35 +1,73 @@
 """The `journal` command. Thin: parse arguments, call the library, print.
 
-Errors a user can fix (JournalError) become one line on stderr and exit code 1; anything
-else is a bug and says so (with the traceback under --debug).
+Errors a user can fix become one line on stderr and exit code 1: a JournalError, or a
+fault of the database or the disk worded by :func:`journal.errors.describe_fault`.
+Anything else is a bug and says so (with the traceback under --debug).
+
+Start-up stays light: ``journal --help`` and ``--version`` load no database layer. This
+module and every command module import only click and light journal modules at their top;
+a command imports what it needs (SQLAlchemy, pandas, openpyxl…) inside its function.
+tests/test_startup.py fails when a command module breaks that.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
+import re
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from journal import __version__
-from journal.errors import JournalError
+from journal.errors import JournalError, describe_bug, describe_fault
 from journal.output import FORMATS, render
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+CREATING_COMMANDS = frozenset({("import",), ("fetch",), ("db", "upgrade")})
+"""Commands that may create a new ledger; every other one refuses a missing ledger."""
 
 
 class Context:
     def __init__(self, db: str | None, debug: bool):
         self.db = db
         self.debug = debug
-        self._engine = None
+        self._engine: Engine | None = None
 
-    def engine(self):
+    def engine(self, *, create: bool | None = None) -> Engine:
+        """The ledger, opened on first use. Only CREATING_COMMANDS create it when missing
+        (``create`` overrides); an SQLite ledger that cannot be written is opened read-only
+        for the commands that only read it."""
         if self._engine is None:
             from journal.db import open_ledger
 
-            self._engine = open_ledger(self.db)
+            if create is None:
+                create = _command_path() in CREATING_COMMANDS
+            self._engine = open_ledger(self.db, create=create)
         return self._engine
+
+    def ledger_label(self) -> str:
+        """The ledger as messages name it: a path, or a URL without its password."""
+        from journal.config import database_url
+
+        url = database_url(self.db)
+        if url.startswith("sqlite:///"):
+            return url[len("sqlite:///"):]
+        return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+def _command_path() -> tuple[str, ...]:
+    ctx = click.get_current_context(silent=True)
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return tuple(reversed(names))
 
 
 class JournalGroup(click.Group):
@@ -38,6 +76,16 @@ class JournalGroup(click.Group):
             return super().invoke(ctx)
         except JournalError as exc:
             raise click.ClickException(str(exc)) from exc
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            obj = ctx.obj
+            if obj is None or obj.debug:
+                raise
+            line = describe_fault(exc, obj.ledger_label())
+            if line is None:
+                raise
+            raise click.ClickException(line) from None
 
 
 @click.group(cls=JournalGroup, context_settings=CONTEXT_SETTINGS)
@@ -46,7 +94,7 @@ class JournalGroup(click.Group):
               help="Ledger database: an SQLite file path or an SQLAlchemy URL "
                    "(postgresql+psycopg://…). Env: JOURNAL_DB. "
                    "Default: $XDG_DATA_HOME/csp-journal/journal.db.")
-@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks (with SQL) for errors.")
 @click.pass_context
 def cli(ctx, db, debug):
     """Trade journal and tax records for cash-secured puts and the wheel at IB.
@@ -57,6 +105,22 @@ def cli(ctx, db, debug):
       journal trades --symbol MSFT --format csv
     """
     ctx.obj = Context(db, debug)
+
+
+class _LazyModule:
+    """Stands for a module and imports it on first attribute access."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+def lazy_module(name: str) -> Any:
+    """``review = lazy_module("journal.review")`` at the top of a command module: the
+    module is imported when a command first uses it, not when ``journal --help`` runs."""
+    return _LazyModule(name)
 
 
 def format_option(fn):
@@ -83,13 +147,19 @@ def main(argv=None):
     except Exception as exc:  # a bug, not a user mistake: user errors exit inside cli.main
         if debug:
             raise
-        click.echo(f"Internal error: {type(exc).__name__}: {exc} (run with --debug for the "
+        click.echo(f"Internal error: {describe_bug(exc)} (run with --debug for the "
                    "traceback, and please report it)", err=True)
         sys.exit(2)
 
 
 # Commands register themselves on `cli` when their modules are imported.
-from journal.cli import commands_db, commands_import, commands_ledger, commands_tax  # noqa: E402,F401,E501
-from journal.cli import commands_review  # noqa: E402,F401
-from journal.cli import commands_config, commands_fetch  # noqa: E402,F401
-from journal.cli import commands_rules  # noqa: E402,F401
+from journal.cli import (  # noqa: F401  # noqa: E402,F401
+    commands_config,
+    commands_db,
+    commands_fetch,
+    commands_import,
+    commands_ledger,
+    commands_review,
+    commands_rules,
+    commands_tax,
+)

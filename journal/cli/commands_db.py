@@ -1,4 +1,4 @@
-"""`journal db`: schema status, upgrade and backup."""
+"""`journal db`: check, upgrade and back up the ledger database."""
 
 from __future__ import annotations
 
@@ -9,50 +9,82 @@ from journal.cli import cli
 
 @cli.group()
 def db():
-    """Inspect, upgrade or back up the ledger database."""
+    """Check, upgrade or back up the ledger database."""
 
 
 @db.command()
 @click.pass_obj
 def check(obj):
-    """Show the schema revision of the database and of this program; exit 1 if they differ."""
-    from journal.db import make_engine, schema_status, table_counts
+    """Check the ledger: its schema revision against this program's, its tables and
+    columns, and (SQLite) every page and index (PRAGMA integrity_check). Exit 1 unless
+    all is well.
 
-    from journal.db import known_revision
+    \b
+    Example:
+      journal db check
+    """
+    from sqlalchemy.exc import DatabaseError
 
-    engine = make_engine(obj.db)
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        from pathlib import Path
+    from journal import db as jdb
+    from journal.errors import NoLedger
 
-        if not Path(url.database).exists():  # checking must not create the file
-            raise click.ClickException(f"no ledger at {url.database}")
-    current, heads = schema_status(engine)
+    try:
+        engine = jdb.engine_for(obj.db, create=False)
+    except NoLedger as exc:
+        if not exc.exists:
+            raise
+        engine = jdb.make_engine(obj.db, read_only=True)  # an empty file: say so below
     click.echo(f"database: {engine.url.render_as_string(hide_password=True)}")
+    try:
+        current, heads = jdb.schema_status(engine)
+    except DatabaseError:  # even the schema revision cannot be read
+        _damaged(jdb.integrity_problems(engine), engine)
     click.echo(f"schema revision: {current or '(empty)'}; latest: {', '.join(heads)}")
-    if current in heads:
-        for name, n in sorted(table_counts(engine).items()):
-            click.echo(f"  {name}: {n}")
-        click.echo("ok")
-        return
-    if current is None:
-        click.echo("the database is empty: `journal db upgrade` (or any command) creates it")
-    elif not known_revision(current):
-        click.echo(f"the database was written by a newer csp-journal (revision {current} is "
-                   "unknown here): upgrade the program, not the database")
-    else:
-        click.echo("the database is older than this program: `journal db upgrade` upgrades "
-                   "it (an SQLite file is backed up first)")
+    if current not in heads:
+        click.echo(_revision_advice(current, jdb.known_revision(current) if current else True))
+        raise SystemExit(1)
+    problems = jdb.integrity_problems(engine)
+    if not problems:  # reading the schema of a damaged file fails on its damage
+        problems = jdb.schema_problems(engine)
+    for leftover in jdb.partial_backups(engine):
+        click.echo(f"note: {leftover} is what remains of an interrupted backup; delete it")
+    if problems:
+        _damaged(problems, engine)
+    for name, n in sorted(jdb.table_counts(engine).items()):
+        click.echo(f"  {name}: {n}")
+    click.echo("ok")
+
+
+def _damaged(problems, engine):
+    from journal.db import sqlite_file
+
+    for p in problems or ["the database cannot be read"]:
+        click.echo(f"  problem: {p}")
+    path = sqlite_file(engine.url)
+    backups = f" ({path.name}.bak-* next to it)" if path else ""
+    click.echo(f"not ok: the ledger is damaged — restore its newest backup{backups}, or "
+               "import the statements again into a new ledger")
     raise SystemExit(1)
+
+
+def _revision_advice(current: str | None, known: bool) -> str:
+    if current is None:
+        return "the database is empty: `journal db upgrade` (or `journal import`) creates it"
+    if not known:
+        return (f"the database was written by a newer csp-journal (revision {current} is "
+                "unknown here): upgrade the program, not the database")
+    return ("the database is older than this program: `journal db upgrade` upgrades it (an "
+            "SQLite file is backed up first)")
 
 
 @db.command()
 @click.pass_obj
 def upgrade(obj):
-    """Upgrade the database to the latest schema (backing up an SQLite file first)."""
-    from journal.db import make_engine, upgrade as do_upgrade
+    """Upgrade the database to the latest schema (backing up an SQLite file first); create
+    it when it does not exist."""
+    from journal import db as jdb
 
-    backup = do_upgrade(make_engine(obj.db))
+    backup = jdb.upgrade(jdb.engine_for(obj.db, create=True))
     if backup:
         click.echo(f"backup written to {backup}")
     click.echo("schema is up to date")
@@ -61,10 +93,10 @@ def upgrade(obj):
 @db.command()
 @click.pass_obj
 def backup(obj):
-    """Write a timestamped copy of an SQLite ledger next to it."""
-    from journal.db import backup_sqlite, make_engine
+    """Write a timestamped copy of an SQLite ledger next to it (LEDGER.bak-manual-STAMP)."""
+    from journal import db as jdb
 
-    path = backup_sqlite(make_engine(obj.db))
+    path = jdb.backup_sqlite(jdb.engine_for(obj.db, create=False))
     if path is None:
         raise click.ClickException("only SQLite ledgers are backed up by journal; "
                                    "use pg_dump for PostgreSQL")

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
-from journal import queries
-from journal.cli import cli
-from journal.imports import expand_paths, import_file
+from journal.cli import cli, lazy_module
 from journal.output import table
+
+queries = lazy_module("journal.queries")
+imports = lazy_module("journal.imports")
 
 PROGRESS_MIN_BYTES = 4 << 20  # below this a file imports faster than a bar can draw
 
@@ -67,16 +68,16 @@ def import_(obj, paths, fmt, exit_first, force, date_order, quiet):
     engine = obj.engine()
     results = []
     failed = False
-    for path in expand_paths(paths):
+    for path in imports.expand_paths(paths):
         size = path.stat().st_size if path.exists() else 0
         show_bar = not quiet and size >= PROGRESS_MIN_BYTES
         if show_bar:
             with click.progressbar(length=size, label=path.name, file=click.get_text_stream("stderr"),
                                    show_pos=False) as bar:
-                fr = import_file(engine, path, force=force, date_order=date_order,
+                fr = imports.import_file(engine, path, force=force, date_order=date_order,
                                  progress=bar.update)
         else:
-            fr = import_file(engine, path, force=force, date_order=date_order)
+            fr = imports.import_file(engine, path, force=force, date_order=date_order)
         results.append(fr)
         if fr.status == "failed":
             failed = True

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from journal import queries
-from journal.cli import cli, emit, format_option
+from journal.cli import cli, emit, format_option, lazy_module
+
+queries = lazy_module("journal.queries")
 
 
 @cli.command()

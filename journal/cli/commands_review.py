@@ -9,12 +9,20 @@ from pathlib import Path
 
 import click
 
-from journal import calc as calc_mod
-from journal import checklist, queries, review
-from journal.cli import cli, emit, format_option
+from journal.cli import cli, emit, format_option, lazy_module
 from journal.errors import JournalError
 from journal.output import table
-from journal.rules import analyze
+
+calc_mod = lazy_module("journal.calc")
+checklist = lazy_module("journal.checklist")
+queries = lazy_module("journal.queries")
+review = lazy_module("journal.review")
+
+
+def analyze(engine, **kw):
+    from journal.rules import analyze as run
+
+    return run(engine, **kw)
 
 SECTION_LABELS = {"underlying": "Per underlying", "cycle": "Per wheel cycle",
                   "put": "Checklist grade per put sold"}
