@@ -8,20 +8,26 @@ carries ``Status`` Fail/Warn and an ``ErrorCode``; codes that mean "not ready ye
 
 The token is a password: it travels in the query string (IB's design), so no URL is ever
 put in a message, log line or exception, exceptions are raised without their urllib cause,
-and any echo of the token in a reply is masked before the reply is shown or saved.
+and any echo of the token in a reply (raw, URL-encoded or HTML-escaped) is masked before
+the reply is shown or saved. Each request has a deadline for the whole exchange, so a
+server that trickles its reply cannot keep the command going; redirects are not followed
+(the token would travel to wherever they point).
 """
 
 from __future__ import annotations
 
+import html
+import re
+import socket
 import sys
+import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, Self
 
 from journal import __version__
-from journal.errors import JournalError
+from journal.errors import JournalError, quote
 
 DEFAULT_URL = "https://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService"
 """The endpoint since IB retired ``gdcdyn…/Universal/servlet`` in 2026 (ibflex#107)."""
@@ -105,7 +111,7 @@ class _Reply(NamedTuple):
 
 def describe_error(code: int | None, message: str | None) -> str:
     text = ERROR_MESSAGES.get(code) if code is not None else None
-    text = text or message or "no message"
+    text = text or (quote(message) if message else "no message")
     if code in TOKEN_CODES:
         kind = "token problem"
     elif code in QUERY_CODES:
@@ -131,6 +137,8 @@ class FlexWebClient:
         if not token:
             raise FlexServiceError("no Flex Web Service token given")
         self._token = token
+        self._token_text = re.compile(_echo_pattern(token), re.IGNORECASE)
+        self._token_bytes = re.compile(_echo_pattern(token).encode(), re.IGNORECASE)
         parts = urllib.parse.urlsplit(base_url.rstrip("/"))
         if parts.scheme not in ("https", "http") or not parts.netloc:
             raise FlexServiceError(f"not an http(s) URL: {self._mask(base_url)!r}")
@@ -188,7 +196,7 @@ class FlexWebClient:
                 if code == 1018:
                     delay = max(delay, self.throttle_delay)
                 tries += 1
-                self.log(f"{step}: {ERROR_MESSAGES.get(code, result.message)} "
+                self.log(f"{step}: {ERROR_MESSAGES.get(code) or quote(result.message or '')} "
                          f"(error {code}); retrying in {delay:g} s")
                 self.sleep(delay)
                 continue
@@ -208,29 +216,42 @@ class FlexWebClient:
         return f"{self.base_url}/GetStatement"
 
     def _get(self, url: str, q: str) -> bytes:
+        import http.client
+        import urllib.error
+
         full = url + "?" + urllib.parse.urlencode({"t": self._token, "q": q,
                                                    "v": PROTOCOL_VERSION})
-        req = urllib.request.Request(full, headers={"User-Agent": USER_AGENT,
-                                                    "Accept": "*/*"})
         where = urllib.parse.urlsplit(url).netloc
+        deadline = _Deadline(self.timeout)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
+            with deadline, _opener(deadline).open(
+                    _request(full), timeout=self.timeout) as resp:
                 body = resp.read(MAX_STATEMENT_BYTES + 1)
+                expected = resp.headers.get("Content-Length", "")
         except urllib.error.HTTPError as exc:
             raise FlexServiceError(
                 f"IB Flex Web Service at {where} answered HTTP {exc.code} "
-                f"{self._mask(str(exc.reason))}") from None
-        except urllib.error.URLError as exc:
+                f"{self._mask(quote(exc.reason))}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            if deadline.expired:
+                raise self._too_slow(where) from None
+            reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
             raise FlexServiceError(
                 f"cannot reach the IB Flex Web Service at {where}: "
-                f"{self._mask(str(exc.reason))}") from None
-        except (TimeoutError, OSError) as exc:
-            raise FlexServiceError(
-                f"cannot reach the IB Flex Web Service at {where}: "
-                f"{self._mask(str(exc))}") from None
+                f"{self._mask(quote(reason))}") from None
+        if deadline.expired:
+            raise self._too_slow(where)
         if len(body) > MAX_STATEMENT_BYTES:
             raise FlexServiceError("the statement is larger than 1 GiB; narrow the query")
+        if expected.isdigit() and int(expected) != len(body):
+            raise FlexServiceError(
+                f"the reply of the IB Flex Web Service at {where} was cut short "
+                f"({len(body):,} of {int(expected):,} bytes); try again")
         return self._mask_bytes(body)
+
+    def _too_slow(self, where: str) -> FlexServiceError:
+        return FlexServiceError(f"the IB Flex Web Service at {where} did not finish its reply "
+                                f"within {self.timeout:g} s; try again later")
 
     def _status(self, body: bytes) -> _Reply:
         reply = parse_status(body)
@@ -241,11 +262,104 @@ class FlexWebClient:
         return reply
 
     def _mask(self, text: str) -> str:
-        return text.replace(self._token, "***") if self._token else text
+        return self._token_text.sub("***", text.replace(self._token, "***"))
 
     def _mask_bytes(self, body: bytes) -> bytes:
         tok = self._token.encode()
-        return body.replace(tok, b"***") if tok in body else body
+        if tok in body:
+            body = body.replace(tok, b"***")
+        if b"%" in body or b"&" in body:  # only an encoded echo can remain
+            body = self._token_bytes.sub(b"***", body)
+        return body
+
+
+def _echo_pattern(token: str) -> str:
+    """A regular expression for ``token`` with any of its characters written as itself,
+    %-encoded or as an HTML character reference (how a server may echo a query string)."""
+    parts = []
+    for ch in token:
+        forms = [re.escape(ch)]
+        forms += ["%" + f"{b:02x}" for b in ch.encode()] if len(ch.encode()) == 1 else []
+        forms += [f"&#0*{ord(ch)};", f"&#x0*{ord(ch):x};"]
+        if html.escape(ch) != ch:
+            forms.append(re.escape(html.escape(ch)))
+        if ch == " ":
+            forms.append(r"\+")
+        parts.append("(?:" + "|".join(forms) + ")")
+    return "".join(parts)
+
+
+class _Deadline:
+    """One request's time limit: when it passes, the request's sockets are shut down, which
+    ends any read that is waiting (a server trickling a byte now and then included)."""
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Self:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+def _request(url: str) -> Any:
+    import urllib.request
+
+    return urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+
+
+def _opener(deadline: _Deadline) -> Any:
+    """urllib with proxies as usual, but no redirects, and every connection's socket handed
+    to ``deadline``."""
+    import http.client
+    import urllib.request
+
+    def watched(base):
+        class Conn(base):  # type: ignore[misc, valid-type]
+            def connect(self):
+                super().connect()
+                deadline.watch(self.sock)
+        return Conn
+
+    class Http(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(watched(http.client.HTTPConnection), req)
+
+    class Https(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(watched(http.client.HTTPSConnection), req,
+                                context=self._context)
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # urllib then raises HTTPError for the 3xx reply
+
+    return urllib.request.build_opener(Http, Https, NoRedirect)
 
 
 def _preview(body: bytes) -> str:
@@ -258,7 +372,10 @@ def _statement_kind(body: bytes) -> str | None:
     head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         return "xml" if b"<FlexQueryResponse" in head else None
-    if head and b"FlexStatementResponse" not in head and (b"," in head.split(b"\n", 1)[0]):
+    first = head.split(b"\n", 1)[0]
+    # A Flex query set to CSV: a header row, a BOF record or a HEADER/DATA-prefixed row;
+    # its first line is comma-separated text and never markup.
+    if b"," in first and not any(c in first for c in b"<>{}") and b"\x00" not in head:
         return "csv"
     return None
 
@@ -270,16 +387,19 @@ def parse_status(body: bytes) -> _Reply | None:
     text = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith(b"<") or b"FlexStatementResponse" not in text[:2048]:
         return None
+    from defusedxml import DefusedXmlException
+
     try:
         root = DET.fromstring(text)
-    except Exception:  # ParseError, or defusedxml's refusals: either way not a status reply
+    except (DET.ParseError, DefusedXmlException):  # either way not a status reply
         return None
     if root.tag != "FlexStatementResponse":
         return None
 
     def child(name):
+        # quoted: a hostile or broken reply may put megabytes into one element
         el = root.find(name)
-        return el.text.strip() if el is not None and el.text else None
+        return quote(el.text) if el is not None and el.text and el.text.strip() else None
 
     status = child("Status")
     if status is None:

@@ -3,9 +3,12 @@
 ``FakeFlexService(script)`` serves ``…/SendRequest`` and ``…/GetStatement``; each request
 pops the next reply for its endpoint from ``script`` (a dict endpoint -> list of replies,
 the last one repeating). A reply is ``("status", code)`` for an IB error envelope,
-``("success", ref)`` for a SendRequest success, ``("body", bytes)`` for a raw body, or
-``("http", status)`` for an HTTP error. Every request is recorded (path, query, headers)
-so tests can check what the client sent.
+``("success", ref)`` for a SendRequest success, ``("body", bytes)`` for a raw body,
+``("http", status)`` for an HTTP error, ``("trickle", (bytes, seconds))`` for a body sent
+one byte every ``seconds``, ``("short", (bytes, n))`` for a body that announces ``n``
+bytes in Content-Length, or ``("hook", (callable, reply))`` to call ``callable()`` (say, a
+concurrent import) before sending ``reply``. Every request is recorded (path, query,
+headers) so tests can check what the client sent.
 """
 
 from __future__ import annotations
@@ -33,14 +36,15 @@ def success_body(ref: str, url: str) -> bytes:
 
 
 class FakeFlexService:
-    def __init__(self, script: dict, *, token: str = None):
+    def __init__(self, script: dict, *, token: str | None = None):
         self.script = {k: list(v) for k, v in script.items()}
         self.token = token
         self.requests: list[dict] = []
+        self.stopping = threading.Event()
         service = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):
                 parts = urllib.parse.urlsplit(self.path)
                 query = dict(urllib.parse.parse_qsl(parts.query))
                 endpoint = parts.path.rsplit("/", 1)[-1]
@@ -54,6 +58,14 @@ class FakeFlexService:
                 if not replies:
                     return self._send(404, b"no such endpoint")
                 kind, value = replies.pop(0) if len(replies) > 1 else replies[0]
+                if kind == "hook":
+                    hook, (kind, value) = value
+                    hook()
+                if kind == "trickle":
+                    return self._trickle(*value)
+                if kind == "short":
+                    body, announced = value
+                    return self._send(200, body, length=announced)
                 if kind == "status":
                     body = status_body(value)
                 elif kind == "success":
@@ -64,12 +76,25 @@ class FakeFlexService:
                     body = value
                 self._send(200, body)
 
-            def _send(self, code, body):
+            def _send(self, code, body, length=None):
                 self.send_response(code)
                 self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(body) if length is None else length))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _trickle(self, body, seconds):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                for i in range(len(body)):
+                    if service.stopping.wait(seconds):
+                        return
+                    try:
+                        self.wfile.write(body[i:i + 1])
+                        self.wfile.flush()
+                    except OSError:  # the client gave up: as it should
+                        return
 
             def log_message(self, *_args):  # keep test output quiet
                 pass
@@ -88,6 +113,7 @@ class FakeFlexService:
         return self
 
     def __exit__(self, *exc):
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)

@@ -20,12 +20,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import PG_URL, SAMPLES, pg_database
 
 from journal import db as jdb
 from journal.cli import cli, main
 from journal.errors import describe_fault
-
-from conftest import PG_URL, SAMPLES, pg_database
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 MULTI = SAMPLES / "wheel_2025_multi.xml"
@@ -45,7 +44,8 @@ def one_clean_line(output: str) -> str:
 def _can_unshare() -> bool:
     if os.geteuid() != 0 or not shutil.which("unshare"):
         return False
-    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+    return subprocess.run(["unshare", "-m", "true"], capture_output=True,
+                          check=False).returncode == 0
 
 
 ROOT_NAMESPACE = _can_unshare()
@@ -227,7 +227,7 @@ def test_read_only_ledger(ledger, tmp_path, what):
             results = in_namespace(setup, *commands, cwd=tmp_path)
         else:
             results = [subprocess.run(f"{JOURNAL} {c}", shell=True, capture_output=True,
-                                      text=True) for c in commands]
+                                      text=True, check=False) for c in commands]
     finally:
         (ledger if what == "file" else ledger.parent).chmod(0o755)
     tax, trades, imported, assign, backup = results
@@ -415,8 +415,8 @@ def test_a_bug_never_quotes_sql_or_parameters(monkeypatch, capsys, ledger):
     (sqlite3.DatabaseError("file is not a database"), "L is not a journal ledger"),
     (sqlite3.DatabaseError("database disk image is malformed"), "the ledger L is damaged"),
     (sqlite3.OperationalError("disk I/O error"), "disk I/O error — check the disk"),
-    (OSError(28, "No space left on device", "/x/out.xlsx"), "cannot write or read /x/out.xlsx:"
-                                                            " the disk is full"),
+    (OSError(28, "No space left on device", "/x/out.xlsx"),
+     "cannot write or read /x/out.xlsx: the disk is full"),
     (OSError(30, "Read-only file system", "/x/out.xlsx"), "the file system is read-only"),
 ])
 def test_faults_are_worded_without_the_driver_text(exc, words):

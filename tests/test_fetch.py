@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
+from conftest import SAMPLES
+from fake_flex_service import FakeFlexService, success_body
 
 from journal.cli import commands_fetch
-from journal.flexws import DEFAULT_URL, USER_AGENT, FlexServiceError, FlexWebClient
-from conftest import SAMPLES
-from fake_flex_service import FakeFlexService
+from journal.errors import JournalError
+from journal.flexws import (
+    DEFAULT_URL,
+    USER_AGENT,
+    FlexServiceError,
+    FlexWebClient,
+    _statement_kind,
+)
 
 TOKEN = "887766554433221100998877"
 QUERY = "123456"
@@ -238,3 +246,171 @@ def test_statement_saved_even_when_import_fails(run, tmp_path, monkeypatch, wait
     assert len(saved) == 1 and saved[0].read_bytes() == broken
     assert "stays saved" in res.output
     no_token_anywhere(res.output)
+
+
+# -- hostile or broken replies (issue 15 items 5 and 10) -------------------------------------
+
+def test_a_20_mb_error_reply_is_read_in_linear_time_and_quoted_briefly():
+    for where in ("Status", "ErrorMessage"):
+        filler = "A\n" * 10_000_000  # 20 MB of text, one line each: many text events
+        body = (f"<FlexStatementResponse><Status>{filler if where == 'Status' else 'Fail'}"
+                f"</Status><ErrorCode>9999</ErrorCode><ErrorMessage>"
+                f"{filler if where == 'ErrorMessage' else 'x'}</ErrorMessage>"
+                "</FlexStatementResponse>").encode()
+        started = time.monotonic()
+        with FakeFlexService({"SendRequest": [("body", body)]}) as svc:
+            with pytest.raises(FlexServiceError) as err:
+                client(svc, []).fetch(QUERY)
+        assert time.monotonic() - started < 20
+        assert len(str(err.value)) < 400 and "error 9999" in str(err.value)
+
+
+def test_a_trickling_server_cannot_outlast_the_timeout():
+    script = {"SendRequest": [("trickle", (success_body("1", "x"), 0.3))]}
+    with FakeFlexService(script) as svc:
+        started = time.monotonic()
+        with pytest.raises(FlexServiceError, match="did not finish its reply within 1 s"):
+            client(svc, [], timeout=1).fetch(QUERY)
+        elapsed = time.monotonic() - started
+    assert 0.9 < elapsed < 2.5
+
+
+def test_a_short_body_is_detected():
+    cut = STATEMENT[: len(STATEMENT) // 2]
+    script = {"SendRequest": [("success", "1")],
+              "GetStatement": [("short", (cut, len(STATEMENT)))]}
+    with FakeFlexService(script) as svc:
+        with pytest.raises(FlexServiceError, match=rf"cut short \({len(cut):,} of "
+                                                   rf"{len(STATEMENT):,} bytes\)"):
+            client(svc, []).fetch(QUERY)
+
+
+def _encodings(token: str) -> list[str]:
+    return [token,
+            "".join(f"%{b:02X}" for b in token.encode()),        # URL-encoded, every char
+            "".join(f"%{b:02x}" for b in token.encode()),
+            "".join(f"&#{ord(c)};" for c in token),              # HTML character references
+            "".join(f"&#x{ord(c):x};" for c in token),
+            token[:5] + "".join(f"%{b:02x}" for b in token[5:].encode())]  # mixed
+
+
+@pytest.mark.parametrize("echo", _encodings(TOKEN))
+def test_the_token_is_masked_in_every_encoding(run, tmp_path, monkeypatch, waits, echo):
+    monkeypatch.setenv("IB_FLEX_TOKEN", TOKEN)
+    statement = STATEMENT.replace(b'queryName="', f'queryName="t={echo} '.encode(), 1)
+    script = {"SendRequest": [("success", "1")], "GetStatement": [("body", statement)]}
+    with FakeFlexService(script) as svc:
+        res = run("fetch", "--query", QUERY, "--url", svc.base_url, "--save", tmp_path / "s",
+                  "--no-import")
+    assert res.exit_code == 0, res.output
+    [saved] = (tmp_path / "s").iterdir()
+    assert echo.encode() not in saved.read_bytes() and b"t=*** " in saved.read_bytes()
+    # and in an error message quoting the reply
+    body = f"<html>bad request t={echo}</html>".encode()
+    with FakeFlexService({"SendRequest": [("body", body)]}) as svc:
+        with pytest.raises(FlexServiceError) as err:
+            client(svc, []).fetch(QUERY)
+    assert echo not in str(err.value) and "t=***" in str(err.value)
+
+
+def test_a_csv_reply_is_saved_as_csv_and_imported(run, tmp_path, monkeypatch, waits):
+    """A Flex query set to CSV output: the service answers with the CSV itself."""
+    monkeypatch.setenv("IB_FLEX_TOKEN", TOKEN)
+    flex_csv = (b'"ClientAccountID","CurrencyPrimary","Symbol","TradeDate","Quantity",'
+                b'"TradePrice","IBCommission","TransactionID","Buy/Sell"\r\n'
+                b'"U7654321","USD","KO","20250203","100","62.4","-1","3290164417","BUY"\r\n')
+    script = {"SendRequest": [("success", "1")], "GetStatement": [("body", flex_csv)]}
+    imported = []
+    from journal import imports
+
+    real = imports.import_file
+    monkeypatch.setattr(imports, "import_file",
+                        lambda engine, path, **kw: imported.append(path) or real(engine, path))
+    with FakeFlexService(script) as svc:
+        res = run("fetch", "--query", QUERY, "--url", svc.base_url, "--save", tmp_path / "s")
+    [saved] = (tmp_path / "s").iterdir()
+    assert saved.suffix == ".csv" and saved.read_bytes() == flex_csv
+    assert imported == [saved]  # handed to the normal import, whatever it makes of it
+    assert f"saved: {saved}" in res.output
+
+
+@pytest.mark.parametrize("head", [b"BOF,U7654321,Q,1,20250101,20250131\n",
+                                  b'"HEADER","TRNT","ClientAccountID","Symbol"\n',
+                                  b"\xef\xbb\xbfClientAccountID,Symbol,TradeDate\n"])
+def test_every_flex_csv_shape_is_recognised(head):
+    assert _statement_kind(head + b"U1,KO,20250203\n") == "csv"
+
+
+@pytest.mark.parametrize("body", [b"<html>x</html>", b'{"error": 1}', b"plain text"])
+def test_other_replies_are_not_csv(body):
+    assert _statement_kind(body) is None
+
+
+def test_the_ledger_is_not_locked_while_downloading(run, tmp_path, monkeypatch, waits):
+    """A concurrent import writes while fetch waits for the service; fetch writes after."""
+    from journal.db import open_ledger
+    from journal.imports import import_file
+
+    monkeypatch.setenv("IB_FLEX_TOKEN", TOKEN)
+    db = tmp_path / "ledger.db"
+    assert run("import", "-q", SAMPLES / "wheel_2025_multi.xml", db=str(db)).exit_code == 0
+    done = []
+
+    def concurrent_import():
+        engine = open_ledger(str(db), create=False)
+        with engine.connect() as conn:  # would wait for a writer lock held by fetch
+            conn.exec_driver_sql("PRAGMA busy_timeout=200")
+        done.append(import_file(engine, SAMPLES / "wheel_2025_U7654321.xml").status)
+        engine.dispose()
+
+    script = {"SendRequest": [("success", "1")],
+              "GetStatement": [("hook", (concurrent_import, ("body", STATEMENT)))]}
+    with FakeFlexService(script) as svc:
+        res = run("fetch", "--query", QUERY, "--url", svc.base_url, "--save", tmp_path / "s",
+                  db=str(db))
+    assert done == ["imported"]
+    assert res.exit_code == 0, res.output  # then fetch imports: everything is already there
+    assert "unchanged" in res.output or " 0 " in res.output
+
+
+def test_fetch_cannot_save(run, tmp_path, monkeypatch, waits):
+    monkeypatch.setenv("IB_FLEX_TOKEN", TOKEN)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    script = {"SendRequest": [("success", "1")], "GetStatement": [("body", STATEMENT)]}
+    with FakeFlexService(script) as svc:
+        res = run("fetch", "--query", QUERY, "--url", svc.base_url, "--save", blocker / "s")
+    assert res.exit_code == 1
+    assert res.output.strip() == (
+        f"Error: cannot save the statement in {blocker / 's'}: a part of the path is a file, "
+        "not a folder; nothing was imported (--save DIR picks another folder)")
+    assert not (tmp_path / "ledger.db").exists()
+
+
+def test_a_failed_write_leaves_no_part_file(tmp_path, monkeypatch):
+    import os as os_
+
+    from journal.fetch import save_statement
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os_, "fsync", full)
+    with pytest.raises(JournalError, match="the disk is full"):
+        save_statement(STATEMENT, tmp_path, QUERY, "xml")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_importing_a_20_mb_error_reply_is_linear_and_quoted_briefly(run, tmp_path):
+    """Issue 15 item 5: an error reply saved as a file and imported (4 MB once took 87 s,
+    20 MB never finished; the write lock was held all along)."""
+    reply = tmp_path / "reply.xml"
+    reply.write_text("<FlexStatementResponse><Status>" + "A\n" * 10_000_000 +
+                     "</Status><ErrorCode>1012</ErrorCode></FlexStatementResponse>")
+    started = time.monotonic()
+    res = run("import", reply)
+    assert time.monotonic() - started < 30
+    assert res.exit_code == 1
+    [line] = [x for x in res.output.splitlines() if x.startswith("Error:")]
+    assert line.endswith("this is an IB Flex Web Service error reply, not a statement "
+                         "(error 1012: A)")

@@ -28,7 +28,7 @@ from typing import Iterator
 from xml.parsers import expat
 
 from journal.coverage import incomplete_day_warning
-from journal.errors import StatementError
+from journal.errors import StatementError, quote
 from journal.events import (
     AccountInfo, CashBalanceRow, CashRow, ClosedLotRow, KnownRow, OpenPositionRow, OptionEAERow,
     ParseSummary, SourceRef, StatementStart, TradeRow, balance_key,
@@ -476,6 +476,7 @@ class FlexParser:
 
     def _stream(self, fh, head: bytes) -> Iterator:
         p = expat.ParserCreate()
+        p.buffer_text = True  # text arrives in large pieces, not one call per line
         p.ordered_attributes = False
         p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         pending: list = []
@@ -612,8 +613,8 @@ class FlexParser:
 
         def chardata(text):
             if state["root"] == "FlexStatementResponse" and state["text_tag"]:
-                err = state["error"]
-                err[state["text_tag"]] = err.get(state["text_tag"], "") + text
+                # a list, joined once: += on a str is quadratic over a huge element
+                state["error"].setdefault(state["text_tag"], []).append(text)
 
         p.StartElementHandler = start
         p.EndElementHandler = end
@@ -637,8 +638,8 @@ class FlexParser:
             raise StatementError(path, f"not valid XML: {reason}", exc.lineno) from exc
         yield from pending
         if state["root"] == "FlexStatementResponse":
-            err = {k: v.strip() for k, v in state["error"].items()}
-            code = err.get("ErrorCode", "?")
+            err = {k: quote("".join(v)) for k, v in state["error"].items()}
+            code = err.get("ErrorCode") or "?"
             message = err.get("ErrorMessage") or err.get("Status") or "no statement"
             raise StatementError(
                 path, f"this is an IB Flex Web Service error reply, not a statement "
