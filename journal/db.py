@@ -231,7 +231,7 @@ def partial_backups(engine: Engine) -> list[Path]:
     path = sqlite_file(engine.url)
     if path is None:
         return []
-    return sorted(path.parent.glob(f"{path.name}.bak-*{PARTIAL_SUFFIX}"))
+    return sorted(path.parent.glob(f"{path.name}.bak-*{PARTIAL_SUFFIX}*"))  # and its -journal
 
 
 def integrity_problems(engine: Engine, limit: int = 20) -> list[str]:

@@ -194,3 +194,33 @@ def test_opening_waits_for_a_lock_held_while_the_database_switches_to_wal(tmp_pa
         engine.dispose()
         holder.close()
     assert mode == "wal"
+
+
+def test_a_backup_that_fails_leaves_nothing_behind(run, db_path, monkeypatch):
+    """Issue 15 item 9: an interrupted backup must never look like a good one."""
+    _ledger_with_samples(run, db_path)
+
+    class Full(sqlite3.Connection):
+        def backup(self, target, **kw):
+            target.execute("CREATE TABLE half (x)")  # something was written already
+            raise sqlite3.OperationalError("database or disk is full")
+
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(jdb.sqlite3, "connect",
+                        lambda *a, **kw: real_connect(*a, factory=Full, **kw))
+    res = run("db", "backup")
+    assert res.exit_code == 1
+    assert re.fullmatch(r"Error: cannot write the backup \S+ledger\.db\.bak-manual-[\d-]+: "
+                        r"the disk is full — free some space and run the command again; "
+                        r"nothing was changed\n", res.output), res.output
+    assert sorted(p.name for p in Path(db_path).parent.iterdir()
+                  if ".bak-" in p.name) == []
+
+
+def test_check_names_the_leftover_of_an_interrupted_backup(run, db_path):
+    _ledger_with_samples(run, db_path)
+    leftover = Path(db_path + ".bak-manual-20260101-120000.part")
+    leftover.write_bytes(b"\0" * 4096)  # as a `kill -9` during a backup leaves it
+    res = run("db", "check")
+    assert res.exit_code == 0, res.output
+    assert f"note: {leftover} is what remains of an interrupted backup; delete it" in res.output

@@ -35,6 +35,8 @@ def check(obj):
             raise
         engine = jdb.make_engine(obj.db, read_only=True)  # an empty file: say so below
     click.echo(f"database: {engine.url.render_as_string(hide_password=True)}")
+    for leftover in jdb.partial_backups(engine):
+        click.echo(f"note: {leftover} is what remains of an interrupted backup; delete it")
     try:
         current, heads = jdb.schema_status(engine)
     except DatabaseError:  # even the schema revision cannot be read
@@ -46,8 +48,6 @@ def check(obj):
     problems = jdb.integrity_problems(engine)
     if not problems:  # reading the schema of a damaged file fails on its damage
         problems = jdb.schema_problems(engine)
-    for leftover in jdb.partial_backups(engine):
-        click.echo(f"note: {leftover} is what remains of an interrupted backup; delete it")
     if problems:
         _damaged(problems, engine)
     for name, n in sorted(jdb.table_counts(engine).items()):
