@@ -21,6 +21,9 @@ class SourceRef(NamedTuple):
 
 
 class StatementStart(NamedTuple):
+    """A statement of one account. Its period is None when the statement cannot vouch
+    for the trades of that period (no Trades section), so coverage ignores it."""
+
     account_id: str
     period_from: Optional[date]
     period_to: Optional[date]
@@ -42,7 +45,7 @@ class TradeRow(NamedTuple):
 
     account_id: str
     transaction_id: str
-    key_synthetic: bool  # True when the query omitted transactionID (see flex._Keyer)
+    key_synthetic: bool  # True when the query omitted transactionID (see flex_rows.Keyer)
     trade_id: Optional[str]
     ib_order_id: Optional[str]
     ib_exec_id: Optional[str]
@@ -236,6 +239,7 @@ class ParseSummary(NamedTuple):
     counts: dict
     warnings: tuple
     source: SourceRef
+    sha256: Optional[str] = None  # of the bytes the parser read (not of the file before)
 
 
 Event = (StatementStart | AccountInfo | TradeRow | KnownRow | OptionEAERow | CashRow | OpenPositionRow

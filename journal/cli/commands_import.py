@@ -65,10 +65,19 @@ def import_(obj, paths, fmt, exit_first, force, date_order, quiet):
       journal import sample_statements/
       journal --db ledger.db import -x 2025/*.xml --format json
     """
+    found = imports.find_statements(paths)
+    for note in found.notes:
+        click.echo(f"note: {note}", err=True)
+    failed = False
+    for folder in found.empty:
+        click.echo(f"Error: {folder}: no statements found there (no .xml or .csv file, "
+                   "subfolders included)", err=True)
+        failed = True
+    if failed and (exit_first or not found.files):
+        raise SystemExit(1)
     engine = obj.engine()
     results = []
-    failed = False
-    for path in imports.expand_paths(paths):
+    for path in found.files:
         size = path.stat().st_size if path.exists() else 0
         show_bar = not quiet and size >= PROGRESS_MIN_BYTES
         if show_bar:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from journal.errors import StatementError
-from journal.importers import activity_csv, flex
+from journal.importers import activity_csv, flex, flex_csv
 
 
 class Importer(NamedTuple):
@@ -22,6 +22,7 @@ class Importer(NamedTuple):
 
 IMPORTERS: list[Importer] = [
     Importer(flex.FORMAT, "flex", flex.identify, flex.parse),
+    Importer(flex_csv.FORMAT, "flex", flex_csv.identify, flex_csv.parse),
     Importer(activity_csv.FORMAT, activity_csv.ORIGIN, activity_csv.identify, activity_csv.parse),
 ]
 
@@ -38,8 +39,8 @@ def identify(path: str | Path) -> Importer:
         raise StatementError(str(path), "the file is empty")
     matches = [imp for imp in IMPORTERS if imp.identify(head)]
     if not matches:
-        raise StatementError(str(path), "not an IB statement (expected Flex Query XML or an "
-                                        "Activity Statement CSV)", 1)
+        raise StatementError(str(path), "not an IB statement (expected a Flex Query as XML "
+                                        "or CSV, or an Activity Statement CSV)", 1)
     if len(matches) > 1:
         raise StatementError(str(path), "claimed by several importers: "
                              + ", ".join(m.name for m in matches))

@@ -29,20 +29,29 @@ class ConversionError(ValueError):
     """A value cannot be converted; the importer adds file, line and attribute."""
 
 
-_MAX, _MIN = MAX_ABS_NUMBER, -MAX_ABS_NUMBER
+MIN_EXPONENT = -30
+"""No IB amount has more than ~10 decimals. ``1E-999999`` is in range yet poisons every
+later sum (decimal.Overflow when it is quantized), so exponents are bounded too."""
+
+_DIGITS = frozenset("0123456789")
+_FAST_MAX_CHARS = 16
+"""A plain decimal of at most 15 characters (no exponent) is below MAX_ABS_NUMBER and
+has no more than 14 decimals: such values need no range or exponent check."""
 
 
 def to_decimal(text: str | None) -> Decimal | None:
-    # Hot path: nearly every value is a plain decimal that Decimal() takes as is, so try
-    # that first and leave the rarer spellings (nulls, thousands separators) to the slow path.
+    # Hot path: nearly every value is a short plain decimal ("-1.0439432"), whose spelling
+    # alone proves it in range (checks on the Decimal cost more than making it). Anything
+    # else (nulls, exponents, thousands separators, long values) takes the slow path.
     if not text:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return _to_decimal_slow(text)
-    if value.is_finite() and _MIN < value < _MAX:
-        if not value and value.is_signed():
+    if len(text) < _FAST_MAX_CHARS and text[-1] in _DIGITS and "E" not in text \
+            and "e" not in text and "_" not in text:
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            return _to_decimal_slow(text)
+        if text[0] == "-" and not value:
             return value.copy_abs()  # IB writes "-0"; keep the ledger free of negative zeros
         return value
     return _to_decimal_slow(text)
@@ -56,12 +65,17 @@ def _to_decimal_slow(text: str) -> Decimal | None:
         s = s.replace(",", "")
     if len(s) > 40:
         raise ConversionError(f"number too long ({len(s)} characters)")
+    if "_" in s:  # Decimal() takes "1_000"; IB never writes it
+        raise ConversionError(f"not a number: {text[:40]!r}")
     try:
         value = Decimal(s)
     except InvalidOperation as exc:
         raise ConversionError(f"not a number: {text[:40]!r}") from exc
     if not value.is_finite() or abs(value) >= MAX_ABS_NUMBER:
         raise ConversionError(f"number out of range: {text[:40]!r}")
+    exponent = value.as_tuple().exponent
+    if not MIN_EXPONENT <= exponent <= 15 or value.adjusted() < MIN_EXPONENT:  # type: ignore[operator]
+        raise ConversionError(f"number out of range (exponent): {text[:40]!r}")
     if value == 0 and value.is_signed():
         value = abs(value)
     return value
@@ -224,9 +238,11 @@ def _full_year(y: int, digits: int) -> int:
 
 
 _SLASH_SCAN = re.compile(rb'"(\d{1,2})/(\d{1,2})/(\d{2,4})')
+SLASH_SCAN_CSV = re.compile(rb'(?:^|[",;])(\d{1,2})/(\d{1,2})/(\d{2,4})', re.M)
+"""Slash dates in a CSV, quoted or not (the XML scan looks for an attribute's quote)."""
 
 
-def detect_slash_order(chunks) -> str | None:
+def detect_slash_order(chunks, pattern=_SLASH_SCAN) -> str | None:
     """Decide MM/dd vs dd/MM from a file's own values.
 
     Returns "MDY", "DMY", or None when every value fits both (truly ambiguous). Raises
@@ -238,7 +254,7 @@ def detect_slash_order(chunks) -> str | None:
     tail = b""
     for chunk in chunks:
         buf = tail + chunk
-        for mt in _SLASH_SCAN.finditer(buf):
+        for mt in pattern.finditer(buf):
             a, b = int(mt[1]), int(mt[2])
             first_big |= a > 12
             second_big |= b > 12

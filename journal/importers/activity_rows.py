@@ -1,0 +1,353 @@
+"""Activity Statement CSV rows -> ledger events: the row converters of
+:mod:`journal.importers.activity_csv` (which reads the file and drives them).
+
+Values are mapped onto Flex conventions here: asset labels (``Equity and Index Options``)
+become codes (``OPT``), the ``O``/``C`` letters of ``Code`` become the open/close indicator
+while the others (``A``, ``Ep``, ``Ex``, ``P``…) stay in ``notes``, assignment, expiry and
+exercise rows are ``BookTrade`` as in Flex, and every row gets a stable synthetic key
+(``csv:<hash>:<n>``) since the CSV carries no IB ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from datetime import date, datetime
+from decimal import Decimal
+
+from journal import vocab
+from journal.errors import StatementError
+from journal.events import ClosedLotRow, CashRow, OptionEAERow, SourceRef, TradeRow
+from journal.importers._convert import MONTHS, ConversionError, to_decimal, to_text
+
+KEY_PREFIX = "csv:"
+"""Synthetic keys start with this; journal.ledger relies on it to find CSV rows."""
+TRADES = "Trades"
+EAE = "Option Exercises, Assignments and Expirations"
+CASH_SECTIONS = {
+    "Deposits & Withdrawals": "Deposits/Withdrawals",
+    "Dividends": "Dividends",
+    "Withholding Tax": "Withholding Tax",
+    "Interest": "Broker Interest Received",
+    "Fees": "Other Fees",
+}
+"""CSV section -> the Flex CashTransaction ``type`` of the same rows."""
+
+ASSET_CODES = {
+    "Stocks": "STK", "Equity and Index Options": "OPT", "Futures": "FUT",
+    "Options On Futures": "FOP", "Futures Options": "FOP", "Forex": "CASH", "Bonds": "BOND",
+    "Warrants": "WAR", "CFDs": "CFD", "Treasury Bills": "BILL", "Mutual Funds": "FUND",
+    "Crypto": "CRYPTO", "Cryptocurrency": "CRYPTO", "Structured Products": "IOPT",
+    "Metals": "CMDTY", "Single Stock Futures": "SSF",
+}
+BOOKING_CODES = frozenset({"A", "Ep", "Ex", "AEx", "MEx"})
+"""Code letters of rows that Flex reports as ``BookTrade`` (assignment, expiry, exercise)."""
+
+# Column aliases seen across statement vintages (first match wins).
+_COL = {
+    "disc": ("DataDiscriminator",),
+    "asset": ("Asset Category",),
+    "currency": ("Currency",),
+    "account": ("Account",),
+    "symbol": ("Symbol",),
+    "datetime": ("Date/Time", "Date"),
+    "exchange": ("Exchange",),
+    "quantity": ("Quantity",),
+    "price": ("T. Price", "Trade Price"),
+    "cprice": ("C. Price", "Close Price"),
+    "proceeds": ("Proceeds",),
+    "comm": ("Comm/Fee", "Comm in USD", "Comm/Tax", "Commission"),
+    "basis": ("Basis", "Cost Basis"),
+    "realized": ("Realized P/L",),
+    "code": ("Code",),
+    "eae_type": ("Transaction Type", "Type"),
+    "mark": ("Mark Price", "M. Price"),
+    "date": ("Date", "Settle Date", "Date/Time"),
+    "settle": ("Settle Date",),
+    "description": ("Description",),
+    "amount": ("Amount",),
+}
+
+_OPT_SYMBOL = re.compile(
+    r"^(?P<und>\S+(?:\s\S+)*?)\s+(?P<d>\d{1,2})(?P<mon>[A-Z]{3})(?P<y>\d{2})\s+"
+    r"(?P<strike>\d+(?:\.\d+)?)\s+(?P<pc>[PC])$")
+_OCC_SYMBOL = re.compile(r"^(?P<root>[A-Z0-9.]{1,6})\s*(?P<y>\d{2})(?P<m>\d{2})(?P<d>\d{2})"
+                         r"(?P<pc>[PC])(?P<strike>\d{8})$")
+def parse_option_symbol(symbol: str | None):
+    """``MSFT 21NOV25 410 P`` / ``CLOV 16JUL21 20.0 C`` / OCC ``V     200821C00207500``
+    -> (underlying, expiry, strike, put_call), or None when the symbol is not an option."""
+    if not symbol:
+        return None
+    s = symbol.strip()
+    m = _OPT_SYMBOL.match(s)
+    if m is not None:
+        month = MONTHS.get(m["mon"])
+        if month is None:
+            return None
+        try:
+            expiry = date(2000 + int(m["y"]), month, int(m["d"]))
+        except ValueError:
+            return None
+        return m["und"], expiry, _plain(Decimal(m["strike"])), m["pc"]
+    m = _OCC_SYMBOL.match(s)
+    if m is not None:
+        try:
+            expiry = date(2000 + int(m["y"]), int(m["m"]), int(m["d"]))
+        except ValueError:
+            return None
+        return m["root"], expiry, _plain(Decimal(m["strike"]) / 1000), m["pc"]
+    return None
+
+
+def _plain(d: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent form (``20.0`` -> ``20``, never
+    ``2E+1``), so values compare and print like the Flex ones."""
+    d = d.normalize()
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d
+
+
+def _num_text(text):
+    """Normalised number text for keys: ``"1,000"`` and ``1000.0`` hash alike."""
+    try:
+        v = _dec(text)
+    except ConversionError:
+        return (text or "").strip()
+    return "" if v is None else format(_plain(v), "f")
+
+
+def _dec(text):
+    if text is None:
+        return None
+    if "&nbsp" in text:  # HTML residue seen inside numbers of some exports
+        text = text.replace("&nbsp;", "").replace("&nbsp", "")
+    return to_decimal(text)
+
+
+def _codes(text) -> list[str]:
+    v = to_text(text)
+    if not v:
+        return []
+    return [c.strip() for c in v.replace(",", ";").split(";") if c.strip()]
+
+
+class _Keyer:
+    """Stable synthetic keys: a hash of the identifying fields plus an ordinal, so two
+    identical rows in one statement stay two rows and re-importing (or importing an
+    overlapping statement) gives the same keys."""
+
+    def __init__(self):
+        self._seen: Counter = Counter()
+
+    def key(self, kind: str, account: str, parts) -> str:
+        base = hashlib.sha1("\x1f".join(
+            [kind, account, *("" if p is None else str(p) for p in parts)]).encode()
+        ).hexdigest()[:24]
+        self._seen[base] += 1
+        return f"{KEY_PREFIX}{base}:{self._seen[base]}"
+
+
+class _Instrument:
+    __slots__ = ("conid", "symbol", "description", "underlying", "multiplier", "expiry",
+                 "strike", "put_call", "listing_exchange", "asset")
+
+    def __init__(self, **kw):
+        for name in self.__slots__:
+            setattr(self, name, kw.get(name))
+
+
+
+class ActivityRows:
+    """The row converters; the parser supplies ``path``, ``date_style``, ``instruments``,
+    ``base_currency``, ``_keyer``, ``_multipliers`` and ``_warn``."""
+
+    def _contract(self, asset: str | None, symbol: str | None):
+        """(symbol, description, conid, underlying, put_call, strike, expiry, multiplier,
+        listing exchange) in Flex's layout: an option's symbol is the OCC form when the
+        statement's instrument table gives it, and its description reads like the CSV
+        symbol (``MSFT 21NOV25 410 P``)."""
+        inst = self.instruments.get(symbol or "")
+        if vocab.is_option(asset):
+            und, expiry, strike, put_call = parse_option_symbol(symbol) or (None,) * 4
+            if inst is None:
+                return symbol, symbol, None, und, put_call, strike, expiry, None, None
+            return (inst.symbol or symbol, symbol, inst.conid, inst.underlying or und,
+                    inst.put_call or put_call, inst.strike if inst.strike is not None else strike,
+                    inst.expiry or expiry, inst.multiplier, inst.listing_exchange)
+        stock = asset == "STK"
+        if inst is None:
+            return (symbol, None, None, symbol if stock else None, None, None, None,
+                    Decimal(1) if stock else None, None)
+        return (symbol, inst.description, inst.conid, inst.underlying or (symbol if stock else None),
+                None, None, None, inst.multiplier or (Decimal(1) if stock else None),
+                inst.listing_exchange)
+
+    def _trade(self, cols, account, line) -> TradeRow:
+        label = (_get(cols, "asset") or "").strip()
+        asset = ASSET_CODES.get(label)
+        if asset is None and label:
+            asset = label
+            self._warn(f"unknown asset category {label!r} (kept as is)")
+        row_account = to_text(_get(cols, "account")) or account
+        sym_text = (_get(cols, "symbol") or "").strip() or None
+        currency = to_text(_get(cols, "currency"))
+        when, zone = self.date_style.datetime(_get(cols, "datetime"))
+        quantity = _dec(_get(cols, "quantity"))
+        if quantity is None:
+            raise StatementError(self.path, f"[{TRADES}] Trade row without a Quantity", line)
+        price = _dec(_get(cols, "price"))
+        proceeds = _dec(_get(cols, "proceeds"))
+        comm = _dec(_get(cols, "comm"))
+        basis = _dec(_get(cols, "basis"))
+        realized = _dec(_get(cols, "realized"))
+        close_price = _dec(_get(cols, "cprice"))
+        codes = _codes(_get(cols, "code"))
+        (symbol, desc, conid, und, put_call, strike, expiry, mult,
+         listing) = self._contract(asset, sym_text)
+        if mult is None:
+            mult = self._multiplier(sym_text, asset, quantity, price, proceeds)
+        oc = [c for c in codes if c in ("O", "C")]
+        open_close = ";".join(sorted(oc, reverse=True)) if len(oc) > 1 else (oc[0] if oc else None)
+        notes = ";".join(c for c in codes if c not in ("O", "C")) or None
+        booking = any(c in BOOKING_CODES for c in codes)
+        net_cash = None
+        if proceeds is not None:
+            net_cash = proceeds + (comm or 0)
+        txid = self._keyer.key("trade", row_account, [
+            label, sym_text, _get(cols, "datetime"), _num_text(_get(cols, "quantity")),
+            _num_text(_get(cols, "price")), _num_text(_get(cols, "proceeds")),
+            ";".join(codes)])
+        fx = Decimal(1) if currency and currency == self.base_currency else None
+        return TradeRow(
+            account_id=row_account, transaction_id=txid, key_synthetic=True, trade_id=None,
+            ib_order_id=None, ib_exec_id=None, asset_category=asset, symbol=symbol,
+            description=desc, conid=conid, underlying_symbol=und, underlying_conid=None,
+            put_call=put_call, strike=strike, expiry=expiry, multiplier=mult, currency=currency,
+            listing_exchange=listing, fx_rate_to_base=fx,
+            trade_date=when.date() if when else None, date_time=when, time_zone=zone,
+            report_date=None, settle_date=None,
+            buy_sell="BUY" if quantity > 0 else "SELL", open_close=open_close,
+            quantity=quantity, trade_price=price,
+            trade_money=-proceeds if proceeds is not None else None, proceeds=proceeds,
+            commission=comm, commission_currency=currency if comm is not None else None,
+            taxes=None, net_cash=net_cash, cost=basis, fifo_pnl_realized=realized,
+            close_price=close_price, notes=notes,
+            transaction_type="BookTrade" if booking else "ExchTrade",
+            exchange=to_text(_get(cols, "exchange")), order_type=None, position_action_id=None,
+            orig_transaction_id=None, orig_trade_id=None, orig_trade_date=None,
+            orig_trade_price=None, orig_order_id=None, related_trade_id=None,
+            related_transaction_id=None, raw={"section": TRADES, **cols},
+            source=SourceRef(self.path, line))
+
+    def _closed_lot(self, cols, closing: TradeRow, line) -> ClosedLotRow:
+        opened, _zone = self.date_style.datetime(_get(cols, "datetime"))  # the opening date
+        key = self._keyer.key("lot", closing.account_id, [
+            closing.transaction_id, _get(cols, "symbol"), _get(cols, "datetime"),
+            _num_text(_get(cols, "quantity")), _num_text(_get(cols, "basis"))])
+        return ClosedLotRow(
+            account_id=closing.account_id, lot_key=key, conid=closing.conid,
+            symbol=closing.symbol, open_transaction_id=None, open_date_time=opened,
+            close_date_time=closing.date_time, trade_date=closing.trade_date,
+            quantity=_dec(_get(cols, "quantity")), cost=_dec(_get(cols, "basis")),
+            fifo_pnl_realized=_dec(_get(cols, "realized")),
+            notes=";".join(_codes(_get(cols, "code"))) or None,
+            raw={"section": TRADES, **cols}, source=SourceRef(self.path, line))
+
+    def _multiplier(self, symbol, asset, quantity, price, proceeds):
+        """Without Financial Instrument Information: |proceeds| / (|qty| × price) of this
+        or an earlier fill of the contract; 100 for an equity option as a last resort."""
+        if price and quantity and proceeds:
+            m = (abs(proceeds) / (abs(quantity) * price))
+            if m == m.to_integral_value() and m > 0:
+                m = _plain(m)
+                self._multipliers[symbol or ""] = m
+                return m
+        if symbol in self._multipliers:
+            return self._multipliers[symbol]
+        if asset == "OPT":
+            self._warn(f"multiplier of {symbol} assumed to be 100 (the statement has no "
+                       "Financial Instrument Information and no priced fill of it)")
+            return Decimal(100)
+        return None
+
+    def _eae(self, cols, account, line) -> OptionEAERow:
+        label = (_get(cols, "asset") or "").strip()
+        asset = ASSET_CODES.get(label, label or None)
+        row_account = to_text(_get(cols, "account")) or account
+        sym_text = (_get(cols, "symbol") or "").strip() or None
+        currency = to_text(_get(cols, "currency"))
+        when, _zone = self.date_style.datetime(_get(cols, "datetime"))
+        ttype = to_text(_get(cols, "eae_type"))
+        if ttype and ttype.endswith("s") and ttype[:-1] in (
+                "Assignment", "Exercise", "Expiration"):
+            ttype = ttype[:-1]  # the CSV groups rows under plural headings
+        (symbol, desc, conid, und, put_call, strike, expiry, mult,
+         listing) = self._contract(asset, sym_text)
+        quantity = _dec(_get(cols, "quantity"))
+        key = self._keyer.key("eae", row_account, [
+            label, sym_text, _get(cols, "datetime"), ttype,
+            _num_text(_get(cols, "quantity")), _num_text(_get(cols, "price"))])
+        return OptionEAERow(
+            account_id=row_account, event_key=key, transaction_type=ttype,
+            event_date=when.date() if when else None, asset_category=asset, symbol=symbol,
+            description=desc, conid=conid, underlying_symbol=und, underlying_conid=None,
+            put_call=put_call, strike=strike, expiry=expiry, multiplier=mult, currency=currency,
+            listing_exchange=listing,
+            fx_rate_to_base=Decimal(1) if currency and currency == self.base_currency else None,
+            quantity=quantity, trade_price=_dec(_get(cols, "price")),
+            mark_price=_dec(_get(cols, "mark")), proceeds=_dec(_get(cols, "proceeds")),
+            commissions_and_tax=_dec(_get(cols, "comm")), cost_basis=_dec(_get(cols, "basis")),
+            realized_pnl=_dec(_get(cols, "realized")), trade_id=None, related_trade_id=None,
+            orig_transaction_id=None, related_transaction_id=None,
+            raw={"section": EAE, **cols}, source=SourceRef(self.path, line))
+
+    def _cash(self, section, cols, account, line) -> CashRow | None:
+        amount = _dec(_get(cols, "amount"))
+        if amount is None:
+            return None
+        row_account = to_text(_get(cols, "account")) or account
+        currency = to_text(_get(cols, "currency"))
+        day = self.date_style.date(_get(cols, "date")) if _get(cols, "date") else None
+        settle = self.date_style.date(_get(cols, "settle")) if _get(cols, "settle") else None
+        desc = to_text(_get(cols, "description"))
+        ctype = CASH_SECTIONS[section]
+        if section == "Interest" and amount < 0:
+            ctype = "Broker Interest Paid"
+        elif section == "Dividends" and desc and "in lieu" in desc.lower():
+            ctype = "Payment In Lieu Of Dividends"
+        symbol = None
+        if section in ("Dividends", "Withholding Tax") and desc:
+            m = re.match(r"^\s*([A-Za-z0-9.\- ]+?)\s*\(", desc)
+            symbol = m[1] if m else None
+        txid = self._keyer.key("cash", row_account, [
+            section, currency, _get(cols, "date"), desc, _num_text(_get(cols, "amount")),
+            cols.get("Subtitle")])
+        when = datetime.combine(day, datetime.min.time()) if day else None
+        inst = self.instruments.get(symbol or "") if symbol else None
+        return CashRow(
+            account_id=row_account, transaction_id=txid, type=ctype, date_time=when,
+            report_date=day, settle_date=settle or day, amount=amount, currency=currency,
+            fx_rate_to_base=Decimal(1) if currency and currency == self.base_currency else None,
+            description=desc, symbol=symbol, conid=inst.conid if inst else None, action_id=None,
+            code=to_text(_get(cols, "code")), raw={"section": section, **cols},
+            source=SourceRef(self.path, line))
+
+
+def _get(cols: dict, name: str):
+    for alias in _COL[name]:
+        if alias in cols:
+            return cols[alias]
+    return None
+
+
+def _field_pair(cols: dict):
+    name = (cols.get("Field Name") or "").strip()
+    return name, (cols.get("Field Value") or "").strip()
+
+
+def _is_total(cols: dict) -> bool:
+    """Totals that IB writes as Data rows: ``Total``, ``Total in USD``, ``Total … in USD``."""
+    for v in list(cols.values())[:2]:
+        if v and v.strip().startswith("Total"):
+            return True
+    return False

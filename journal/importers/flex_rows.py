@@ -1,0 +1,297 @@
+"""Flex rows -> ledger events, whatever the delivery format (XML or CSV).
+
+Both Flex importers read a row into a dict keyed by the XML attribute names (the CSV one
+translates its column names through :mod:`journal.importers.fields`) and hand it here
+with the section it came from, so conversion, keys, cancels and the checks at the end are
+one code path: a Flex CSV and the XML of the same query give the same events.
+
+Which rows become events (ib_formats.md §1.8): ``Trade`` at EXECUTION level (ledger
+rows), ``Lot`` (closed-lot evidence), OptionEAE, CashTransaction at DETAIL level,
+OpenPosition, and the base-currency CashReport summary. Orders, symbol and asset
+summaries and SUMMARY cash rows repeat what those hold: counted, not imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Callable, Optional
+
+from journal.errors import StatementError
+from journal.events import (
+    CashBalanceRow, CashRow, ClosedLotRow, KnownRow, OpenPositionRow, OptionEAERow, SourceRef,
+    TradeRow, balance_key,
+)
+from journal.importers._convert import ConversionError, DateStyle, to_decimal, to_text
+from journal.importers.fields import (
+    BALANCE_SPEC, CASH_SPEC, EAE_SPEC, KNOWN_ATTRIBUTES, KNOWN_CODES, LOT_SPEC, POSITION_SPEC,
+    TRADE_IDENTITY, TRADE_SPEC, VOCAB_CHECKS, compiled, event_fields,
+)
+
+SUMMARY_LEVELS = ("ORDER", "SYMBOL_SUMMARY", "ASSET_SUMMARY")
+"""Trades levels that repeat executions: a Trades section holding only these means the
+query lacks its Executions box."""
+
+
+def eae_id_key(attrs) -> str | None:
+    """OptionEAE key from IB's ids (ib_formats.md §1.9), when the row has a tradeID."""
+    if not attrs.get("tradeID"):
+        return None
+    parts = [attrs.get("tradeID"), attrs.get("transactionType"), attrs.get("conid")]
+    return "t:" + "|".join(p or "" for p in parts)
+
+
+class Keyer:
+    """Stable keys for rows that lack an IB id: a hash of identifying attributes plus an
+    ordinal, so two genuinely identical fills in one statement stay two rows and a
+    re-import of the same statement gives the same keys."""
+
+    def __init__(self):
+        self._seen: Counter = Counter()
+
+    def key(self, kind: str, account: str, parts) -> str:
+        base = hashlib.sha1(
+            "\x1f".join([kind, account, *("" if p is None else p for p in parts)]).encode()
+        ).hexdigest()[:24]
+        self._seen[base] += 1
+        return f"k:{base}:{self._seen[base]}"
+
+
+class FlexRows:
+    """Converts the rows of one Flex statement file. ``row()`` returns the event of one
+    row (or None for rows that are only counted); errors raise StatementError naming the
+    file and line. ``counts`` and ``warnings`` feed the ParseSummary."""
+
+    def __init__(self, path: str, *, date_order: str | None = None, known=None,
+                 resolve_slash_order: Optional[Callable[[], str]] = None):
+        self.path = path
+        self.known = known  # KnownKeys: rows the ledger already holds come as KnownRow
+        self.date_style = DateStyle(date_order, resolve_slash_order=resolve_slash_order)
+        self.counts: Counter = Counter()
+        self.warnings: dict[str, None] = {}  # ordered set: each warning once
+        self.sections: set[str] = set()  # sections met (for the checks at the end)
+        # accounts named only by rows, for a statement that names none (accountId="-")
+        self.orphan_accounts: dict[str, None] = {}
+        self._keyer = Keyer()
+        self._dispatch = {
+            "Trades": self._trades, "OptionEAE": self._option_event,
+            "CashTransactions": self._cash_transaction, "OpenPositions": self._open_position,
+            "CashReport": self._cash_report, "TradeConfirms": self._trade_confirm,
+        }
+
+    def warn(self, message: str) -> None:
+        self.warnings.setdefault(message, None)
+
+    def row(self, section: str, tag: str, attrs: dict, account: str | None, line: int):
+        """The event for one data row of ``section`` (``tag`` is its XML element name)."""
+        handler = self._dispatch.get(section)
+        return None if handler is None else handler(tag, attrs, account, line)
+
+    def account_of(self, attrs, account, tag, line) -> str:
+        acc = to_text(attrs.get("accountId")) or account
+        if account is None and acc is not None:
+            self.orphan_accounts[acc] = None
+        elif acc is None:
+            raise StatementError(
+                self.path, f"<{tag}> names no account and its statement names none "
+                           "(accountId \"-\"): add the Account ID field (ClientAccountID) to "
+                           "that section of the Flex query", line)
+        return acc
+
+    # -- sections ------------------------------------------------------------------------
+    def _trades(self, tag, attrs, account, line):
+        level = attrs.get("levelOfDetail") or ("EXECUTION" if tag == "Trade" else tag)
+        if tag == "Trade" and level == "EXECUTION":
+            self.counts["trades"] += 1
+            row_account = self.account_of(attrs, account, tag, line)
+            known = self.known
+            txid = attrs.get("transactionID")
+            if known is not None and txid and (row_account, txid.strip()) in known.trades:
+                return KnownRow("trade", row_account, txid.strip(),
+                                attrs.get("transactionType") == "TradeCancel"
+                                or "(Ca.)" in attrs.get("buySell", ""),
+                                SourceRef(self.path, line))
+            return self.trade(attrs, row_account, line)
+        if tag == "Lot":
+            self.counts["closed_lots"] += 1
+            return self.lot(attrs, self.account_of(attrs, account, tag, line), line)
+        self.counts[f"skipped_{level}"] += 1
+        return None
+
+    def _option_event(self, tag, attrs, account, line):
+        self.counts["option_events"] += 1
+        row_account = self.account_of(attrs, account, tag, line)
+        key = eae_id_key(attrs)
+        if self.known is not None and key and (row_account, key) in self.known.option_events:
+            return KnownRow("option_event", row_account, key, False, SourceRef(self.path, line))
+        return self.option_event(attrs, row_account, line)
+
+    def _cash_transaction(self, tag, attrs, account, line):
+        level = attrs.get("levelOfDetail") or "DETAIL"
+        if level != "DETAIL":
+            self.counts[f"skipped_cash_{level}"] += 1
+            return None
+        self.counts["cash_transactions"] += 1
+        row_account = self.account_of(attrs, account, tag, line)
+        txid = to_text(attrs.get("transactionID"))
+        if self.known is not None and txid and (row_account, txid) in self.known.cash:
+            return KnownRow("cash", row_account, txid, False, SourceRef(self.path, line))
+        return self.cash(attrs, row_account, line)
+
+    def _open_position(self, tag, attrs, account, line):
+        self.counts["open_positions"] += 1
+        return self.position(attrs, self.account_of(attrs, account, tag, line), line)
+
+    def _cash_report(self, tag, attrs, account, line):
+        # only the base-currency summary: one row per statement period
+        if tag == "CashReportCurrency" and attrs.get("currency") == "BASE_SUMMARY":
+            self.counts["cash_balances"] += 1
+            return self.balance(attrs, self.account_of(attrs, account, tag, line), line)
+        return None
+
+    def _trade_confirm(self, tag, attrs, account, line):
+        self.counts["skipped_trade_confirms"] += 1
+        self.warn("TradeConfirm rows are not imported: use an Activity Flex query")
+        return None
+
+    # -- conversion ----------------------------------------------------------------------
+    def convert(self, spec, attrs, tag, line) -> list:
+        try:
+            return compiled(spec)(attrs, self.date_style.date, self.date_style.datetime,
+                                  self.codes)
+        except ConversionError:
+            pass
+        # Error path only: convert field by field again to name the attribute at fault.
+        style = self.date_style
+        for _field, attr, kind in spec:
+            value = attrs.get(attr)
+            try:
+                if kind == "dec":
+                    to_decimal(value)
+                elif kind == "date":
+                    style.date(value)
+                elif kind == "dt":
+                    style.datetime(value)
+            except ConversionError as exc:
+                raise StatementError(self.path, f"<{tag} {attr}=…>: {exc}", line) from exc
+        raise StatementError(self.path, f"<{tag}>: cannot convert the row", line)
+
+    def codes(self, text):
+        v = to_text(text)
+        if v is None:
+            return None
+        for code in v.replace(",", ";").split(";"):
+            code = code.strip()
+            if code and code not in KNOWN_CODES:
+                self.warn(f"unknown code {code!r} (kept as is)")
+        return v.rstrip(";") or None
+
+    def check_vocab(self, attrs, tag):
+        known = KNOWN_ATTRIBUTES.get(tag)
+        if known is not None and not known.issuperset(attrs):  # C-speed common case
+            for name in attrs:
+                if name not in known:
+                    self.warn(f"unknown attribute {name!r} on <{tag}> (kept in raw)")
+        for attr, vocab, label in VOCAB_CHECKS.get(tag, ()):
+            v = attrs.get(attr)
+            if v and v not in vocab:
+                self.warn(f"unknown {label} {v!r} (kept as is)")
+
+    # -- rows ----------------------------------------------------------------------------
+    def trade(self, attrs, account, line) -> TradeRow:
+        self.check_vocab(attrs, "Trade")
+        values = self.convert(TRADE_SPEC, attrs, "Trade", line)
+        if values[TRADE_DATE_TIME] is None and attrs.get("tradeTime"):
+            # older layouts: tradeDate and tradeTime in separate attributes
+            try:
+                dt, zone = self.date_style.datetime(
+                    f"{attrs.get('tradeDate', '')};{attrs['tradeTime']}")
+            except ConversionError as exc:
+                raise StatementError(self.path, f"<Trade tradeDate/tradeTime=…>: {exc}",
+                                     line) from exc
+            values[TRADE_DATE_TIME], values[TRADE_DATE_TIME + 1] = dt, zone
+        if values[TRADE_DATE] is None and values[TRADE_DATE_TIME] is not None:
+            values[TRADE_DATE] = values[TRADE_DATE_TIME].date()
+        txid = to_text(attrs.get("transactionID"))
+        synthetic = txid is None
+        if synthetic:
+            txid = self._keyer.key("trade", account, [attrs.get(a) for a in TRADE_IDENTITY])
+        if values[TRADE_QTY] is None:
+            raise StatementError(self.path, "<Trade> without a quantity", line)
+        return TradeRow(account, txid, synthetic, *values, attrs, SourceRef(self.path, line))
+
+    def option_event(self, attrs, account, line) -> OptionEAERow:
+        self.check_vocab(attrs, "OptionEAE")
+        values = self.convert(EAE_SPEC, attrs, "OptionEAE", line)
+        key = eae_id_key(attrs)
+        if key is None:
+            key = self._keyer.key("eae", account, [
+                attrs.get(a) for a in ("date", "transactionType", "conid", "symbol", "quantity",
+                                       "tradePrice")])
+        return OptionEAERow(account, key, *values, attrs, SourceRef(self.path, line))
+
+    def cash(self, attrs, account, line) -> CashRow:
+        self.check_vocab(attrs, "CashTransaction")
+        values = self.convert(CASH_SPEC, attrs, "CashTransaction", line)
+        values[1:2] = []  # drop the zone of dateTime: cash rows keep the local time only
+        txid = to_text(attrs.get("transactionID"))
+        if txid is None:
+            txid = self._keyer.key("cash", account, [
+                attrs.get(a) for a in ("actionID", "type", "currency", "amount", "dateTime",
+                                       "description", "conid")])
+        return CashRow(account, txid, *values, attrs, SourceRef(self.path, line))
+
+    def position(self, attrs, account, line) -> OpenPositionRow:
+        self.check_vocab(attrs, "OpenPosition")
+        values = self.convert(POSITION_SPEC, attrs, "OpenPosition", line)
+        values.pop()  # zone of openDateTime
+        key = self._keyer.key("pos", account, [
+            attrs.get(a) for a in ("reportDate", "levelOfDetail", "conid", "symbol", "putCall",
+                                   "strike", "expiry", "originatingTransactionID",
+                                   "openDateTime", "position")])
+        return OpenPositionRow(account, key, *values, attrs, SourceRef(self.path, line))
+
+    def balance(self, attrs, account, line) -> CashBalanceRow:
+        values = self.convert(BALANCE_SPEC, attrs, "CashReportCurrency", line)
+        return CashBalanceRow(account, balance_key(values[0], values[1]), *values, attrs,
+                              SourceRef(self.path, line))
+
+    def lot(self, attrs, account, line) -> ClosedLotRow:
+        values = self.convert(LOT_SPEC, attrs, "Lot", line)
+        del values[4]  # zone of openDateTime
+        del values[5]  # zone of dateTime
+        key = self._keyer.key("lot", account, [
+            attrs.get(a) for a in ("transactionID", "dateTime", "tradeDate", "openDateTime",
+                                   "quantity", "cost", "conid", "symbol")])
+        return ClosedLotRow(account, key, *values, attrs, SourceRef(self.path, line))
+
+    # -- the end -------------------------------------------------------------------------
+    def check_found_trades(self, where: str = "") -> None:
+        """Say why a statement gave no trades. A Trades section with only order or summary
+        rows means the query lacks Executions: the trades are in the file, just not at a
+        level the ledger can use, so the file is refused rather than recorded as a period
+        without trades. ``where`` names the section in the file's own terms."""
+        if self.counts["trades"]:
+            return
+        summaries = {lvl: self.counts[f"skipped_{lvl}"] for lvl in SUMMARY_LEVELS
+                     if self.counts[f"skipped_{lvl}"]}
+        if summaries:
+            found = ", ".join(f"{n} {lvl}" for lvl, n in summaries.items())
+            raise StatementError(
+                self.path, f"the Trades section{where} holds only order/summary rows ({found}) "
+                           "and no executions: tick Executions in the Trades section of the "
+                           "Flex query (Orders and Symbol Summary alone cannot be imported)")
+        if "Trades" not in self.sections:
+            self.warn("no trades imported: the statement has no Trades section (add Trades "
+                      "with Executions to the Flex query); its period is not counted as "
+                      "covered")
+        elif not self.counts["closed_lots"]:
+            self.warn("no trades in the statement period (the Trades section is empty)")
+
+
+_TRADE_FIELDS = event_fields(TRADE_SPEC)
+TRADE_DATE_TIME = _TRADE_FIELDS.index("date_time")
+TRADE_DATE = _TRADE_FIELDS.index("trade_date")
+TRADE_QTY = _TRADE_FIELDS.index("quantity")
+if TradeRow._fields[3:-2] != tuple(_TRADE_FIELDS):  # pragma: no cover - developer error
+    raise RuntimeError("TRADE_SPEC and events.TradeRow list different fields")

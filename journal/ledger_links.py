@@ -1,0 +1,198 @@
+"""What the ledger works out after each import: cancels, corrections, cross-format copies.
+
+Part of the ledger's write path (:func:`journal.ledger.ingest` calls these inside the
+import's transaction): IB's cancel and correction rows void what they name whatever the
+order the statements arrive in, and a fill that arrives both from a Flex file and from
+an Activity Statement CSV is stored once.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.engine import Connection
+
+from journal import models
+
+ACTIVE = "active"
+CANCEL = "cancel"  # the cancelling row itself
+CANCELLED = "cancelled"  # an original that a cancel row voids
+CORRECTED = "corrected"  # an original that a TradeCorrect row replaces
+DUPLICATE = "duplicate"  # an Activity-CSV row whose fill a Flex row already records
+CSV_KEY_PREFIX = "csv:"  # synthetic keys of importers/activity_csv.py (Flex ids never start so)
+
+
+def norm_decimal(d) -> str:
+    return "" if d is None else format(d.normalize(), "f")
+
+
+def match_instrument(symbol, underlying_symbol, put_call, strike, expiry) -> str:
+    """The contract as both formats spell it. The CSV often has no conid and names an option
+    ``MSFT 21NOV25 410 P`` where Flex says ``MSFT  251121P00410000``, so options are keyed by
+    underlying, right, strike and expiry, and everything else by its symbol."""
+    if put_call and strike is not None and expiry is not None:
+        und = underlying_symbol or (symbol or "").split(" ", 1)[0]
+        return f"{und.upper()}:{put_call}:{norm_decimal(strike)}:{expiry.isoformat()}"
+    return (symbol or "").strip().upper()
+
+
+def apply_cancellations(conn: Connection, accounts: list[str]) -> None:
+    """Void what cancel rows cancel and what corrections replace, whatever the order in
+    which the statements arrived (a cancel may be imported before its original)."""
+    ex = models.Execution.__table__
+    pending = conn.execute(
+        select(ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.status,
+               ex.c.transaction_type, ex.c.orig_transaction_id, ex.c.orig_trade_id,
+               ex.c.quantity, ex.c.trade_id)
+        .where(ex.c.account_id.in_(accounts))
+        .where((ex.c.status == CANCEL) | (ex.c.transaction_type == "TradeCorrect"))
+    ).all()
+    if not pending:
+        return
+    for row in pending:
+        new_status = CANCELLED if row.status == CANCEL else CORRECTED
+        q = (select(ex.c.id).where(ex.c.account_id == row.account_id)
+             .where(ex.c.status == ACTIVE).where(ex.c.id != row.id))
+        if row.orig_transaction_id:
+            q = q.where(ex.c.transaction_id == row.orig_transaction_id)
+        elif row.orig_trade_id:
+            # No origTransactionID: the original is the earliest still-active row with that
+            # tradeID (a rebooked replacement reuses the tradeID and comes later).
+            q = (q.where(ex.c.trade_id == row.orig_trade_id)
+                 .where(ex.c.transaction_type != "TradeCorrect"))
+            candidates = conn.execute(q.add_columns(ex.c.quantity).order_by(ex.c.id)).all()
+            qty = row.quantity
+            pick = None
+            for cand_id, cand_qty in candidates:
+                if row.status != CANCEL or qty is None or cand_qty is None or cand_qty == -qty:
+                    pick = cand_id
+                    break
+            if pick is None:
+                continue
+            q = select(ex.c.id).where(ex.c.id == pick)
+        else:
+            continue
+        target_ids = conn.execute(q).scalars().all()
+        if target_ids:
+            conn.execute(update(ex).where(ex.c.id.in_(target_ids))
+                         .values(status=new_status, replaced_by=row.transaction_id))
+
+
+#### cross-format dedup (Activity CSV vs Flex) ####
+
+
+def _csv_key(conn: Connection, key):
+    """SQL condition "key is a CSV synthetic key"."""
+    if conn.dialect.name == "sqlite":
+        # Binary collation: a range on the (account_id, key) unique index, O(log n), so the
+        # Flex path pays almost nothing when no CSV was ever imported for the account.
+        return (key >= CSV_KEY_PREFIX) & (key < CSV_KEY_PREFIX[:-1] + ";")
+    # Locale collations may ignore punctuation when sorting, which breaks a range.
+    return key.like(CSV_KEY_PREFIX + "%")
+
+
+def _has_csv_rows(conn: Connection, table: Table, key_col: str, account: str) -> bool:
+    return conn.execute(
+        select(table.c.id).where(table.c.account_id == account)
+        .where(_csv_key(conn, table.c[key_col])).limit(1)
+    ).first() is not None
+
+
+def _is_csv(key: str) -> bool:
+    return key.startswith(CSV_KEY_PREFIX)
+
+
+def link_cross_format(conn: Connection, accounts: list[str], batch_id: int) -> tuple:
+    """Store each fill once when it arrives both from a Flex file and an Activity CSV.
+
+    Executions: CSV rows whose match_key equals a Flex row's are set to ``duplicate`` with
+    ``replaced_by`` naming the Flex transactionID (Flex stays ``active``: it has IB's ids and
+    every field), paired one to one so two identical fills in one format still pair with
+    two in the other; runs after every import, so the order of arrival does not matter.
+    Cash and option-event rows have no status column, and a CSV copy of a Flex row adds
+    nothing the Flex row lacks, so those copies are deleted.
+    Returns how many of this batch's executions, option events and cash rows were linked.
+    """
+    ex = models.Execution.__table__
+    cash = models.CashTransaction.__table__
+    eae = models.OptionEvent.__table__
+    dup_ex = dup_eae = dup_cash = 0
+    for acc in accounts:
+        if _has_csv_rows(conn, ex, "transaction_id", acc):
+            dup_ex += _link_executions(conn, acc, batch_id)
+        if _has_csv_rows(conn, eae, "event_key", acc):
+            dup_eae += _drop_csv_copies(
+                conn, eae, "event_key", acc, batch_id,
+                lambda r: (r.event_date, match_instrument(r.symbol, r.underlying_symbol,
+                                                          r.put_call, r.strike, r.expiry),
+                           norm_decimal(r.quantity), (r.transaction_type or "").lower()))
+        if _has_csv_rows(conn, cash, "transaction_id", acc):
+            dup_cash += _drop_csv_copies(
+                conn, cash, "transaction_id", acc, batch_id,
+                lambda r: (r.date_time.date() if r.date_time else r.report_date,
+                           r.currency, norm_decimal(r.amount), _cash_class(r.type)))
+    return dup_ex, dup_eae, dup_cash
+
+
+def _link_executions(conn: Connection, account: str, batch_id: int) -> int:
+    ex = models.Execution.__table__
+    # Only the match keys of rows this batch inserted can change pairing: earlier groups
+    # were settled when their rows arrived, and rows are never deleted.
+    batch_keys = select(ex.c.match_key).where(ex.c.batch_id == batch_id)
+    rows = conn.execute(
+        select(ex.c.id, ex.c.transaction_id, ex.c.match_key, ex.c.status, ex.c.replaced_by,
+               ex.c.batch_id)
+        .where(ex.c.account_id == account).where(ex.c.match_key.in_(batch_keys))
+        .where(ex.c.status != CANCEL).order_by(ex.c.match_key, ex.c.id)
+    )
+    changes = []
+    linked_here = 0
+    for _key, group in groupby(rows, key=lambda r: r.match_key):  # streamed, key by key
+        flex, csv_rows = [], []
+        for r in group:
+            (csv_rows if _is_csv(r.transaction_id) else flex).append(r)
+        if not flex or not csv_rows:
+            continue
+        for i, r in enumerate(csv_rows):
+            want = (DUPLICATE, flex[i].transaction_id) if i < len(flex) else (ACTIVE, None)
+            if (r.status, r.replaced_by) != want:
+                changes.append((r.id, want))
+            if want[0] == DUPLICATE and r.batch_id == batch_id:
+                linked_here += 1
+    for row_id, (status, replaced_by) in changes:  # after the cursor is drained
+        conn.execute(update(ex).where(ex.c.id == row_id)
+                     .values(status=status, replaced_by=replaced_by))
+    return linked_here
+
+
+_CASH_CLASSES = {"dividends": "div", "payment in lieu of dividends": "div",
+                 "broker interest received": "int", "broker interest paid": "int",
+                 "bond interest received": "int", "bond interest paid": "int",
+                 "deposits/withdrawals": "dep", "deposits & withdrawals": "dep",
+                 "other fees": "fee", "withholding tax": "tax"}
+
+
+def _cash_class(cash_type) -> str:
+    t = (cash_type or "").lower()
+    return _CASH_CLASSES.get(t, t)
+
+
+def _drop_csv_copies(conn: Connection, table: Table, key_col: str, account: str,
+                     batch_id: int, key_of) -> int:
+    rows = conn.execute(select(table).where(table.c.account_id == account)
+                        .order_by(table.c.id)).all()
+    flex_count: dict = {}
+    csv_rows: dict = {}
+    for r in rows:
+        k = key_of(r)
+        if _is_csv(getattr(r, key_col)):
+            csv_rows.setdefault(k, []).append(r)
+        else:
+            flex_count[k] = flex_count.get(k, 0) + 1
+    doomed = []
+    for k, rs in csv_rows.items():
+        doomed.extend(rs[:flex_count.get(k, 0)])
+    if doomed:
+        conn.execute(table.delete().where(table.c.id.in_([r.id for r in doomed])))
+    return sum(1 for r in doomed if r.batch_id == batch_id)
