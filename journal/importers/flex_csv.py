@@ -458,7 +458,7 @@ class FlexCsvParser:
 
     def _check_end(self, last_line: int, removed: int) -> None:
         if self.open_records:
-            kind, line = min(self.open_records.items(), key=lambda kv: kv[1])
+            kind, line = max(self.open_records.items(), key=lambda kv: kv[1])
             closing = {"BOF": "EOF", "BOA": "EOA", "BOS": "EOS"}[kind]
             raise StatementError(self.path, f"the file ends (line {last_line}) before the "
                                             f"{closing} record that closes the {kind} of line "

@@ -233,7 +233,7 @@ class FlexRows:
     def cash(self, attrs, account, line) -> CashRow:
         self.check_vocab(attrs, "CashTransaction")
         values = self.convert(CASH_SPEC, attrs, "CashTransaction", line)
-        values[1:2] = []  # drop the zone of dateTime: cash rows keep the local time only
+        del values[2]  # the zone of dateTime: cash rows keep the local time only
         txid = to_text(attrs.get("transactionID"))
         if txid is None:
             txid = self._keyer.key("cash", account, [
