@@ -142,7 +142,7 @@ class ActivityCsvParser(ActivityRows):
         self.when_generated: datetime | None = None
         self.instruments: dict[str, _Instrument] = {}
         self._multipliers: dict[str, Decimal] = {}
-        self.has_statement = False  # a full statement (its Statement section names a period)
+        self.has_statement = False  # a full statement, not an excerpt (a Trades table alone)
 
     def _warn(self, message: str) -> None:
         self.warnings.setdefault(message, None)
@@ -211,6 +211,8 @@ class ActivityCsvParser(ActivityRows):
         accounts: set[str] = set()
         with StatementReader(self.path, text=True) as reader:
             for line, section, kind, cols in self._tables(reader):
+                if section == "Statement":
+                    self.has_statement = True
                 if kind != "Data":
                     continue
                 if section == "Account Information":
@@ -235,7 +237,6 @@ class ActivityCsvParser(ActivityRows):
         name, value = _field_pair(cols)
         if name == "Period" and value:
             self.period = self._period(value, line)
-            self.has_statement = self.period[0] is not None
         elif name == "WhenGenerated" and value:
             try:
                 self.when_generated, _zone = self.date_style.datetime(value)
