@@ -41,20 +41,22 @@ class AccountInfo(NamedTuple):
 
 class TradeRow(NamedTuple):
     """A ``Trade`` at EXECUTION level. Signs as IB writes them (ib_formats.md §1.4):
-    quantity < 0 sells, proceeds > 0 is cash in, commission < 0 is a cost."""
+    quantity < 0 sells, proceeds > 0 is cash in, commission < 0 is a cost.
+
+    Only the fields the rules, the reports and the keys read are typed here (and stored in
+    their own columns); every other attribute of the row (exchange, settlement date,
+    order type, exec id …) stays in ``raw`` exactly as IB wrote it."""
 
     account_id: str
     transaction_id: str
     key_synthetic: bool  # True when the query omitted transactionID (see flex_rows.Keyer)
     trade_id: Optional[str]
     ib_order_id: Optional[str]
-    ib_exec_id: Optional[str]
     asset_category: Optional[str]
     symbol: Optional[str]
     description: Optional[str]
     conid: Optional[str]
     underlying_symbol: Optional[str]
-    underlying_conid: Optional[str]
     put_call: Optional[str]
     strike: Optional[Decimal]
     expiry: Optional[date]
@@ -64,17 +66,12 @@ class TradeRow(NamedTuple):
     fx_rate_to_base: Optional[Decimal]
     trade_date: Optional[date]
     date_time: Optional[datetime]
-    time_zone: Optional[str]
-    report_date: Optional[date]
-    settle_date: Optional[date]
     buy_sell: Optional[str]
     open_close: Optional[str]
     quantity: Optional[Decimal]
     trade_price: Optional[Decimal]
-    trade_money: Optional[Decimal]
     proceeds: Optional[Decimal]
     commission: Optional[Decimal]
-    commission_currency: Optional[str]
     taxes: Optional[Decimal]
     net_cash: Optional[Decimal]
     cost: Optional[Decimal]
@@ -82,16 +79,9 @@ class TradeRow(NamedTuple):
     close_price: Optional[Decimal]
     notes: Optional[str]
     transaction_type: Optional[str]
-    exchange: Optional[str]
-    order_type: Optional[str]
     position_action_id: Optional[str]
     orig_transaction_id: Optional[str]
     orig_trade_id: Optional[str]
-    orig_trade_date: Optional[date]
-    orig_trade_price: Optional[Decimal]
-    orig_order_id: Optional[str]
-    related_trade_id: Optional[str]
-    related_transaction_id: Optional[str]
     raw: dict
     source: SourceRef
 

@@ -74,7 +74,8 @@ def match_key(account: str, instrument: str, date_time, quantity, price) -> str:
 
 
 def _sqlite_dt(v):
-    return None if v is None else v.strftime("%Y-%m-%d %H:%M:%S.%f")
+    # the text SQLAlchemy's SQLite DateTime stores ("%Y-%m-%d %H:%M:%S.%f"), made faster
+    return None if v is None else v.isoformat(" ", "microseconds")
 
 
 _DATE_TEXT: dict = {}
@@ -344,9 +345,12 @@ class _Ingest:
         key = instrument_key(row)
         if key not in self.seen_instruments:
             self.seen_instruments.add(key)
+            underlying_conid = getattr(row, "underlying_conid", None)
+            if underlying_conid is None and isinstance(row, TradeRow):  # not typed on trades
+                underlying_conid = (row.raw.get("underlyingConid") or "").strip() or None
             self.inst_w.add([key, row.conid, row.asset_category, row.symbol,
                              getattr(row, "description", None), row.underlying_symbol,
-                             getattr(row, "underlying_conid", None), row.put_call, row.strike,
+                             underlying_conid, row.put_call, row.strike,
                              row.expiry, row.multiplier, row.currency,
                              getattr(row, "listing_exchange", None)])
         return key

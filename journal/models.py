@@ -109,7 +109,8 @@ class _Source(SQLModel):
 
 
 class Execution(_Source, _Contract, _AccountRow, table=True):
-    """One IB ``Trade`` row at EXECUTION level (a fill or a booking)."""
+    """One IB ``Trade`` row at EXECUTION level (a fill or a booking). The typed columns are
+    the ones the rules, reports and keys read; the row's other attributes are in ``raw``."""
 
     __table_args__ = (
         # The only indexes: every extra one is paid on each of the tens of thousands of
@@ -121,23 +122,16 @@ class Execution(_Source, _Contract, _AccountRow, table=True):
     transaction_id: str = Field(max_length=80)
     trade_id: Optional[str] = Field(default=None, max_length=40)
     ib_order_id: Optional[str] = Field(default=None, max_length=40)
-    ib_exec_id: Optional[str] = Field(default=None, max_length=80)
     description: Optional[str] = None
-    underlying_conid: Optional[str] = Field(default=None, max_length=32)
     fx_rate_to_base: Optional[Decimal] = Money()
     trade_date: Optional[date] = None
     date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())  # as IB prints it
-    time_zone: Optional[str] = Field(default=None, max_length=8)  # suffix like EDT, if any
-    report_date: Optional[date] = None
-    settle_date: Optional[date] = None
     buy_sell: Optional[str] = Field(default=None, max_length=16)
     open_close: Optional[str] = Field(default=None, max_length=8)
     quantity: Optional[Decimal] = Money()
     trade_price: Optional[Decimal] = Money()
-    trade_money: Optional[Decimal] = Money()
     proceeds: Optional[Decimal] = Money()
     commission: Optional[Decimal] = Money()
-    commission_currency: Optional[str] = Field(default=None, max_length=16)
     taxes: Optional[Decimal] = Money()
     net_cash: Optional[Decimal] = Money()
     cost: Optional[Decimal] = Money()
@@ -145,16 +139,9 @@ class Execution(_Source, _Contract, _AccountRow, table=True):
     close_price: Optional[Decimal] = Money()
     notes: Optional[str] = None  # IB code letters, ';' separated, as reported
     transaction_type: Optional[str] = Field(default=None, max_length=32)
-    exchange: Optional[str] = Field(default=None, max_length=32)
-    order_type: Optional[str] = Field(default=None, max_length=32)
     position_action_id: Optional[str] = Field(default=None, max_length=40)
     orig_transaction_id: Optional[str] = Field(default=None, max_length=40)
     orig_trade_id: Optional[str] = Field(default=None, max_length=40)
-    orig_trade_date: Optional[date] = None
-    orig_trade_price: Optional[Decimal] = Money()
-    orig_order_id: Optional[str] = Field(default=None, max_length=40)
-    related_trade_id: Optional[str] = Field(default=None, max_length=40)
-    related_transaction_id: Optional[str] = Field(default=None, max_length=40)
     # active | cancel (a cancel row) | cancelled | corrected | duplicate (linked to Flex)
     status: str = Field(default="active", max_length=16)
     replaced_by: Optional[str] = Field(default=None, max_length=80)

@@ -112,7 +112,7 @@ def test_wheel_csv_counts_and_fields():
         "MSFT  251121P00410000", "802611847", Decimal(100), Decimal(410), "P")
     assert put.expiry.isoformat() == "2025-11-21" and put.underlying_symbol == "MSFT"
     aapl = [t for t in trades if t.underlying_symbol == "AAPL" and t.quantity == -1]
-    assert [t.notes for t in aapl] == ["P", "P"] and [t.exchange for t in aapl] == ["CBOE", "PHLX"]
+    assert [t.notes for t in aapl] == ["P", "P"] and [t.raw["Exchange"] for t in aapl] == ["CBOE", "PHLX"]
     cash = {e.type: e.amount for e in evs if isinstance(e, CashRow)}
     assert cash == {"Dividends": Decimal(51), "Withholding Tax": Decimal("-7.65"),
                     "Broker Interest Received": Decimal("42.17"), "Other Fees": Decimal("-1.5")}
@@ -279,7 +279,7 @@ def test_identical_fills_pair_one_to_one(run, tmp_path):
 
 COMPARED = ("account_id", "asset_category", "underlying_symbol", "put_call", "strike", "expiry",
             "multiplier", "currency", "fx_rate_to_base", "trade_date", "date_time", "buy_sell",
-            "open_close", "quantity", "trade_price", "trade_money", "proceeds", "commission",
+            "open_close", "quantity", "trade_price", "proceeds", "commission",
             "net_cash", "cost", "fifo_pnl_realized", "close_price", "notes", "transaction_type",
             "status")
 

@@ -194,6 +194,22 @@ class DateStyle:
         return result
 
     def _parse_datetime(self, s: str) -> tuple[datetime, str | None]:
+        # The two layouts nearly every statement uses, read without any regular expression:
+        # yyyy-MM-dd;HH:mm:ss and yyyyMMdd;HHmmss. Anything unusual falls through.
+        n = len(s)
+        try:
+            if n == 19 and s[10] == ";" and s[4] == "-" and s[13] == ":":
+                y = int(s[:4])
+                if MIN_YEAR <= y <= MAX_YEAR:
+                    return datetime(y, int(s[5:7]), int(s[8:10]), int(s[11:13]),
+                                    int(s[14:16]), int(s[17:])), None
+            elif n == 15 and s[8] == ";" and s[:8].isdigit() and s[9:].isdigit():
+                y = int(s[:4])
+                if MIN_YEAR <= y <= MAX_YEAR:
+                    return datetime(y, int(s[4:6]), int(s[6:8]), int(s[9:11]),
+                                    int(s[11:13]), int(s[13:])), None
+        except ValueError:
+            pass  # an impossible date or time: the general path names it
         zone = None
         if (mt := _ISO_T.match(s)) is not None:
             d = self._parse_date(mt[1])

@@ -23,7 +23,6 @@ from journal.errors import StatementError
 
 _C0 = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20)) + b"\x7f"
 _C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
-_SUSPECT = re.compile(rb"\xc2[\x80-\x9f]|&#")  # C1 in UTF-8, or a character reference
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -33,7 +32,10 @@ def strip_controls(text: str) -> str:
 
 def may_hold_controls(chunk: bytes) -> bool:
     """True when an XML chunk could carry control characters into attribute values."""
-    return _SUSPECT.search(chunk) is not None
+    # ``in`` scans at memchr speed; the pattern alone crawled through every chunk.
+    if b"&#" in chunk:
+        return True
+    return b"\xc2" in chunk and _C1_UTF8.search(chunk) is not None
 
 
 class StatementReader(io.RawIOBase):

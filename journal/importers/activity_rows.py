@@ -191,7 +191,7 @@ class ActivityRows:
         row_account = to_text(_get(cols, "account")) or account
         sym_text = (_get(cols, "symbol") or "").strip() or None
         currency = to_text(_get(cols, "currency"))
-        when, zone = self.date_style.datetime(_get(cols, "datetime"))
+        when, _zone = self.date_style.datetime(_get(cols, "datetime"))
         quantity = _dec(_get(cols, "quantity"))
         if quantity is None:
             raise StatementError(self.path, f"[{TRADES}] Trade row without a Quantity", line)
@@ -220,23 +220,16 @@ class ActivityRows:
         fx = Decimal(1) if currency and currency == self.base_currency else None
         return TradeRow(
             account_id=row_account, transaction_id=txid, key_synthetic=True, trade_id=None,
-            ib_order_id=None, ib_exec_id=None, asset_category=asset, symbol=symbol,
-            description=desc, conid=conid, underlying_symbol=und, underlying_conid=None,
-            put_call=put_call, strike=strike, expiry=expiry, multiplier=mult, currency=currency,
-            listing_exchange=listing, fx_rate_to_base=fx,
-            trade_date=when.date() if when else None, date_time=when, time_zone=zone,
-            report_date=None, settle_date=None,
+            ib_order_id=None, asset_category=asset, symbol=symbol, description=desc,
+            conid=conid, underlying_symbol=und, put_call=put_call, strike=strike,
+            expiry=expiry, multiplier=mult, currency=currency, listing_exchange=listing,
+            fx_rate_to_base=fx, trade_date=when.date() if when else None, date_time=when,
             buy_sell="BUY" if quantity > 0 else "SELL", open_close=open_close,
-            quantity=quantity, trade_price=price,
-            trade_money=-proceeds if proceeds is not None else None, proceeds=proceeds,
-            commission=comm, commission_currency=currency if comm is not None else None,
+            quantity=quantity, trade_price=price, proceeds=proceeds, commission=comm,
             taxes=None, net_cash=net_cash, cost=basis, fifo_pnl_realized=realized,
             close_price=close_price, notes=notes,
-            transaction_type="BookTrade" if booking else "ExchTrade",
-            exchange=to_text(_get(cols, "exchange")), order_type=None, position_action_id=None,
-            orig_transaction_id=None, orig_trade_id=None, orig_trade_date=None,
-            orig_trade_price=None, orig_order_id=None, related_trade_id=None,
-            related_transaction_id=None, raw={"section": TRADES, **cols},
+            transaction_type="BookTrade" if booking else "ExchTrade", position_action_id=None,
+            orig_transaction_id=None, orig_trade_id=None, raw={"section": TRADES, **cols},
             source=SourceRef(self.path, line))
 
     def _closed_lot(self, cols, closing: TradeRow, line) -> ClosedLotRow:

@@ -204,12 +204,11 @@ class FlexRows:
         if values[TRADE_DATE_TIME] is None and attrs.get("tradeTime"):
             # older layouts: tradeDate and tradeTime in separate attributes
             try:
-                dt, zone = self.date_style.datetime(
-                    f"{attrs.get('tradeDate', '')};{attrs['tradeTime']}")
+                values[TRADE_DATE_TIME] = self.date_style.datetime(
+                    f"{attrs.get('tradeDate', '')};{attrs['tradeTime']}")[0]
             except ConversionError as exc:
                 raise StatementError(self.path, f"<Trade tradeDate/tradeTime=…>: {exc}",
                                      line) from exc
-            values[TRADE_DATE_TIME], values[TRADE_DATE_TIME + 1] = dt, zone
         if values[TRADE_DATE] is None and values[TRADE_DATE_TIME] is not None:
             values[TRADE_DATE] = values[TRADE_DATE_TIME].date()
         txid = to_text(attrs.get("transactionID"))
@@ -233,7 +232,6 @@ class FlexRows:
     def cash(self, attrs, account, line) -> CashRow:
         self.check_vocab(attrs, "CashTransaction")
         values = self.convert(CASH_SPEC, attrs, "CashTransaction", line)
-        del values[2]  # the zone of dateTime: cash rows keep the local time only
         txid = to_text(attrs.get("transactionID"))
         if txid is None:
             txid = self._keyer.key("cash", account, [
@@ -244,7 +242,6 @@ class FlexRows:
     def position(self, attrs, account, line) -> OpenPositionRow:
         self.check_vocab(attrs, "OpenPosition")
         values = self.convert(POSITION_SPEC, attrs, "OpenPosition", line)
-        values.pop()  # zone of openDateTime
         key = self._keyer.key("pos", account, [
             attrs.get(a) for a in ("reportDate", "levelOfDetail", "conid", "symbol", "putCall",
                                    "strike", "expiry", "originatingTransactionID",
@@ -258,8 +255,6 @@ class FlexRows:
 
     def lot(self, attrs, account, line) -> ClosedLotRow:
         values = self.convert(LOT_SPEC, attrs, "Lot", line)
-        del values[4]  # zone of openDateTime
-        del values[5]  # zone of dateTime
         key = self._keyer.key("lot", account, [
             attrs.get(a) for a in ("transactionID", "dateTime", "tradeDate", "openDateTime",
                                    "quantity", "cost", "conid", "symbol")])
