@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -127,21 +128,29 @@ class _Writer:
         self.written = 0
         self.offered = 0
 
-    def add(self, values: list) -> None:
-        for i in self._decimal_cols:
-            v = values[i]
-            if v is not None:
-                values[i] = str(v)
-        self.rows.append(tuple(values))
+    def add(self, values: tuple) -> None:
+        self.rows.append(values)
         if len(self.rows) >= CHUNK_ROWS:
             self.flush()
+
+    def _driver_rows(self) -> list:
+        if not self._decimal_cols:
+            return self.rows
+        out = []
+        for row in self.rows:
+            values = list(row)
+            for i in self._decimal_cols:
+                if values[i] is not None:
+                    values[i] = str(values[i])
+            out.append(tuple(values))
+        return out
 
     def flush(self) -> None:
         if not self.rows:
             return
         for dep in self.deps:
             dep.flush()
-        result = self.conn.exec_driver_sql(self.sql, self.rows)
+        result = self.conn.exec_driver_sql(self.sql, self._driver_rows())
         # executemany reports the total rows inserted; conflicts count 0
         self.written += max(result.rowcount, 0)
         self.offered += len(self.rows)
@@ -238,6 +247,33 @@ def _batch_with_sha(conn: Connection, sha256: str, *, other_than: int | None = N
     return conn.execute(q).first()
 
 
+DEFERRED_INDEXES = {
+    "ix_execution_match_key": "CREATE INDEX ix_execution_match_key ON execution (match_key)",
+    "ix_instrument_conid": "CREATE INDEX ix_instrument_conid ON instrument (conid)",
+    "ix_instrument_underlying_symbol":
+        "CREATE INDEX ix_instrument_underlying_symbol ON instrument (underlying_symbol)",
+}
+"""Secondary indexes (not the unique keys, which ON CONFLICT needs) that a first import
+into an empty SQLite ledger builds once after its rows are in, instead of row by row.
+Inside the import's transaction, so a failed import leaves them as they were."""
+
+
+@contextmanager
+def _indexes_built_after(conn: Connection):
+    if conn.dialect.name != "sqlite" or conn.execute(
+            text("SELECT 1 FROM execution LIMIT 1")).first() is not None:
+        yield  # a ledger with rows keeps its indexes: other imports' keys are in them
+        return
+    existing = set(conn.execute(text(
+        "SELECT name FROM sqlite_master WHERE type = 'index'")).scalars())
+    dropped = [name for name in DEFERRED_INDEXES if name in existing]
+    for name in dropped:
+        conn.execute(text(f"DROP INDEX {name}"))
+    yield
+    for name in dropped:
+        conn.execute(text(DEFERRED_INDEXES[name]))
+
+
 class _AlreadyImported(Exception):
     """Raised inside the write transaction to roll it back: these bytes are in the ledger."""
 
@@ -265,7 +301,8 @@ def ingest(engine: Engine, events: Iterable, *, file_name: str, file_path: str |
             job = _Ingest(conn, result, origin)
             job.start_batch(file_name=file_name, file_path=file_path, sha256=sha256 or "",
                             fmt=fmt)
-            job.consume(events)
+            with _indexes_built_after(conn):
+                job.consume(events)
             job.finish(skip_known=skip_known, expected_sha=sha256)
     except _AlreadyImported as exc:
         close = getattr(events, "close", None)
@@ -336,10 +373,12 @@ class _Ingest:
 
     # -- shared ----------------------------------------------------------------------------
     def account(self, acc: str) -> None:
-        self.accounts.setdefault(acc, None)
+        if acc in self.accounts:  # nearly every row: its account was met before
+            return
+        self.accounts[acc] = None
         if acc not in self.known_accounts:
             self.known_accounts.add(acc)
-            self.acct_w.add([acc, None, None, self.now])
+            self.acct_w.add((acc, None, None, self.now))
 
     def instrument(self, row) -> str:
         key = instrument_key(row)
@@ -348,11 +387,11 @@ class _Ingest:
             underlying_conid = getattr(row, "underlying_conid", None)
             if underlying_conid is None and isinstance(row, TradeRow):  # not typed on trades
                 underlying_conid = (row.raw.get("underlyingConid") or "").strip() or None
-            self.inst_w.add([key, row.conid, row.asset_category, row.symbol,
+            self.inst_w.add((key, row.conid, row.asset_category, row.symbol,
                              getattr(row, "description", None), row.underlying_symbol,
                              underlying_conid, row.put_call, row.strike,
                              row.expiry, row.multiplier, row.currency,
-                             getattr(row, "listing_exchange", None)])
+                             getattr(row, "listing_exchange", None)))
         return key
 
     # -- one handler per event type ----------------------------------------------------------
@@ -365,14 +404,12 @@ class _Ingest:
             self.cancels += 1
         elif ev.transaction_type == "TradeCorrect":
             self.corrections += 1
-        values = list(_pick_exec(ev))
-        values += [inst, status, self.origin,
-                   match_key(ev.account_id,
-                             match_instrument(ev.symbol, ev.underlying_symbol, ev.put_call,
-                                              ev.strike, ev.expiry),
-                             ev.date_time, ev.quantity, ev.trade_price),
-                   self.batch_id, ev.source.line, raw_json(ev.raw)]
-        self.ex_w.add(values)
+        self.ex_w.add((*_pick_exec(ev), inst, status, self.origin,
+                       match_key(ev.account_id,
+                                 match_instrument(ev.symbol, ev.underlying_symbol, ev.put_call,
+                                                  ev.strike, ev.expiry),
+                                 ev.date_time, ev.quantity, ev.trade_price),
+                       self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def known_row(self, ev: KnownRow) -> None:
         self.known_rows[ev.kind] += 1
@@ -381,24 +418,24 @@ class _Ingest:
     def option_event(self, ev: OptionEAERow) -> None:
         self.account(ev.account_id)
         inst = self.instrument(ev)
-        self.eae_w.add([*_pick_eae(ev), inst, self.batch_id, ev.source.line, raw_json(ev.raw)])
+        self.eae_w.add((*_pick_eae(ev), inst, self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def cash(self, ev: CashRow) -> None:
         self.account(ev.account_id)
-        self.cash_w.add([*_pick_cash(ev), self.batch_id, ev.source.line, raw_json(ev.raw)])
+        self.cash_w.add((*_pick_cash(ev), self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def position(self, ev: OpenPositionRow) -> None:
         self.account(ev.account_id)
         inst = self.instrument(ev)
-        self.pos_w.add([*_pick_pos(ev), inst, self.batch_id, ev.source.line, raw_json(ev.raw)])
+        self.pos_w.add((*_pick_pos(ev), inst, self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def balance(self, ev: CashBalanceRow) -> None:
         self.account(ev.account_id)
-        self.bal_w.add([*_pick_balance(ev), self.batch_id, ev.source.line, raw_json(ev.raw)])
+        self.bal_w.add((*_pick_balance(ev), self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def closed_lot(self, ev: ClosedLotRow) -> None:
         self.account(ev.account_id)
-        self.lot_w.add([*_pick_lot(ev), self.batch_id, ev.source.line, raw_json(ev.raw)])
+        self.lot_w.add((*_pick_lot(ev), self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def statement(self, ev: StatementStart) -> None:
         self.account(ev.account_id)

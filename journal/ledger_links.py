@@ -23,8 +23,19 @@ DUPLICATE = "duplicate"  # an Activity-CSV row whose fill a Flex row already rec
 CSV_KEY_PREFIX = "csv:"  # synthetic keys of importers/activity_csv.py (Flex ids never start so)
 
 
+_NORMALIZED: dict = {}
+
+
 def norm_decimal(d) -> str:
-    return "" if d is None else format(d.normalize(), "f")
+    """A number's plain text without trailing zeros (``410.00`` -> ``410``), for keys."""
+    if d is None:
+        return ""
+    text = _NORMALIZED.get(d)
+    if text is None:  # the same few prices and quantities recur row after row
+        text = format(d.normalize(), "f")
+        if len(_NORMALIZED) < 100_000:
+            _NORMALIZED[d] = text
+    return text
 
 
 def match_instrument(symbol, underlying_symbol, put_call, strike, expiry) -> str:

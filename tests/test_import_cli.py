@@ -272,3 +272,29 @@ def test_raw_attributes_are_kept_for_audit(run, db_path):
     attrs = json.loads(raw)
     assert attrs["positionActionID"] == "99810512" and attrs["exchange"] == "--"
     assert len(attrs) > 70
+
+
+def test_first_import_builds_secondary_indexes_after_its_rows(run, db_path, tmp_path):
+    """An empty ledger gets its secondary indexes rebuilt after the bulk insert (faster);
+    they must exist afterwards, and a first import that fails must leave them too."""
+    import sqlite3
+
+    def indexes():
+        con = sqlite3.connect(db_path)
+        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        con.close()
+        return names
+
+    bad = tmp_path / "bad.xml"
+    raw = MAIN.read_text()
+    bad.write_text(raw.replace('tradePrice="2.1"', 'tradePrice="2.1x"', 1))
+    assert run("import", bad).exit_code == 1
+    want = {"ix_execution_match_key", "ix_instrument_conid", "ix_instrument_underlying_symbol"}
+    assert want <= indexes()
+    assert run("import", MAIN).exit_code == 0
+    assert want <= indexes()
+    con = sqlite3.connect(db_path)
+    plan = " ".join(str(r) for r in con.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM execution WHERE match_key = 'x'"))
+    con.close()
+    assert "ix_execution_match_key" in plan

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from journal.importers._convert import NULL_TOKENS, to_decimal, to_text
+from journal.importers._convert import (
+    DECIMALS, NULL_TOKENS, cached_decimal, to_decimal, to_text,
+)
 
 #### ROW SPECS ####
 
@@ -330,16 +332,19 @@ def compiled(spec) -> Callable:
     for _field, attr, kind in spec:
         get = f"a.get({attr!r})"
         # text, raw and id are inlined (a call per value cost more than the work); they
-        # mean exactly to_text, keep_raw and null_id.
+        # mean exactly to_text, keep_raw and null_id. Decimals come from the cache of
+        # spellings already seen, converted by to_decimal on a miss.
         exprs.append({
             "text": f"(None if not (v := {get}) or (v := v.strip()) in NULLS else v)",
-            "dec": f"to_decimal({get})", "date": f"date({get})",
+            "dec": f"(d if (d := DEC(v := {get})) is not None else cached_decimal(v))",
+            "date": f"date({get})",
             "dt": f"datetime({get})[0]", "codes": f"codes({get})",
             "id": f"(None if not (v := {get}) or (v := v.strip()) in NULLS or v == '0' else v)",
             "raw": f"(None if not (v := {get}) or v.strip() in RAW_NULLS else v)",
         }[kind])
     src = "def convert(a, date, datetime, codes):\n    return [" + ", ".join(exprs) + "]\n"
-    namespace = {"to_decimal": to_decimal, "NULLS": NULL_TOKENS, "RAW_NULLS": RAW_NULLS}
+    namespace = {"cached_decimal": cached_decimal, "DEC": DECIMALS.get, "NULLS": NULL_TOKENS,
+                 "RAW_NULLS": RAW_NULLS}
     exec(compile(src, f"<flex converter {len(spec)} fields>", "exec"), namespace)  # noqa: S102
     fn = _COMPILED[id(spec)] = namespace["convert"]
     return fn

@@ -73,6 +73,11 @@ class FlexRows:
         # accounts named only by rows, for a statement that names none (accountId="-")
         self.orphan_accounts: dict[str, None] = {}
         self._keyer = Keyer()
+        self._checked_shapes: set[tuple] = set()
+        self._codes: dict = {}
+        self._date = self.date_style.date  # bound once: the converters get them per row
+        self._datetime = self.date_style.datetime
+        self._convert_trade = compiled(TRADE_SPEC)
         self._dispatch = {
             "Trades": self._trades, "OptionEAE": self._option_event,
             "CashTransactions": self._cash_transaction, "OpenPositions": self._open_position,
@@ -157,8 +162,7 @@ class FlexRows:
     # -- conversion ----------------------------------------------------------------------
     def convert(self, spec, attrs, tag, line) -> list:
         try:
-            return compiled(spec)(attrs, self.date_style.date, self.date_style.datetime,
-                                  self.codes)
+            return compiled(spec)(attrs, self._date, self._datetime, self.codes)
         except ConversionError:
             pass
         # Error path only: convert field by field again to name the attribute at fault.
@@ -177,21 +181,32 @@ class FlexRows:
         raise StatementError(self.path, f"<{tag}>: cannot convert the row", line)
 
     def codes(self, text):
+        try:
+            return self._codes[text]  # a statement uses a handful of code combinations
+        except KeyError:
+            pass
         v = to_text(text)
-        if v is None:
-            return None
-        for code in v.replace(",", ";").split(";"):
-            code = code.strip()
-            if code and code not in KNOWN_CODES:
-                self.warn(f"unknown code {code!r} (kept as is)")
-        return v.rstrip(";") or None
+        if v is not None:
+            for code in v.replace(",", ";").split(";"):
+                code = code.strip()
+                if code and code not in KNOWN_CODES:
+                    self.warn(f"unknown code {code!r} (kept as is)")
+            v = v.rstrip(";") or None
+        if len(self._codes) < 10_000:
+            self._codes[text] = v
+        return v
 
     def check_vocab(self, attrs, tag):
-        known = KNOWN_ATTRIBUTES.get(tag)
-        if known is not None and not known.issuperset(attrs):  # C-speed common case
-            for name in attrs:
-                if name not in known:
-                    self.warn(f"unknown attribute {name!r} on <{tag}> (kept in raw)")
+        # IB writes the same attributes on every row of a kind: a row whose attribute
+        # count was already checked for its tag is not checked again.
+        shape = (tag, len(attrs))
+        if shape not in self._checked_shapes:
+            self._checked_shapes.add(shape)
+            known = KNOWN_ATTRIBUTES.get(tag)
+            if known is not None and not known.issuperset(attrs):
+                for name in attrs:
+                    if name not in known:
+                        self.warn(f"unknown attribute {name!r} on <{tag}> (kept in raw)")
         for attr, vocab, label in VOCAB_CHECKS.get(tag, ()):
             v = attrs.get(attr)
             if v and v not in vocab:
@@ -200,7 +215,10 @@ class FlexRows:
     # -- rows ----------------------------------------------------------------------------
     def trade(self, attrs, account, line) -> TradeRow:
         self.check_vocab(attrs, "Trade")
-        values = self.convert(TRADE_SPEC, attrs, "Trade", line)
+        try:
+            values = self._convert_trade(attrs, self._date, self._datetime, self.codes)
+        except ConversionError:
+            values = self.convert(TRADE_SPEC, attrs, "Trade", line)  # names the attribute
         if values[TRADE_DATE_TIME] is None and attrs.get("tradeTime"):
             # older layouts: tradeDate and tradeTime in separate attributes
             try:
