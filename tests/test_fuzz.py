@@ -2,8 +2,8 @@
 
 Two bounded runs on one shared SQLite ledger (row counts are compared around every
 failing case, so a partial write is caught): seeded byte/attribute/structure mutations
-of our samples and of the public IB samples (when present; Activity CSVs too when an
-importer for them is registered), and hypothesis-generated
+of our samples and of the public IB samples (when present), Activity Statement CSVs
+and Flex CSVs in every delivery shape, and hypothesis-generated
 Trade rows. A failure must be a StatementError whose one-line message names the file;
 any other exception is a finding. Plus explicit cases for what the issue names: DOCTYPE,
 billion laughs, external entities, absurd numbers and dates, megabyte attributes.
@@ -29,7 +29,7 @@ from journal.errors import StatementError
 from journal.importers import IMPORTERS, identify
 from journal.imports import import_file
 
-from conftest import SAMPLES, public_samples
+from conftest import FIXTURES, SAMPLES, public_samples
 
 pytestmark = pytest.mark.slow
 
@@ -121,6 +121,8 @@ class FuzzLedger:
 def _seeds(suffix: str = "xml") -> list[tuple[str, bytes]]:
     files = sorted(SAMPLES.glob(f"*.{suffix}")) + [
         p for p in public_samples(f"*.{suffix}") if p.stat().st_size <= MAX_SEED_BYTES]
+    if suffix == "csv":  # Flex CSV in its delivery shapes, beside the Activity Statements
+        files += sorted((FIXTURES / "flex_csv").glob("*.csv"))
     return [(p.name, p.read_bytes()) for p in files]
 
 
@@ -325,7 +327,7 @@ PLAIN_DOCTYPE = '<?xml version="1.0"?>\n<!DOCTYPE FlexQueryResponse>\n'
     (_statement_with('quantity="' + "9" * 400 + '"'), "quantity"),
     (_statement_with('quantity="1" tradePrice="1000000000000000"'), "out of range"),
     (_statement_with('quantity="NaN"'), "quantity"),
-    (_statement_with('quantity="1" reportDate="99991231"'), "out of range"),
+    (_statement_with('quantity="1" expiry="99991231"'), "out of range"),
     (_statement_with('quantity="1" dateTime="00010101;000000"'), "out of range"),
     (_statement_with('quantity="1" expiry="20250230"'), "not a valid date"),
     (_statement_with('quantity="1" symbol="' + "A" * (1 << 20) + '"'), "1,048,576 characters"),

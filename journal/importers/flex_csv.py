@@ -108,7 +108,10 @@ def identify(head: bytes) -> bool:
     if _PREFIXED.match(text) or _CODE_FIRST.match(text):
         return True
     first = text.split(b"\n", 1)[0].decode("utf-8", "replace")
-    fields = [f.strip() for f in next(csv.reader([first]), [])]
+    try:
+        fields = [f.strip() for f in next(csv.reader([first]), [])]
+    except csv.Error:  # a lone CR and the like: not a CSV line this importer can read
+        return False
     if len(fields) < 3:
         return False
     if _looks_like_header(fields) and sum(
