@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 
 class SourceRef(NamedTuple):
     path: str
-    line: Optional[int] = None
+    line: int | None = None
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}" if self.line else self.path
@@ -25,17 +25,17 @@ class StatementStart(NamedTuple):
     for the trades of that period (no Trades section), so coverage ignores it."""
 
     account_id: str
-    period_from: Optional[date]
-    period_to: Optional[date]
-    period: Optional[str]
-    when_generated: Optional[datetime]
+    period_from: date | None
+    period_to: date | None
+    period: str | None
+    when_generated: datetime | None
     source: SourceRef
 
 
 class AccountInfo(NamedTuple):
     account_id: str
-    alias: Optional[str]
-    base_currency: Optional[str]
+    alias: str | None
+    base_currency: str | None
     source: SourceRef
 
 
@@ -50,38 +50,38 @@ class TradeRow(NamedTuple):
     account_id: str
     transaction_id: str
     key_synthetic: bool  # True when the query omitted transactionID (see flex_rows.Keyer)
-    trade_id: Optional[str]
-    ib_order_id: Optional[str]
-    asset_category: Optional[str]
-    symbol: Optional[str]
-    description: Optional[str]
-    conid: Optional[str]
-    underlying_symbol: Optional[str]
-    put_call: Optional[str]
-    strike: Optional[Decimal]
-    expiry: Optional[date]
-    multiplier: Optional[Decimal]
-    currency: Optional[str]
-    listing_exchange: Optional[str]
-    fx_rate_to_base: Optional[Decimal]
-    trade_date: Optional[date]
-    date_time: Optional[datetime]
-    buy_sell: Optional[str]
-    open_close: Optional[str]
-    quantity: Optional[Decimal]
-    trade_price: Optional[Decimal]
-    proceeds: Optional[Decimal]
-    commission: Optional[Decimal]
-    taxes: Optional[Decimal]
-    net_cash: Optional[Decimal]
-    cost: Optional[Decimal]
-    fifo_pnl_realized: Optional[Decimal]
-    close_price: Optional[Decimal]
-    notes: Optional[str]
-    transaction_type: Optional[str]
-    position_action_id: Optional[str]
-    orig_transaction_id: Optional[str]
-    orig_trade_id: Optional[str]
+    trade_id: str | None
+    ib_order_id: str | None
+    asset_category: str | None
+    symbol: str | None
+    description: str | None
+    conid: str | None
+    underlying_symbol: str | None
+    put_call: str | None
+    strike: Decimal | None
+    expiry: date | None
+    multiplier: Decimal | None
+    currency: str | None
+    listing_exchange: str | None
+    fx_rate_to_base: Decimal | None
+    trade_date: date | None
+    date_time: datetime | None
+    buy_sell: str | None
+    open_close: str | None
+    quantity: Decimal | None
+    trade_price: Decimal | None
+    proceeds: Decimal | None
+    commission: Decimal | None
+    taxes: Decimal | None
+    net_cash: Decimal | None
+    cost: Decimal | None
+    fifo_pnl_realized: Decimal | None
+    close_price: Decimal | None
+    notes: str | None
+    transaction_type: str | None
+    position_action_id: str | None
+    orig_transaction_id: str | None
+    orig_trade_id: str | None
     raw: dict
     source: SourceRef
 
@@ -109,32 +109,32 @@ class KnownRow(NamedTuple):
 class OptionEAERow(NamedTuple):
     account_id: str
     event_key: str
-    transaction_type: Optional[str]
-    event_date: Optional[date]
-    asset_category: Optional[str]
-    symbol: Optional[str]
-    description: Optional[str]
-    conid: Optional[str]
-    underlying_symbol: Optional[str]
-    underlying_conid: Optional[str]
-    put_call: Optional[str]
-    strike: Optional[Decimal]
-    expiry: Optional[date]
-    multiplier: Optional[Decimal]
-    currency: Optional[str]
-    listing_exchange: Optional[str]
-    fx_rate_to_base: Optional[Decimal]
-    quantity: Optional[Decimal]
-    trade_price: Optional[Decimal]
-    mark_price: Optional[Decimal]
-    proceeds: Optional[Decimal]
-    commissions_and_tax: Optional[Decimal]
-    cost_basis: Optional[Decimal]
-    realized_pnl: Optional[Decimal]
-    trade_id: Optional[str]
-    related_trade_id: Optional[str]
-    orig_transaction_id: Optional[str]
-    related_transaction_id: Optional[str]
+    transaction_type: str | None
+    event_date: date | None
+    asset_category: str | None
+    symbol: str | None
+    description: str | None
+    conid: str | None
+    underlying_symbol: str | None
+    underlying_conid: str | None
+    put_call: str | None
+    strike: Decimal | None
+    expiry: date | None
+    multiplier: Decimal | None
+    currency: str | None
+    listing_exchange: str | None
+    fx_rate_to_base: Decimal | None
+    quantity: Decimal | None
+    trade_price: Decimal | None
+    mark_price: Decimal | None
+    proceeds: Decimal | None
+    commissions_and_tax: Decimal | None
+    cost_basis: Decimal | None
+    realized_pnl: Decimal | None
+    trade_id: str | None
+    related_trade_id: str | None
+    orig_transaction_id: str | None
+    related_transaction_id: str | None
     raw: dict
     source: SourceRef
 
@@ -142,18 +142,18 @@ class OptionEAERow(NamedTuple):
 class CashRow(NamedTuple):
     account_id: str
     transaction_id: str
-    type: Optional[str]
-    date_time: Optional[datetime]
-    report_date: Optional[date]
-    settle_date: Optional[date]
-    amount: Optional[Decimal]
-    currency: Optional[str]
-    fx_rate_to_base: Optional[Decimal]
-    description: Optional[str]
-    symbol: Optional[str]
-    conid: Optional[str]
-    action_id: Optional[str]
-    code: Optional[str]
+    type: str | None
+    date_time: datetime | None
+    report_date: date | None
+    settle_date: date | None
+    amount: Decimal | None
+    currency: str | None
+    fx_rate_to_base: Decimal | None
+    description: str | None
+    symbol: str | None
+    conid: str | None
+    action_id: str | None
+    code: str | None
     raw: dict
     source: SourceRef
 
@@ -161,26 +161,26 @@ class CashRow(NamedTuple):
 class OpenPositionRow(NamedTuple):
     account_id: str
     snapshot_key: str
-    report_date: Optional[date]
-    level_of_detail: Optional[str]
-    asset_category: Optional[str]
-    symbol: Optional[str]
-    description: Optional[str]
-    conid: Optional[str]
-    underlying_symbol: Optional[str]
-    underlying_conid: Optional[str]
-    put_call: Optional[str]
-    strike: Optional[Decimal]
-    expiry: Optional[date]
-    multiplier: Optional[Decimal]
-    currency: Optional[str]
-    listing_exchange: Optional[str]
-    position: Optional[Decimal]
-    mark_price: Optional[Decimal]
-    position_value: Optional[Decimal]
-    cost_basis_money: Optional[Decimal]
-    open_date_time: Optional[datetime]
-    originating_transaction_id: Optional[str]
+    report_date: date | None
+    level_of_detail: str | None
+    asset_category: str | None
+    symbol: str | None
+    description: str | None
+    conid: str | None
+    underlying_symbol: str | None
+    underlying_conid: str | None
+    put_call: str | None
+    strike: Decimal | None
+    expiry: date | None
+    multiplier: Decimal | None
+    currency: str | None
+    listing_exchange: str | None
+    position: Decimal | None
+    mark_price: Decimal | None
+    position_value: Decimal | None
+    cost_basis_money: Decimal | None
+    open_date_time: datetime | None
+    originating_transaction_id: str | None
     raw: dict
     source: SourceRef
 
@@ -188,16 +188,16 @@ class OpenPositionRow(NamedTuple):
 class ClosedLotRow(NamedTuple):
     account_id: str
     lot_key: str
-    conid: Optional[str]
-    symbol: Optional[str]
-    open_transaction_id: Optional[str]
-    open_date_time: Optional[datetime]
-    close_date_time: Optional[datetime]
-    trade_date: Optional[date]
-    quantity: Optional[Decimal]
-    cost: Optional[Decimal]
-    fifo_pnl_realized: Optional[Decimal]
-    notes: Optional[str]
+    conid: str | None
+    symbol: str | None
+    open_transaction_id: str | None
+    open_date_time: datetime | None
+    close_date_time: datetime | None
+    trade_date: date | None
+    quantity: Decimal | None
+    cost: Decimal | None
+    fifo_pnl_realized: Decimal | None
+    notes: str | None
     raw: dict
     source: SourceRef
 
@@ -214,10 +214,10 @@ class CashBalanceRow(NamedTuple):
 
     account_id: str
     balance_key: str
-    from_date: Optional[date]
-    to_date: Optional[date]
-    starting_cash: Optional[Decimal]
-    ending_cash: Optional[Decimal]
+    from_date: date | None
+    to_date: date | None
+    starting_cash: Decimal | None
+    ending_cash: Decimal | None
     raw: dict
     source: SourceRef
 
@@ -229,7 +229,7 @@ class ParseSummary(NamedTuple):
     counts: dict
     warnings: tuple
     source: SourceRef
-    sha256: Optional[str] = None  # of the bytes the parser read (not of the file before)
+    sha256: str | None = None  # of the bytes the parser read (not of the file before)
 
 
 Event = (StatementStart | AccountInfo | TradeRow | KnownRow | OptionEAERow | CashRow | OpenPositionRow

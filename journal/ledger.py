@@ -14,25 +14,43 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from operator import itemgetter
-from typing import Iterable
+from typing import Any
 
-from sqlalchemy import Date, DateTime, Table, select, text, update
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from journal import models
 from journal.db import writer
 from journal.events import (
-    AccountInfo, CashBalanceRow, CashRow, ClosedLotRow, KnownKeys, KnownRow, OpenPositionRow,
-    OptionEAERow, ParseSummary, StatementStart, TradeRow,
+    AccountInfo,
+    CashBalanceRow,
+    CashRow,
+    ClosedLotRow,
+    KnownKeys,
+    KnownRow,
+    OpenPositionRow,
+    OptionEAERow,
+    ParseSummary,
+    StatementStart,
+    TradeRow,
 )
 from journal.ledger_links import (  # noqa: F401 - re-exported: the ledger's public names
-    ACTIVE, CANCEL, CANCELLED, CORRECTED, CSV_KEY_PREFIX, DUPLICATE, apply_cancellations,
-    link_cross_format, match_instrument, norm_decimal,
+    ACTIVE,
+    CANCEL,
+    CANCELLED,
+    CORRECTED,
+    CSV_KEY_PREFIX,
+    DUPLICATE,
+    apply_cancellations,
+    link_cross_format,
+    match_instrument,
+    norm_decimal,
 )
 
 CHUNK_ROWS = 2000
@@ -61,7 +79,7 @@ def is_cancel(row: TradeRow) -> bool:
         return True
     if row.buy_sell and row.buy_sell.endswith("(Ca.)"):
         return True
-    return bool(row.notes) and "Ca" in row.notes.split(";")
+    return row.notes is not None and "Ca" in row.notes.split(";")
 
 
 def match_key(account: str, instrument: str, date_time, quantity, price) -> str:
@@ -216,9 +234,9 @@ def known_keys(engine: Engine) -> KnownKeys:
     """Keys of the stored executions, option events and cash rows: lets a re-read
     statement skip converting what the ledger already has (the unique keys still guard
     every insert, so a stale set can only cost time, never a duplicate)."""
-    ex = models.Execution.__table__
-    eae = models.OptionEvent.__table__
-    cash = models.CashTransaction.__table__
+    ex = models.table("execution")
+    eae = models.table("option_event")
+    cash = models.table("cash_transaction")
     with engine.connect() as conn:
         def keys(a, b):
             return frozenset((x, y) for x, y in conn.execute(select(a, b)))
@@ -234,13 +252,13 @@ def find_batch_by_sha256(engine: Engine, sha256: str):
 
 
 def has_batches(engine: Engine) -> bool:
-    batch = models.ImportBatch.__table__
+    batch = models.table("import_batch")
     with engine.connect() as conn:
         return conn.execute(select(batch.c.id).limit(1)).first() is not None
 
 
 def _batch_with_sha(conn: Connection, sha256: str, *, other_than: int | None = None):
-    batch = models.ImportBatch.__table__
+    batch = models.table("import_batch")
     q = select(batch).where(batch.c.sha256 == sha256).order_by(batch.c.id)
     if other_than is not None:
         q = q.where(batch.c.id != other_than)
@@ -320,23 +338,22 @@ class _Ingest:
         self.conn = conn
         self.result = result
         self.origin = origin
-        self.batch_id: int | None = None
-        t = models
-        self.acct_w = _Writer(conn, t.Account.__table__,
+        self.batch_id: int | None = None  # set by start_batch, before any row
+        self.acct_w = _Writer(conn, models.table("account"),
                               ["id", "alias", "base_currency", "first_seen"], ["id"])
-        self.inst_w = _Writer(conn, t.Instrument.__table__, _INSTRUMENT_COLUMNS, ["id"])
+        self.inst_w = _Writer(conn, models.table("instrument"), _INSTRUMENT_COLUMNS, ["id"])
         deps = (self.acct_w, self.inst_w)
-        self.ex_w = _Writer(conn, t.Execution.__table__, _EXEC_COLUMNS,
+        self.ex_w = _Writer(conn, models.table("execution"), _EXEC_COLUMNS,
                             ["account_id", "transaction_id"], deps)
-        self.eae_w = _Writer(conn, t.OptionEvent.__table__, _EAE_EVENT_FIELDS + _TAIL,
+        self.eae_w = _Writer(conn, models.table("option_event"), _EAE_EVENT_FIELDS + _TAIL,
                              ["account_id", "event_key"], deps)
-        self.cash_w = _Writer(conn, t.CashTransaction.__table__, _CASH_EVENT_FIELDS + _SOURCE,
+        self.cash_w = _Writer(conn, models.table("cash_transaction"), _CASH_EVENT_FIELDS + _SOURCE,
                               ["account_id", "transaction_id"], deps)
-        self.pos_w = _Writer(conn, t.PositionSnapshot.__table__, _POS_EVENT_FIELDS + _TAIL,
+        self.pos_w = _Writer(conn, models.table("position_snapshot"), _POS_EVENT_FIELDS + _TAIL,
                              ["account_id", "snapshot_key"], deps)
-        self.lot_w = _Writer(conn, t.ClosedLot.__table__, _LOT_EVENT_FIELDS + _SOURCE,
+        self.lot_w = _Writer(conn, models.table("closed_lot"), _LOT_EVENT_FIELDS + _SOURCE,
                              ["account_id", "lot_key"], deps)
-        self.bal_w = _Writer(conn, t.CashBalance.__table__, _BALANCE_EVENT_FIELDS + _SOURCE,
+        self.bal_w = _Writer(conn, models.table("cash_balance"), _BALANCE_EVENT_FIELDS + _SOURCE,
                              ["account_id", "balance_key"], deps)
         self.writers = [self.acct_w, self.inst_w, self.ex_w, self.eae_w, self.cash_w,
                         self.pos_w, self.lot_w, self.bal_w]  # in dependency order
@@ -350,7 +367,7 @@ class _Ingest:
         self.summary: ParseSummary | None = None
         self.cancels = self.corrections = 0
         self.known_rows = {"trade": 0, "option_event": 0, "cash": 0}
-        self.handlers = {
+        self.handlers: dict[type, Callable[[Any], None]] = {
             TradeRow: self.trade, KnownRow: self.known_row, OptionEAERow: self.option_event,
             CashRow: self.cash, OpenPositionRow: self.position, CashBalanceRow: self.balance,
             ClosedLotRow: self.closed_lot, StatementStart: self.statement,
@@ -358,11 +375,12 @@ class _Ingest:
         }
 
     def start_batch(self, *, file_name, file_path, sha256, fmt) -> None:
-        batch_table = models.ImportBatch.__table__
-        self.batch_id = self.result.batch_id = self.conn.execute(
+        batch_table = models.table("import_batch")
+        key = self.conn.execute(
             batch_table.insert().values(file_name=file_name, file_path=file_path, sha256=sha256,
                                         format=fmt, imported_at=self.now)
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        self.batch_id = self.result.batch_id = int(key[0]) if key else None
 
     def consume(self, events) -> None:
         handlers = self.handlers
@@ -463,7 +481,7 @@ class _Ingest:
         linked = (0, 0, 0)
         if self.accounts:
             apply_cancellations(conn, list(self.accounts))
-            linked = link_cross_format(conn, list(self.accounts), self.batch_id)
+            linked = link_cross_format(conn, list(self.accounts), self.batch_id or 0)
         result.accounts = list(self.accounts)
         # CSV rows of this file that duplicate Flex rows count as duplicates, not as new rows
         ex_w = self.ex_w
@@ -480,12 +498,12 @@ class _Ingest:
             result.counts = dict(summary.counts)
             result.warnings = tuple(summary.warnings)
             if expected_sha and summary.sha256 and summary.sha256 != expected_sha:
-                result.warnings += ("the file changed while it was being imported: the "
-                                    "ledger records the version that was read",)
+                result.warnings += (("the file changed while it was being imported: the "
+                                    "ledger records the version that was read"),)
         self._update_batch()
 
     def _update_accounts(self) -> None:
-        acct_table = models.Account.__table__
+        acct_table = models.table("account")
         for acc, (cur, alias) in self.base_currency.items():
             if cur:
                 self.conn.execute(update(acct_table).where(acct_table.c.id == acc)
@@ -497,23 +515,23 @@ class _Ingest:
 
     def _update_batch(self) -> None:
         result = self.result
-        batch_table = models.ImportBatch.__table__
+        batch_table = models.table("import_batch")
         froms = [p[0] for p in self.periods if p[0]]
         tos = [p[1] for p in self.periods if p[1]]
         gens = [p[2] for p in self.periods if p[2]]
-        values = dict(
-            accounts=",".join(self.accounts) or None,
-            period_from=min(froms) if froms else None,
-            period_to=max(tos) if tos else None,
-            when_generated=max(gens) if gens else None,
-            new_executions=result.new_executions,
-            duplicate_executions=result.duplicate_executions,
-            cancels=self.cancels,
-            new_option_events=result.new_option_events,
-            new_cash_transactions=result.new_cash_transactions,
-            counts=json.dumps(result.counts, sort_keys=True),
-            warnings=json.dumps(list(result.warnings)),
-        )
+        values = {
+            "accounts": ",".join(self.accounts) or None,
+            "period_from": min(froms) if froms else None,
+            "period_to": max(tos) if tos else None,
+            "when_generated": max(gens) if gens else None,
+            "new_executions": result.new_executions,
+            "duplicate_executions": result.duplicate_executions,
+            "cancels": self.cancels,
+            "new_option_events": result.new_option_events,
+            "new_cash_transactions": result.new_cash_transactions,
+            "counts": json.dumps(result.counts, sort_keys=True),
+            "warnings": json.dumps(list(result.warnings)),
+        }
         if result.sha256:
             values["sha256"] = result.sha256
         self.conn.execute(update(batch_table).where(batch_table.c.id == self.batch_id)
@@ -524,7 +542,7 @@ def set_cycle_override(engine: Engine, account: str, transaction_id: str,
                        label: str | None) -> None:
     """Put one execution into the user's wheel cycle ``label`` (None removes the choice).
     Imported rows are never edited: the choice lives in ``cycle_override``."""
-    table = models.CycleOverride.__table__
+    table = models.table("cycle_override")
     with writer(engine) as conn:
         conn.execute(table.delete().where(table.c.account_id == account)
                      .where(table.c.transaction_id == transaction_id))

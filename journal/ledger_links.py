@@ -51,7 +51,7 @@ def match_instrument(symbol, underlying_symbol, put_call, strike, expiry) -> str
 def apply_cancellations(conn: Connection, accounts: list[str]) -> None:
     """Void what cancel rows cancel and what corrections replace, whatever the order in
     which the statements arrived (a cancel may be imported before its original)."""
-    ex = models.Execution.__table__
+    ex = models.table("execution")
     pending = conn.execute(
         select(ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.status,
                ex.c.transaction_type, ex.c.orig_transaction_id, ex.c.orig_trade_id,
@@ -125,9 +125,9 @@ def link_cross_format(conn: Connection, accounts: list[str], batch_id: int) -> t
     nothing the Flex row lacks, so those copies are deleted.
     Returns how many of this batch's executions, option events and cash rows were linked.
     """
-    ex = models.Execution.__table__
-    cash = models.CashTransaction.__table__
-    eae = models.OptionEvent.__table__
+    ex = models.table("execution")
+    cash = models.table("cash_transaction")
+    eae = models.table("option_event")
     dup_ex = dup_eae = dup_cash = 0
     for acc in accounts:
         if _has_csv_rows(conn, ex, "transaction_id", acc):
@@ -147,7 +147,7 @@ def link_cross_format(conn: Connection, accounts: list[str], batch_id: int) -> t
 
 
 def _link_executions(conn: Connection, account: str, batch_id: int) -> int:
-    ex = models.Execution.__table__
+    ex = models.table("execution")
     # Only the match keys of rows this batch inserted can change pairing: earlier groups
     # were settled when their rows arrived, and rows are never deleted.
     batch_keys = select(ex.c.match_key).where(ex.c.batch_id == batch_id)
@@ -160,7 +160,8 @@ def _link_executions(conn: Connection, account: str, batch_id: int) -> int:
     changes = []
     linked_here = 0
     for _key, group in groupby(rows, key=lambda r: r.match_key):  # streamed, key by key
-        flex, csv_rows = [], []
+        flex: list = []
+        csv_rows: list = []
         for r in group:
             (csv_rows if _is_csv(r.transaction_id) else flex).append(r)
         if not flex or not csv_rows:

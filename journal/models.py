@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import DateTime, MetaData, Text, UniqueConstraint
+from sqlalchemy import DateTime, MetaData, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from journal.sqltypes import DecimalText
@@ -26,6 +26,11 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+
+
+def table(name: str) -> Table:
+    """A ledger table by name, typed (SQLModel classes do not declare ``__table__``)."""
+    return metadata.tables[name]
 
 # Date-times are naive on purpose: IB prints exchange-local times (US/Eastern for US
 # options) and the ledger keeps them exactly as printed, with any zone suffix beside them.

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
+from flex_query import FIXTURES, SHAPES, Config, write_all, write_csv, write_xml
 from sqlalchemy import select
 
 from journal import models
@@ -16,8 +16,6 @@ from journal.db import open_ledger
 from journal.errors import StatementError
 from journal.events import StatementStart, TradeRow
 from journal.importers import flex, flex_csv, identify
-
-from flex_query import FIXTURES, SHAPES, Config, write_all, write_csv, write_xml
 
 CONFIGS = {
     "default": Config(),
@@ -177,16 +175,16 @@ def _refused(tmp_path, text: str, name="q.csv") -> str:
 
 MISSING = {
     "account_and_id": ({"ClientAccountID", "TransactionID"}, "headers",
-                       "the Trades section lacks columns ClientAccountID, TransactionID: add "
+                       ("the Trades section lacks columns ClientAccountID, TransactionID: add "
                        "ClientAccountID and TransactionID to the Trades section of the Flex "
-                       "query"),
+                       "query")),
     "commission": ({"IBCommission"}, "headers",
-                   "the Trades section lacks column IBCommission: add IBCommission to the "
-                   "Trades section of the Flex query"),
+                   ("the Trades section lacks column IBCommission: add IBCommission to the "
+                   "Trades section of the Flex query")),
     "dates_prices_qty": ({"TradeDate", "DateTime", "TradePrice", "Quantity"}, "plain",
-                         "the Trades section lacks columns TradeDate, Quantity, TradePrice: add "
+                         ("the Trades section lacks columns TradeDate, Quantity, TradePrice: add "
                          "TradeDate, Quantity and TradePrice to the Trades section of the Flex "
-                         "query"),
+                         "query")),
     "symbol_and_conid": ({"Symbol", "Conid"}, "headers",
                          "lacks column Symbol: add Symbol to the Trades section"),
 }

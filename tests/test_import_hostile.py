@@ -11,14 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SAMPLES
+from ledger_helpers import snapshot, write_statement
 from sqlalchemy import text
 
 from journal import imports, ledger
 from journal.db import open_ledger
 from journal.imports import import_file
-
-from conftest import ROOT, SAMPLES
-from ledger_helpers import snapshot, write_statement
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 MULTI = SAMPLES / "wheel_2025_multi.xml"
@@ -139,7 +138,7 @@ def test_second_import_of_the_same_bytes_waiting_on_the_lock_adds_no_batch(db_pa
 
 @pytest.mark.slow
 def test_two_processes_importing_one_file_record_one_batch(tmp_path):
-    big = write_statement(tmp_path / "big.xml", range(0, 8000))
+    big = write_statement(tmp_path / "big.xml", range(8000))
     db = str(tmp_path / "ledger.db")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     subprocess.run([sys.executable, "-m", "journal", "--db", db, "import", "-q", str(MULTI)],

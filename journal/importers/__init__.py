@@ -6,8 +6,9 @@ which users rename), and refuses to guess when no importer claims the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from journal.errors import StatementError
 from journal.importers import activity_csv, flex, flex_csv

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+
+_Date = date  # DateStyle's methods are named date and datetime: aliases for annotations
+_DateTime = datetime
 from decimal import Decimal, InvalidOperation
 
 NULL_TOKENS = frozenset({"", "-", "--", "N/A", "MULTI", "n/a"})
@@ -92,8 +95,9 @@ def _to_decimal_slow(text: str) -> Decimal | None:
         raise ConversionError(f"not a number: {text[:40]!r}") from exc
     if not value.is_finite() or abs(value) >= MAX_ABS_NUMBER:
         raise ConversionError(f"number out of range: {text[:40]!r}")
-    exponent = value.as_tuple().exponent
-    if not MIN_EXPONENT <= exponent <= 15 or value.adjusted() < MIN_EXPONENT:  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # an int: value is finite here
+    if not isinstance(exponent, int) or not MIN_EXPONENT <= exponent <= 15 \
+            or value.adjusted() < MIN_EXPONENT:
         raise ConversionError(f"number out of range (exponent): {text[:40]!r}")
     if value == 0 and value.is_signed():
         value = abs(value)
@@ -146,7 +150,7 @@ class DateStyle:
             self._dates[text] = value
         return value
 
-    def _parse_date(self, s: str) -> date:
+    def _parse_date(self, s: str) -> _Date:
         try:
             if len(s) == 8 and s.isdigit():
                 y, m, d = int(s[:4]), int(s[4:6]), int(s[6:])
@@ -161,9 +165,10 @@ class DateStyle:
                 y = _full_year(y, len(mt[3]))
             elif (mt := _DMY_NAME.match(s)) is not None:
                 d, y = int(mt[1]), _full_year(int(mt[3]), len(mt[3]))
-                m = MONTHS.get(mt[2].upper())
-                if m is None:
+                month = MONTHS.get(mt[2].upper())
+                if month is None:
                     raise ConversionError(f"not a date: {s!r}")
+                m = month
             else:
                 raise ConversionError(f"not a date: {s!r}")
         except ConversionError:
@@ -203,7 +208,7 @@ class DateStyle:
             pass
         s = text.strip()
         if s in NULL_TOKENS:
-            result: tuple[datetime | None, str | None] = (None, None)
+            result: tuple[_DateTime | None, str | None] = (None, None)
         else:
             if len(s) > 40:
                 raise ConversionError(f"not a date/time: {text[:40]!r}")
@@ -212,7 +217,7 @@ class DateStyle:
             self._datetimes[text] = result
         return result
 
-    def _parse_datetime(self, s: str) -> tuple[datetime, str | None]:
+    def _parse_datetime(self, s: str) -> tuple[_DateTime, str | None]:
         # The two layouts nearly every statement uses, read without any regular expression:
         # yyyy-MM-dd;HH:mm:ss and yyyyMMdd;HHmmss. Anything unusual falls through.
         n = len(s)
@@ -261,7 +266,9 @@ def _parse_time(s: str) -> time:
             parts = [int(s[i:i + 2]) for i in range(0, len(s), 2)]
         else:
             raise ConversionError(f"not a time: {s!r}")
-        return time(*parts)
+        if not 2 <= len(parts) <= 3:
+            raise ConversionError(f"not a time: {s!r}")
+        return time(parts[0], parts[1], parts[2] if len(parts) == 3 else 0)
     except (ValueError, TypeError) as exc:
         raise ConversionError(f"not a time: {s!r}") from exc
 
@@ -273,7 +280,7 @@ def _full_year(y: int, digits: int) -> int:
 
 
 _SLASH_SCAN = re.compile(rb'"(\d{1,2})/(\d{1,2})/(\d{2,4})')
-SLASH_SCAN_CSV = re.compile(rb'(?:^|[",;])(\d{1,2})/(\d{1,2})/(\d{2,4})', re.M)
+SLASH_SCAN_CSV = re.compile(rb'(?:^|[",;])(\d{1,2})/(\d{1,2})/(\d{2,4})', re.MULTILINE)
 """Slash dates in a CSV, quoted or not (the XML scan looks for an attribute's quote)."""
 
 

@@ -37,21 +37,39 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
 
 from journal.coverage import incomplete_day_warning
 from journal.errors import StatementError
 from journal.events import (
-    AccountInfo, CashBalanceRow, ParseSummary, SourceRef, StatementStart, TradeRow, balance_key,
+    AccountInfo,
+    CashBalanceRow,
+    ParseSummary,
+    SourceRef,
+    StatementStart,
+    TradeRow,
+    balance_key,
 )
 from journal.importers._convert import ConversionError, DateStyle, to_text
 from journal.importers._io import StatementReader
-from journal.importers.activity_rows import (  # noqa: F401 - KEY_PREFIX, parse_option_symbol are public
-    ASSET_CODES, CASH_SECTIONS, EAE, KEY_PREFIX, TRADES, ActivityRows, _dec, _field_pair, _get,
-    _Instrument, _is_total, _Keyer, _plain, parse_option_symbol,
+from journal.importers.activity_rows import (  # noqa: F401 - re-exported names
+    ASSET_CODES,
+    CASH_SECTIONS,
+    EAE,
+    KEY_PREFIX,
+    TRADES,
+    ActivityRows,
+    _dec,
+    _field_pair,
+    _get,
+    _Instrument,
+    _is_total,
+    _Keyer,
+    _plain,
+    parse_option_symbol,
 )
 
 FORMAT = "activity-csv"
@@ -302,8 +320,8 @@ class ActivityCsvParser(ActivityRows):
                            listing_exchange=to_text(cols.get("Listing Exch")), asset=asset)
         # Trades name an option by its description form and a stock by its symbol; index
         # both so either spelling finds the contract.
-        for name in {symbol, desc} - {None}:
-            if len(self.instruments) < 200_000:
+        for name in (symbol, desc):
+            if name and len(self.instruments) < 200_000:
                 self.instruments.setdefault(name.strip(), inst)
 
     # -- second pass ---------------------------------------------------------------------

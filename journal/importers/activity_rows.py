@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from journal import vocab
 from journal.errors import StatementError
-from journal.events import ClosedLotRow, CashRow, OptionEAERow, SourceRef, TradeRow
-from journal.importers._convert import MONTHS, ConversionError, to_decimal, to_text
+from journal.events import CashRow, ClosedLotRow, OptionEAERow, SourceRef, TradeRow
+from journal.importers._convert import MONTHS, ConversionError, DateStyle, to_decimal, to_text
 
 KEY_PREFIX = "csv:"
 """Synthetic keys start with this; journal.ledger relies on it to find CSV rows."""
@@ -147,19 +148,35 @@ class _Keyer:
         return f"{KEY_PREFIX}{base}:{self._seen[base]}"
 
 
+@dataclass(slots=True)
 class _Instrument:
-    __slots__ = ("conid", "symbol", "description", "underlying", "multiplier", "expiry",
-                 "strike", "put_call", "listing_exchange", "asset")
+    """A contract of the Financial Instrument Information section."""
 
-    def __init__(self, **kw):
-        for name in self.__slots__:
-            setattr(self, name, kw.get(name))
+    conid: str | None = None
+    symbol: str | None = None
+    description: str | None = None
+    underlying: str | None = None
+    multiplier: Decimal | None = None
+    expiry: date | None = None
+    strike: Decimal | None = None
+    put_call: str | None = None
+    listing_exchange: str | None = None
+    asset: str | None = None
 
 
 
 class ActivityRows:
-    """The row converters; the parser supplies ``path``, ``date_style``, ``instruments``,
-    ``base_currency``, ``_keyer``, ``_multipliers`` and ``_warn``."""
+    """The row converters; the parser (ActivityCsvParser) sets these attributes."""
+
+    path: str
+    date_style: DateStyle
+    instruments: dict[str, _Instrument]
+    base_currency: str | None
+    _keyer: _Keyer
+    _multipliers: dict[str, Decimal]
+
+    def _warn(self, message: str) -> None:
+        raise NotImplementedError
 
     def _contract(self, asset: str | None, symbol: str | None):
         """(symbol, description, conid, underlying, put_call, strike, expiry, multiplier,

@@ -22,10 +22,14 @@ without case, ``/`` or spaces (``Buy/Sell`` is ``buySell``, ``FXRateToBase`` is
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import cast
 
 from journal.importers._convert import (
-    DECIMALS, NULL_TOKENS, cached_decimal, to_decimal, to_text,
+    DECIMALS,
+    NULL_TOKENS,
+    cached_decimal,
+    to_text,
 )
 
 #### ROW SPECS ####
@@ -346,7 +350,7 @@ def compiled(spec) -> Callable:
     namespace = {"cached_decimal": cached_decimal, "DEC": DECIMALS.get, "NULLS": NULL_TOKENS,
                  "RAW_NULLS": RAW_NULLS}
     exec(compile(src, f"<flex converter {len(spec)} fields>", "exec"), namespace)  # noqa: S102
-    fn = _COMPILED[id(spec)] = namespace["convert"]
+    fn = _COMPILED[id(spec)] = cast(Callable, namespace["convert"])
     return fn
 
 

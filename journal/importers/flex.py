@@ -25,8 +25,8 @@ line number for error messages. Feeding it fixed-size chunks keeps memory flat.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from xml.parsers import expat
 
 from journal.coverage import incomplete_day_warning

@@ -30,19 +30,24 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from journal.coverage import incomplete_day_warning
 from journal.errors import StatementError
 from journal.events import AccountInfo, ParseSummary, SourceRef, StatementStart
 from journal.importers._convert import (
-    SLASH_SCAN_CSV, ConversionError, detect_slash_order, to_text,
+    SLASH_SCAN_CSV,
+    ConversionError,
+    detect_slash_order,
+    to_text,
 )
 from journal.importers._io import StatementReader
 from journal.importers.fields import (
-    KNOWN_ATTRIBUTES, LEVEL_TAGS, attributes_for_columns, csv_column, known_column,
+    LEVEL_TAGS,
+    attributes_for_columns,
+    known_column,
 )
 from journal.importers.flex_rows import FlexRows
 
@@ -301,7 +306,8 @@ class FlexCsvParser:
             if not have.intersection(attrs):
                 missing.append(column)
         if missing:
-            where = {"Trades": "Trades", "CashTransactions": "Cash Transactions"}[section.name]
+            where = {"Trades": "Trades", "CashTransactions": "Cash Transactions"}.get(
+                section.name or "", section.label)
             raise StatementError(
                 self.path, f"the {where} section lacks column{'s' if len(missing) > 1 else ''} "
                            f"{', '.join(missing)}: add {_natural(missing)} to the {where} "

@@ -15,17 +15,34 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from journal.errors import StatementError
 from journal.events import (
-    CashBalanceRow, CashRow, ClosedLotRow, KnownRow, OpenPositionRow, OptionEAERow, SourceRef,
-    TradeRow, balance_key,
+    CashBalanceRow,
+    CashRow,
+    ClosedLotRow,
+    KnownRow,
+    OpenPositionRow,
+    OptionEAERow,
+    SourceRef,
+    TradeRow,
+    balance_key,
 )
 from journal.importers._convert import ConversionError, DateStyle, to_decimal, to_text
 from journal.importers.fields import (
-    BALANCE_SPEC, CASH_SPEC, EAE_SPEC, KNOWN_ATTRIBUTES, KNOWN_CODES, LOT_SPEC, POSITION_SPEC,
-    TRADE_IDENTITY, TRADE_SPEC, VOCAB_CHECKS, compiled, event_fields,
+    BALANCE_SPEC,
+    CASH_SPEC,
+    EAE_SPEC,
+    KNOWN_ATTRIBUTES,
+    KNOWN_CODES,
+    LOT_SPEC,
+    POSITION_SPEC,
+    TRADE_IDENTITY,
+    TRADE_SPEC,
+    VOCAB_CHECKS,
+    compiled,
+    event_fields,
 )
 
 SUMMARY_LEVELS = ("ORDER", "SYMBOL_SUMMARY", "ASSET_SUMMARY")
@@ -63,7 +80,7 @@ class FlexRows:
     file and line. ``counts`` and ``warnings`` feed the ParseSummary."""
 
     def __init__(self, path: str, *, date_order: str | None = None, known=None,
-                 resolve_slash_order: Optional[Callable[[], str]] = None):
+                 resolve_slash_order: Callable[[], str] | None = None):
         self.path = path
         self.known = known  # KnownKeys: rows the ledger already holds come as KnownRow
         self.date_style = DateStyle(date_order, resolve_slash_order=resolve_slash_order)
@@ -157,7 +174,6 @@ class FlexRows:
     def _trade_confirm(self, tag, attrs, account, line):
         self.counts["skipped_trade_confirms"] += 1
         self.warn("TradeConfirm rows are not imported: use an Activity Flex query")
-        return None
 
     # -- conversion ----------------------------------------------------------------------
     def convert(self, spec, attrs, tag, line) -> list:
@@ -231,11 +247,12 @@ class FlexRows:
             values[TRADE_DATE] = values[TRADE_DATE_TIME].date()
         txid = to_text(attrs.get("transactionID"))
         synthetic = txid is None
-        if synthetic:
+        if txid is None:
             txid = self._keyer.key("trade", account, [attrs.get(a) for a in TRADE_IDENTITY])
         if values[TRADE_QTY] is None:
             raise StatementError(self.path, "<Trade> without a quantity", line)
-        return TradeRow(account, txid, synthetic, *values, attrs, SourceRef(self.path, line))
+        return TradeRow._make((account, txid, synthetic, *values, attrs,
+                               SourceRef(self.path, line)))
 
     def option_event(self, attrs, account, line) -> OptionEAERow:
         self.check_vocab(attrs, "OptionEAE")
@@ -245,7 +262,7 @@ class FlexRows:
             key = self._keyer.key("eae", account, [
                 attrs.get(a) for a in ("date", "transactionType", "conid", "symbol", "quantity",
                                        "tradePrice")])
-        return OptionEAERow(account, key, *values, attrs, SourceRef(self.path, line))
+        return OptionEAERow._make((account, key, *values, attrs, SourceRef(self.path, line)))
 
     def cash(self, attrs, account, line) -> CashRow:
         self.check_vocab(attrs, "CashTransaction")
@@ -255,7 +272,7 @@ class FlexRows:
             txid = self._keyer.key("cash", account, [
                 attrs.get(a) for a in ("actionID", "type", "currency", "amount", "dateTime",
                                        "description", "conid")])
-        return CashRow(account, txid, *values, attrs, SourceRef(self.path, line))
+        return CashRow._make((account, txid, *values, attrs, SourceRef(self.path, line)))
 
     def position(self, attrs, account, line) -> OpenPositionRow:
         self.check_vocab(attrs, "OpenPosition")
@@ -264,19 +281,19 @@ class FlexRows:
             attrs.get(a) for a in ("reportDate", "levelOfDetail", "conid", "symbol", "putCall",
                                    "strike", "expiry", "originatingTransactionID",
                                    "openDateTime", "position")])
-        return OpenPositionRow(account, key, *values, attrs, SourceRef(self.path, line))
+        return OpenPositionRow._make((account, key, *values, attrs, SourceRef(self.path, line)))
 
     def balance(self, attrs, account, line) -> CashBalanceRow:
         values = self.convert(BALANCE_SPEC, attrs, "CashReportCurrency", line)
-        return CashBalanceRow(account, balance_key(values[0], values[1]), *values, attrs,
-                              SourceRef(self.path, line))
+        return CashBalanceRow._make((account, balance_key(values[0], values[1]), *values, attrs,
+                                     SourceRef(self.path, line)))
 
     def lot(self, attrs, account, line) -> ClosedLotRow:
         values = self.convert(LOT_SPEC, attrs, "Lot", line)
         key = self._keyer.key("lot", account, [
             attrs.get(a) for a in ("transactionID", "dateTime", "tradeDate", "openDateTime",
                                    "quantity", "cost", "conid", "symbol")])
-        return ClosedLotRow(account, key, *values, attrs, SourceRef(self.path, line))
+        return ClosedLotRow._make((account, key, *values, attrs, SourceRef(self.path, line)))
 
     # -- the end -------------------------------------------------------------------------
     def check_found_trades(self, where: str = "") -> None:

@@ -9,18 +9,18 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-30 07:00:00
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString)
-import journal.sqltypes  # noqa: F401  (DecimalText)
+import sqlmodel.sql.sqltypes
+from alembic import op
 
+import journal.sqltypes
 
 revision: str = '0003'
-down_revision: Union[str, None] = '0002'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = '0002'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 DROPPED = [
     ('ib_exec_id', lambda: sqlmodel.sql.sqltypes.AutoString(length=80)),
