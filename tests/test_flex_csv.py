@@ -321,3 +321,17 @@ def test_identify_heads():
     assert not ident(b"Date,Symbol,Quantity,Price\n2025-01-02,MSFT,100,410.00\n")
     assert not ident(b"Statement,Header,Field Name,Field Value\n")
     assert not ident(b"<FlexQueryResponse>")
+
+
+def test_minimal_csv_reply_of_the_flex_web_service_imports(tmp_path, run):
+    """`journal fetch` saves a CSV reply as it came and hands it to the import: the
+    minimal query (the ledger's required Trades fields) imports by content."""
+    path = tmp_path / "fetched.csv"
+    path.write_bytes(b'"ClientAccountID","CurrencyPrimary","Symbol","TradeDate","Quantity",'
+                     b'"TradePrice","IBCommission","TransactionID","Buy/Sell"\r\n'
+                     b'"U7654321","USD","KO","20250203","100","62.4","-1","3290164417","BUY"\r\n')
+    [out] = imported(run, path)
+    assert (out["format"], out["new_executions"]) == ("flex-csv", 1)
+    [row] = json.loads(run("trades", "--format", "json").stdout)
+    assert (row["transaction_id"], row["quantity"], row["price"], row["commission"]) == (
+        "3290164417", "100", "62.4", "-1")
