@@ -190,10 +190,11 @@ def test_db_check_finds_damage_inside_one_table(run, ledger, tmp_path):
     """Pages of the middle of the file overwritten: the revision still reads, the data not."""
     con = sqlite3.connect(ledger)
     [(root,)] = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'execution'")
+    [(page_size,)] = con.execute("PRAGMA page_size")
     con.close()
     with open(ledger, "r+b") as fh:
-        fh.seek((root - 1) * 4096)
-        fh.write(b"\x0d\xff" * 2048)
+        fh.seek((root - 1) * page_size)
+        fh.write(b"\x0d\xff" * (page_size // 2))
     res = run("db", "check", db=str(ledger))
     assert res.exit_code == 1, res.output
     assert "schema revision: " in res.output and "not ok" in res.output
