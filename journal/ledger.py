@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
@@ -363,7 +363,7 @@ class _Ingest:
         self.accounts: dict[str, None] = {}  # of this file, in order
         self.periods: list[tuple] = []
         self.base_currency: dict[str, tuple] = {}
-        self.now = datetime.now(timezone.utc).replace(tzinfo=None)
+        self.now = datetime.now(UTC).replace(tzinfo=None)
         self.summary: ParseSummary | None = None
         self.cancels = self.corrections = 0
         self.known_rows = {"trade": 0, "option_event": 0, "cash": 0}
@@ -549,4 +549,4 @@ def set_cycle_override(engine: Engine, account: str, transaction_id: str,
         if label:
             conn.execute(table.insert().values(
                 account_id=account, transaction_id=transaction_id, cycle_label=label,
-                created_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+                created_at=datetime.now(UTC).replace(tzinfo=None)))
