@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Optional
+from decimal import Decimal
 
-from journal import checklist
+from journal import checklist, wheel
 from journal.errors import JournalError
 from journal.rules.engine import WASH_DAYS, classify_call, term_for
 
@@ -25,8 +24,7 @@ COLUMNS = ["premium", "strike", "dte", "contracts", "price", "annualized_roi_pct
            "verdict", "reasons", "ledger_open_puts", "ledger_warnings"]
 
 
-def pct2(x: Optional[Decimal]) -> Optional[Decimal]:
-    return None if x is None else x.quantize(CENT, rounding=ROUND_HALF_UP)
+pct2 = wheel.pct
 
 
 @dataclass(frozen=True)
@@ -34,34 +32,41 @@ class CalcInput:
     premium: Decimal  # per share, as quoted
     strike: Decimal
     dte: int
-    price: Optional[Decimal] = None
+    price: Decimal | None = None
     contracts: int = 1
     commission: Decimal = Decimal(0)  # total for the trade, a positive cost
     multiplier: Decimal = MULTIPLIER
-    cash: Optional[Decimal] = None
-    symbol: Optional[str] = None
-    sale_date: Optional[date] = None
+    cash: Decimal | None = None
+    symbol: str | None = None
+    sale_date: date | None = None
     open_contracts: int = 0  # puts already open on the underlying
     ledger_warnings: tuple = ()  # from :func:`ledger_checks`, when the CLI read the ledger
-    ledger_open_puts: Optional[int] = None  # open puts the ledger holds on the underlying
+    ledger_open_puts: int | None = None  # open puts the ledger holds on the underlying
+
+
+def check(inp: CalcInput) -> None:
+    """Each bad input named on its own (not two options blamed for one mistake)."""
+    if inp.premium < 0:
+        raise JournalError(f"--premium must not be negative (got {inp.premium})")
+    if inp.strike <= 0:
+        raise JournalError(f"--strike must be positive (got {inp.strike})")
+    if inp.dte <= 0:
+        raise JournalError(f"--dte must be at least 1 day (got {inp.dte})")
+    if inp.contracts <= 0:
+        raise JournalError(f"--contracts must be at least 1 (got {inp.contracts})")
 
 
 def calculate(inp: CalcInput, settings: checklist.Settings = checklist.Settings(),
-              earnings: Optional[dict] = None) -> dict:
-    if inp.strike <= 0:
-        raise JournalError("--strike must be positive")
-    if inp.dte <= 0:
-        raise JournalError("--dte must be at least 1 day")
-    if inp.premium < 0 or inp.contracts <= 0:
-        raise JournalError("--premium must not be negative and --contracts must be ≥ 1")
+              earnings: dict | None = None) -> dict:
+    check(inp)
     commission = abs(inp.commission)
     n = Decimal(inp.contracts)
     gross = inp.premium * inp.multiplier * n
     net = gross - commission
-    cash_required = inp.strike * inp.multiplier * n
-    roi = checklist.annualized_pct(inp.premium, inp.strike, inp.dte)
-    roi_net = net / cash_required * checklist.DAYS_PER_YEAR / Decimal(inp.dte) * 100
-    otm = checklist.otm_pct(inp.price, inp.strike)
+    cash_required = wheel.collateral(inp.strike, n, inp.multiplier)
+    roi = wheel.premium_yield_pct(inp.premium, inp.strike, inp.dte)
+    roi_net = wheel.annualized_return_pct(net, cash_required * inp.dte)
+    otm = wheel.otm_pct(inp.price, inp.strike)
     dates = None
     if earnings is not None and inp.symbol:
         dates = earnings.get(inp.symbol.upper(), [])
@@ -77,9 +82,10 @@ def calculate(inp: CalcInput, settings: checklist.Settings = checklist.Settings(
         "annualized_roi_pct": pct2(roi), "annualized_roi_net_pct": pct2(roi_net),
         "premium_gross": gross, "commission": commission, "premium_net": net,
         "cash_required": cash_required, "otm_pct": pct2(otm),
-        "breakeven": inp.strike - inp.premium,
+        "breakeven": wheel.breakeven(inp.strike, inp.premium, wheel.PUT),
         # what the shares really cost if assigned, after the commission
-        "breakeven_net": inp.strike - net / (inp.multiplier * n),
+        "breakeven_net": wheel.breakeven(
+            inp.strike, wheel.premium_per_share(net, n, inp.multiplier), wheel.PUT),
         "checks": " ".join(f"{k}={v}" for k, v in g.checks.items()),
         "grade": g.grade, "verdict": g.verdict, "reasons": "; ".join(g.reasons),
         "ledger_open_puts": inp.ledger_open_puts,
@@ -88,7 +94,7 @@ def calculate(inp: CalcInput, settings: checklist.Settings = checklist.Settings(
 
 
 def ledger_checks(result, symbol: str, sale_date: date, strike: Decimal,
-                  price: Optional[Decimal], *, expiry: Optional[date] = None,
+                  price: Decimal | None, *, expiry: date | None = None,
                   scope: str = "identical") -> tuple[int, tuple[str, ...]]:
     """What the ledger says about selling a put on ``symbol`` on ``sale_date``: the puts
     already open on it, and wash-sale traps (tax_rules.md §3). An assignment is a purchase,
@@ -142,15 +148,13 @@ def calculate_call(inp: CalcInput, lots=()) -> tuple[dict, tuple]:
     against the shares the ledger holds (tax and economic basis, FIFO by default), and the
     tax traps (tax_rules.md §2): strike under basis, not a qualified covered call.
     Returns the row and the warnings (also joined into the row's ``ledger_warnings``)."""
-    if inp.strike <= 0 or inp.dte <= 0 or inp.premium < 0 or inp.contracts <= 0:
-        raise JournalError("--strike, --dte and --contracts must be positive and --premium "
-                           "not negative")
+    check(inp)
     n = Decimal(inp.contracts)
     shares_needed = inp.multiplier * n
     gross = inp.premium * shares_needed
     net = gross - abs(inp.commission)
     base = inp.price or inp.strike  # the shares' value the premium is earned on
-    roi = inp.premium / base * Decimal(365) / Decimal(inp.dte) * 100
+    roi = wheel.premium_yield_pct(inp.premium, base, inp.dte)
     day = inp.sale_date or date.today()
     expiry = date.fromordinal(day.toordinal() + inp.dte)
     held = [x for x in lots if x.open and x.remaining > 0]

@@ -20,12 +20,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Mapping, Optional
 
-from journal import config
+from journal import config, wheel
 from journal.errors import ConfigError
 
 SECTION = "checklist"
-HUNDRED = Decimal(100)
-DAYS_PER_YEAR = Decimal(365)
+HUNDRED = wheel.HUNDRED
 
 # key -> (default, kind, help). Percentages are percent numbers (3 means 3 %).
 DEFAULTS: dict[str, tuple[object, str, str]] = {
@@ -162,21 +161,6 @@ class MarketData:
 
 # --- the checks ---------------------------------------------------------------------------
 
-def annualized_pct(premium: Decimal, strike: Decimal, dte: int) -> Optional[Decimal]:
-    """Premium per share ÷ strike × 365 ÷ days, in percent (unrounded)."""
-    if not strike or dte <= 0:
-        return None
-    return premium / strike * DAYS_PER_YEAR / Decimal(dte) * HUNDRED
-
-
-def otm_pct(price: Optional[Decimal], strike: Decimal, put_call: str = "P") -> Optional[Decimal]:
-    """How far the strike is out of the money, in percent of the price (negative = ITM)."""
-    if not price:
-        return None
-    diff = price - strike if put_call == "P" else strike - price
-    return diff / price * HUNDRED
-
-
 @dataclass(frozen=True)
 class Grade:
     checks: dict  # check name -> pass|warn|fail|unknown
@@ -197,7 +181,7 @@ def grade_put(*, strike: Decimal, premium: Decimal, dte: int, contracts: Decimal
     checks: dict[str, str] = {}
     why: list[str] = []
 
-    otm = otm_pct(price, strike)
+    otm = wheel.otm_pct(price, strike)
     if otm is None:
         checks["otm"] = UNKNOWN
         why.append("OTM unknown: no underlying price for that day")
@@ -213,7 +197,7 @@ def grade_put(*, strike: Decimal, premium: Decimal, dte: int, contracts: Decimal
         checks["dte"] = FAIL
         why.append(f"{dte} days to expiry, wanted ≥ {s.min_dte}")
 
-    ann = annualized_pct(premium, strike, dte)
+    ann = wheel.premium_yield_pct(premium, strike, dte)
     if ann is None:
         checks["premium"] = UNKNOWN
         why.append("annualized premium unknown (0 days to expiry)")

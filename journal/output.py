@@ -1,88 +1,27 @@
-"""Listing output: one function writes rows as a terminal table, CSV or JSON.
-
-JSON is a list of objects with money as exact strings (never floats) and dates in ISO
-form, so another program can read the ledger without losing a cent.
+"""Plain-row output for the commands that have no typed view (import, db, config):
+rows as dicts plus column names, rendered by :mod:`journal.render` with the kinds guessed
+from the values. Listings with a view render their typed table directly.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Sequence
+from collections.abc import Sequence
 
-FORMATS = ("table", "csv", "json")
+from journal.render import FORMATS
+from journal.render import render as render_table
+from journal.render.text import csv_safe, exact_text, json_value
+from journal.views.table import untyped
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def json_value(v):
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    if isinstance(v, datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    return v
+__all__ = ["FORMATS", "csv_safe", "json_value", "render", "table", "text_value"]
 
 
 def text_value(v) -> str:
-    if v is None:
-        return ""
-    v = json_value(v)
-    return v if isinstance(v, str) else str(v)
-
-
-def csv_safe(v):
-    """Neutralise text that a spreadsheet would evaluate as a formula (CSV injection):
-    statement text like ``=HYPERLINK(…)`` must stay text. Numbers are left alone."""
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
-        try:
-            Decimal(v)
-            return v
-        except Exception:
-            return "'" + v
-    return v
+    return exact_text(v)
 
 
 def render(rows: Sequence[dict], columns: Sequence[str], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps([{c: json_value(r.get(c)) for c in columns} for r in rows], indent=2) + "\n"
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(columns)
-        for r in rows:
-            w.writerow([csv_safe(text_value(r.get(c))) for c in columns])
-        return buf.getvalue()
-    return table(rows, columns)
+    return render_table(untyped(rows, columns), fmt)
 
 
 def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    cells = [[text_value(r.get(c)) for c in columns] for r in rows]
-    widths = [len(c) for c in columns]
-    for row in cells:
-        for i, v in enumerate(row):
-            widths[i] = max(widths[i], len(v))
-    numeric = [all(_is_number(row[i]) for row in cells if row[i]) and any(row[i] for row in cells)
-               for i in range(len(columns))]
-
-    def fmt_row(vals):
-        return "  ".join(v.rjust(widths[i]) if numeric[i] else v.ljust(widths[i])
-                         for i, v in enumerate(vals)).rstrip()
-
-    lines = [fmt_row(list(columns)), "  ".join("-" * w for w in widths)]
-    lines += [fmt_row(r) for r in cells]
-    if not rows:
-        lines.append("(no rows)")
-    return "\n".join(lines) + "\n"
-
-
-def _is_number(s: str) -> bool:
-    try:
-        Decimal(s)
-        return True
-    except Exception:
-        return False
+    return render_table(untyped(rows, columns), "table")

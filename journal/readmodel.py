@@ -66,6 +66,19 @@ class ExecutionRecord:
     close_price: Optional[Decimal] = None  # the instrument's close on the trade date
     batch_id: Optional[int] = None  # the import that stored the row (statement file)
     source_line: Optional[int] = None  # its line in that file
+    trade_currency: Optional[str] = None  # the currency IB reported the amounts in
+
+    @property
+    def converted(self) -> bool:
+        """True when the amounts were converted to USD from ``trade_currency``."""
+        return bool(self.trade_currency) and self.trade_currency != self.currency
+
+    def as_reported(self, amount: Optional[Decimal]) -> Optional[Decimal]:
+        """An amount of this row back in the currency IB reported it in (the conversion
+        multiplied by ``fx_rate_to_base``; the exact quotient comes back exactly)."""
+        if amount is None or not self.converted or not self.fx_rate_to_base:
+            return amount
+        return amount / self.fx_rate_to_base
 
     @property
     def is_option(self) -> bool:
@@ -148,6 +161,76 @@ class AccountRecord:
     base_currency: Optional[str]
 
 
+@dataclass(frozen=True, slots=True)
+class CashBalanceRecord:
+    """IB's cash at the start and end of a statement period (CashReport, BASE_SUMMARY), in
+    the account's base currency."""
+
+    account: str
+    from_date: date
+    to_date: Optional[date]
+    starting: Optional[Decimal]
+    ending: Optional[Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class CashRecord:
+    """One cash transaction (dividend, withholding, interest, fee, deposit…). ``amount``
+    is in USD where :func:`journal.vocab.to_usd` can convert it; ``currency`` says which
+    currency it is in."""
+
+    account: str
+    day: date  # IB's date of the row (date_time, else report date)
+    type: Optional[str]
+    symbol: str
+    amount: Decimal
+    currency: Optional[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TradeRecord:
+    """A ledger row exactly as IB reported it (amounts in the trade currency), for the
+    listing of executions: every status, not only the active ones the rules see."""
+
+    account: str
+    trade_date: Optional[date]
+    date_time: Optional[datetime]
+    symbol: str  # IB's description, else the symbol
+    underlying: str
+    asset: Optional[str]
+    put_call: Optional[str]
+    strike: Optional[Decimal]
+    expiry: Optional[date]
+    buy_sell: Optional[str]
+    open_close: Optional[str]
+    quantity: Optional[Decimal]
+    price: Optional[Decimal]
+    proceeds: Optional[Decimal]
+    commission: Optional[Decimal]
+    net_cash: Optional[Decimal]
+    currency: Optional[str]
+    notes: Optional[str]
+    type: Optional[str]
+    status: str
+    transaction_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountOverview:
+    """What the ledger holds for one account and the span its statements cover."""
+
+    account: str
+    alias: Optional[str]
+    base_currency: Optional[str]
+    executions: int
+    first_trade: Optional[date]
+    last_trade: Optional[date]
+    option_events: int
+    cash_transactions: int
+    imports: int
+    periods: tuple  # (from, to) of each statement, trimmed to the days it holds in full
+
+
 @dataclass(frozen=True)
 class LedgerData:
     executions: tuple = ()  # ExecutionRecord
@@ -159,6 +242,23 @@ class LedgerData:
     prices: tuple = ()  # PriceRecord, beside the OpenPositions marks in snapshots
     periods: tuple = ()  # (account, from, to) of every imported statement
     accounts: tuple = ()  # AccountRecord
+    cash_balances: tuple = ()  # CashBalanceRecord
+    cash: tuple = ()  # CashRecord (every cash transaction, dividends included)
+
+    @property
+    def last_trade(self) -> Optional[date]:
+        return max((e.trade_date for e in self.executions), default=None)
+
+    @property
+    def ledger_end(self) -> Optional[date]:
+        """The last day the ledger knows about: the end of the latest statement period or
+        the latest trade, whichever is later. Open positions are measured up to this day
+        so the numbers do not drift with the wall clock."""
+        days = [d for d in (self.last_trade, self.data_through) if d]
+        return max(days) if days else None
+
+    def base_currency(self, account: str) -> Optional[str]:
+        return next((a.base_currency for a in self.accounts if a.account == account), None)
 
 
 # column kinds: t text, d Decimal, a date, D datetime
@@ -252,6 +352,7 @@ def load_ledger(engine: Engine) -> LedgerData:
                                .where(ex.c.asset_category == "STK")
                                .where(ex.c.status == "active")
                                .where(ex.c.close_price.is_not(None)).distinct(), "atd")
+        cash_balances, cash = _cash(conn, base_of)
 
     one = Decimal(1)
     zero = Decimal(0)
@@ -266,6 +367,7 @@ def load_ledger(engine: Engine) -> LedgerData:
             continue
         if net is None:
             net = (proceeds or zero) + (comm or zero) + (taxes or zero)
+        reported = ccy
         if ccy and ccy.upper() != "USD":
             base = base_of.get(acc)
             usd, now = vocab.to_usd(net, ccy, fx, base)
@@ -280,7 +382,7 @@ def load_ledger(engine: Engine) -> LedgerData:
             rid, acc, tx, cat, sym, vocab.underlying_of(und, sym, desc, option=is_opt),
             desc, conid, pc, strike, expiry, mult or one, tdate or dt.date(), dt, qty, price, net,
             cost, fifo, vocab.codes(notes), oc, paid or None, order, ccy,
-            proceeds, comm, taxes, fx, close_px, batch, line))
+            proceeds, comm, taxes, fx, close_px, batch, line, reported))
     snapshots = []
     for r in snap_rows:
         acc, rdate, cat, sym, und, conid, pc, strike, expiry, mult, pos, mark = r
@@ -302,4 +404,114 @@ def load_ledger(engine: Engine) -> LedgerData:
                       for accs, f, t, g in period_rows if t
                       for acc in (accs or "").split(",") if acc})
     return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
-                      through, tuple(dividends), tuple(prices), tuple(periods), accounts)
+                      through, tuple(dividends), tuple(prices), tuple(periods), accounts,
+                      cash_balances, cash)
+
+
+def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:
+    cb = models.CashBalance.__table__
+    ct = models.CashTransaction.__table__
+    balances = tuple(CashBalanceRecord(a, f, t, st, en) for a, f, t, st, en in _raw_rows(
+        conn, select(cb.c.account_id, cb.c.from_date, cb.c.to_date, cb.c.starting_cash,
+                     cb.c.ending_cash).where(cb.c.from_date.is_not(None))
+        .order_by(cb.c.id), "taadd"))
+    rows = []
+    for acc, typ, sym, dt, rd, amount, ccy, fx in _raw_rows(conn, select(
+            ct.c.account_id, ct.c.type, ct.c.symbol, ct.c.date_time, ct.c.report_date,
+            ct.c.amount, ct.c.currency, ct.c.fx_rate_to_base).order_by(ct.c.id), "tttDadtd"):
+        day = dt.date() if dt else rd
+        if day is None or amount is None:
+            continue
+        usd, now = vocab.to_usd(amount, ccy, fx, base_of.get(acc))
+        rows.append(CashRecord(acc, day, typ, (sym or "").strip(), usd, now))
+    return balances, tuple(rows)
+
+
+def _periods(conn) -> list:
+    """(account, from, to) of every statement with a period, trimmed to the days it holds
+    in full (:func:`journal.coverage.complete_through`)."""
+    ib = models.ImportBatch.__table__
+    rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to,
+                               ib.c.when_generated)
+                        .where(ib.c.period_from.is_not(None))).all()
+    return sorted({(acc, _to_date(f), complete_through(_to_date(t), _to_datetime(g)))
+                   for accs, f, t, g in rows if t
+                   for acc in (accs or "").split(",") if acc})
+
+
+def load_trades(engine: Engine, *, accounts=(), date_from: Optional[date] = None,
+                date_to: Optional[date] = None, include_voided: bool = False) -> list:
+    """The executions as IB reported them, oldest first per account (``trades``)."""
+    ex = models.Execution.__table__
+    q = select(ex.c.account_id, ex.c.trade_date, ex.c.date_time, ex.c.description,
+               ex.c.symbol, ex.c.underlying_symbol, ex.c.asset_category, ex.c.put_call,
+               ex.c.strike, ex.c.expiry, ex.c.buy_sell, ex.c.open_close, ex.c.quantity,
+               ex.c.trade_price, ex.c.proceeds, ex.c.commission, ex.c.net_cash,
+               ex.c.currency, ex.c.notes, ex.c.transaction_type, ex.c.status,
+               ex.c.transaction_id)
+    if accounts:
+        q = q.where(or_(*(ex.c.account_id == a for a in accounts)))
+    if date_from:
+        q = q.where(ex.c.trade_date >= date_from)
+    if date_to:
+        q = q.where(ex.c.trade_date <= date_to)
+    if not include_voided:
+        q = q.where(ex.c.status == "active")
+    q = q.order_by(ex.c.account_id, ex.c.trade_date, ex.c.date_time, ex.c.id)
+    with snapshot(engine) as conn:
+        rows = _raw_rows(conn, q, "taDtttttdattdddddttttt")
+    out = []
+    for (acc, tdate, dt, desc, sym, und, cat, pc, strike, expiry, bs, oc, qty, price,
+         proceeds, comm, net, ccy, notes, typ, status, tx) in rows:
+        sym = (sym or "").strip()
+        out.append(TradeRecord(
+            acc, tdate, dt, desc or sym,
+            vocab.underlying_of(und, sym, desc, option=vocab.is_option(cat, pc)), cat, pc,
+            strike, expiry, bs, oc, qty, price, proceeds, comm, net, ccy, notes, typ, status,
+            tx))
+    return out
+
+
+def load_accounts(engine: Engine) -> list:
+    """Per account: what the ledger holds and the statements' periods (``accounts``)."""
+    a = models.Account.__table__
+    ex = models.Execution.__table__
+    ct = models.CashTransaction.__table__
+    oe = models.OptionEvent.__table__
+    ib = models.ImportBatch.__table__
+    with snapshot(engine) as conn:
+        accts = conn.execute(select(a.c.id, a.c.alias, a.c.base_currency)
+                             .order_by(a.c.id)).all()
+        stats = {r[0]: (r[1], _to_date(r[2]), _to_date(r[3])) for r in conn.execute(
+            select(ex.c.account_id, func.count(), func.min(ex.c.trade_date),
+                   func.max(ex.c.trade_date))
+            .where(ex.c.status == "active").group_by(ex.c.account_id))}
+        cash = dict(conn.execute(select(ct.c.account_id, func.count())
+                                 .group_by(ct.c.account_id)).all())
+        events = dict(conn.execute(select(oe.c.account_id, func.count())
+                                   .group_by(oe.c.account_id)).all())
+        batches = [accs for (accs,) in conn.execute(select(ib.c.accounts))]
+        periods = _periods(conn)
+    out = []
+    for acc, alias, base in accts:
+        n, first, last = stats.get(acc, (0, None, None))
+        out.append(AccountOverview(
+            acc, alias, base, n, first, last, events.get(acc, 0), cash.get(acc, 0),
+            sum(1 for accs in batches if accs and acc in accs.split(",")),
+            tuple((f, t) for x, f, t in periods if x == acc and f and t)))
+    return out
+
+
+def load_account_ids(engine: Engine) -> list[str]:
+    """The accounts the ledger knows (to check an ``--account`` filter against)."""
+    a = models.Account.__table__
+    with snapshot(engine) as conn:
+        return [r[0] for r in conn.execute(select(a.c.id).order_by(a.c.id))]
+
+
+def accounts_with_transaction(engine: Engine, transaction_id: str) -> list[str]:
+    """The accounts holding an execution with this transaction id (``cycles assign``)."""
+    ex = models.Execution.__table__
+    with snapshot(engine) as conn:
+        return sorted({r[0] for r in conn.execute(
+            select(ex.c.account_id).where(ex.c.transaction_id == transaction_id))})

@@ -11,11 +11,11 @@ from __future__ import annotations
 import html
 import io
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Optional, Sequence
 
-from journal.output import text_value
+from journal.render.text import screen_text
+from journal.views.table import Table
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#222}
@@ -29,7 +29,7 @@ th{background:#f4f4f4;position:sticky;top:0}
 """
 
 
-def _num(v) -> Optional[float]:
+def _num(v) -> float | None:
     # plotting only: the tables keep the exact Decimal text
     if v is None or v == "":
         return None
@@ -38,7 +38,7 @@ def _num(v) -> Optional[float]:
 
 def _clean_svg(svg: str, prefix: str) -> str:
     svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
     svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
     svg = svg.replace("xlink:href=", "href=")
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
@@ -96,26 +96,27 @@ def charts(rows: Sequence[dict], period_key: str = "month") -> list[str]:
     return out
 
 
-def _table(columns: Sequence[str], rows: Sequence[dict]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+def _table(t: Table) -> str:
+    """Every column, human headers, values as the terminal shows them (by kind)."""
+    head = "".join(f"<th>{html.escape(c.title)}</th>" for c in t.columns)
     body = []
-    for r in rows:
+    for r in t.rows:
         cells = []
-        for c in columns:
-            v = r.get(c)
-            cls = ' class="n"' if isinstance(v, (Decimal, int)) and not isinstance(v, bool) else ""
-            cells.append(f"<td{cls}>{html.escape(text_value(v))}</td>")
+        for c in t.columns:
+            cls = ' class="n"' if c.kind.numeric else ""
+            cells.append(f"<td{cls}>{html.escape(screen_text(r.get(c.key), c.kind))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    if not rows:
-        body.append(f'<tr><td colspan="{len(columns)}">(no rows)</td></tr>')
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    if not t.rows:
+        body.append(f'<tr><td colspan="{len(t.columns)}">(no rows)</td></tr>')
+    notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in t.notes)
+    return (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            + notes)
 
 
-def render(title: str, monthly: tuple[Sequence[str], Sequence[dict]],
-           sections: Sequence[tuple[str, Sequence[str], Sequence[dict]]],
-           *, generated: Optional[datetime] = None, note: str = "") -> str:
-    cols, rows = monthly
-    svgs = charts(rows, cols[0]) if rows else []
+def render(title: str, monthly: Table, sections: Sequence[tuple[str, Table]],
+           *, generated: datetime | None = None, note: str = "") -> str:
+    rows = monthly.rows
+    svgs = charts(rows, monthly.keys[0]) if rows else []
     stamp = (generated or datetime.now()).strftime("%Y-%m-%d %H:%M")
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -123,13 +124,13 @@ def render(title: str, monthly: tuple[Sequence[str], Sequence[dict]],
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="note">Generated {html.escape(stamp)}. {html.escape(note)}</p>',
         '<div class="charts">' + "".join(f'<div class="chart">{s}</div>' for s in svgs) + "</div>",
-        "<h2>Monthly</h2>", _table(cols, rows),
+        "<h2>Monthly</h2>", _table(monthly),
     ]
-    for name, c, r in sections:
-        parts += [f"<h2>{html.escape(name)}</h2>", _table(c, r)]
+    for name, t in sections:
+        parts += [f"<h2>{html.escape(name)}</h2>", _table(t)]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
-def as_of_text(d: Optional[date]) -> str:
+def as_of_text(d: date | None) -> str:
     return f"Open positions measured to {d.isoformat()}." if d else ""

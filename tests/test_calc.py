@@ -95,7 +95,7 @@ def test_cli_calc_json(run):
 def test_cli_calc_table_and_bad_input(run):
     res = run("calc", "--premium", "2.10", "--strike", "410", "--dte", "30")
     assert res.exit_code == 0
-    assert "annualized_roi_pct" in res.output and "6.23" in res.output
+    assert "Annualized %" in res.output and "6.23%" in res.output
     bad = run("calc", "--premium", "2.10", "--strike", "410", "--dte", "0")
     assert bad.exit_code == 1 and "--dte" in bad.output and "Traceback" not in bad.output
 

@@ -9,7 +9,9 @@ from decimal import Decimal as D
 
 from sqlalchemy import select
 
-from journal import models, review
+from journal import models
+from journal.readmodel import load_ledger
+from journal.views.market import statement_cash
 from journal.db import open_ledger
 from journal.importers.flex import FlexParser
 from journal.events import CashBalanceRow
@@ -32,7 +34,7 @@ def test_cash_on_each_day_adds_up_to_ibs_ending_cash(run, db_path):
     engine = open_ledger(db_path)
     with engine.connect() as conn:
         assert len(conn.execute(select(models.CashBalance.__table__)).all()) == 1
-    points = review.read_statement_cash(engine)["U7654321"]
+    points = statement_cash(load_ledger(engine))["U7654321"]
     assert points[0] == (d(2025, 1, 2), D("100000"))
     # KO bought on 2025-02-03 for 6241.00 (100 × 62.40 + 1.00 commission)
     on = dict(points)
@@ -68,10 +70,10 @@ def test_activity_csv_cash_report_gives_the_same_cash_and_meets_the_flex_row(run
     assert run("import", "-q", str(csv), db=csv_db).exit_code == 0
     assert run("import", "-q", str(MAIN), db=xml_db).exit_code == 0
     assert run("import", "-q", str(MAIN), str(csv), db=both_db).exit_code == 0
-    from_csv = review.read_statement_cash(open_ledger(csv_db))
+    from_csv = statement_cash(load_ledger(open_ledger(csv_db)))
     assert from_csv["U7654321"][0] == (d(2025, 1, 2), D("100000"))
-    assert from_csv == review.read_statement_cash(open_ledger(xml_db))
+    assert from_csv == statement_cash(load_ledger(open_ledger(xml_db)))
     engine = open_ledger(both_db)
     with engine.connect() as conn:  # one balance per account and period, whatever format
         assert len(conn.execute(select(models.CashBalance.__table__)).all()) == 1
-    assert review.read_statement_cash(engine) == from_csv
+    assert statement_cash(load_ledger(engine)) == from_csv

@@ -120,5 +120,6 @@ def test_a_statement_generated_before_its_period_ended_covers_only_the_days_befo
     assert run("import", "-q", str(nxt)).exit_code == 0
     rows = {r["account"]: r for r in json.loads(run("accounts", "--format", "json").stdout)}
     assert rows["U7654321"]["gaps"] == "2025-12-31..2025-12-31"
-    flags = json.loads(run("flags", "--code", "STATEMENT_GAP", "--format", "json").stdout)
+    flags = json.loads(run("flags", "--detail", "--code", "STATEMENT_GAP", "--format",
+                           "json").stdout)
     assert [(f["account"], f["date"]) for f in flags] == [("U7654321", "2025-12-31")]

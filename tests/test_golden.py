@@ -31,9 +31,12 @@ LEDGERS = {
 
 # Every listing/report command with a JSON face, whatever the ledger holds.
 COMMANDS = [
-    "trades --all", "accounts", "positions", "lots --all", "realized", "flags", "cycles",
-    "summary --monthly", "summary --yearly", "review",
+    "trades --all", "accounts", "lots --all", "realized", "flags", "flags --detail", "cycles",
+    "summary --monthly", "summary --yearly", "summary --weekly",
+    "summary --monthly --by-date open", "summary --monthly --by-date close", "review",
 ]
+# As of the ledger's last day, so the output never depends on the clock (DTE, marks).
+END_COMMANDS = ["positions --as-of {end}", "status --as-of {end}"]
 # Per tax year found in the ledger.
 YEAR_COMMANDS = ["tax {y}", "tax {y} --summary", "tax {y} --flags", "tax {y} --reconcile",
                  "realized --year {y}"]
@@ -57,6 +60,10 @@ def outputs(files, db: str) -> dict:
     res = run("import", "-q", *files)
     assert res.exit_code == 0, res.output
     out = {c: _json(run, c) for c in COMMANDS}
+    ends = [a[k] for a in out["accounts"] for k in ("statements_to", "last_trade") if a[k]]
+    for c in END_COMMANDS:
+        cmd = c.format(end=max(ends))
+        out[cmd] = _json(run, cmd)
     years = sorted({int(r["date_sold"][:4]) for r in out["realized"]})
     for y in years:
         for c in YEAR_COMMANDS:
@@ -64,6 +71,9 @@ def outputs(files, db: str) -> dict:
             out[cmd] = _json(run, cmd)
     for lot in out["lots --all"]:
         cmd = f"lots --explain {lot['lot_id']}"
+        out[cmd] = _json(run, cmd)
+    for cycle in out["cycles"]:
+        cmd = f"cycles show {cycle['cycle_id']}"
         out[cmd] = _json(run, cmd)
     return out
 

@@ -233,7 +233,7 @@ def test_trades_filters_and_formats(run):
     rows = list(csv.DictReader(io.StringIO(res.output)))
     assert len(rows) == 4 and set(rows[0]) >= {"account", "quantity", "price", "net_cash"}
     table = run("trades", "--account", "U7654322").output
-    assert table.splitlines()[0].split()[:3] == ["account", "trade_date", "date_time"]
+    assert table.splitlines()[0].split()[:3] == ["Account", "Date", "Symbol"]
     assert len(table.splitlines()) == 2 + 4
 
 

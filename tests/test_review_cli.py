@@ -90,14 +90,15 @@ def test_csv_and_table(ledger):
 
 
 def test_rules_fields_are_wired_through_the_cli(ledger, monkeypatch):
-    from journal.cli import commands_review
+    from journal.views import source
 
     ev = RealizedEvent(account="U7654321", description="2 AAPL", underlying="AAPL",
                        asset_category="OPT", quantity=D(2), date_acquired=date(2025, 9, 18),
                        date_sold=date(2025, 10, 17), proceeds=D("367.9049"), cost=D(0),
                        adjustment_code="", adjustment_amount=D(0), gain=D("367.9049"),
                        term="ST", tax_year=2025, kind="expired")
-    monkeypatch.setattr(commands_review, "_rules", lambda engine: RuleResult(realized=(ev,)))
+    monkeypatch.setattr(source, "rules_for",
+                        lambda data, as_of=None: RuleResult(realized=(ev,)))
     by = {r["month"]: r for r in _json(ledger("summary", "--format", "json"))}
     assert by["2025-10"]["realized_gain"] == "367.9049"
     assert by["2025-10"]["win_rate"] == "100.00"
@@ -169,6 +170,9 @@ def test_grades_with_user_prices_earnings_and_cash(ledger, tmp_path):
 def test_statement_prices_come_from_stock_rows_and_positions(ledger, db_path):
     from journal.db import open_ledger
 
-    prices = review.read_statement_prices(open_ledger(db_path))
+    from journal.readmodel import load_ledger
+    from journal.views.market import statement_prices
+
+    prices = statement_prices(load_ledger(open_ledger(db_path)))
     assert prices[(date(2025, 11, 21), "MSFT")] == D("403.65")
     assert prices[(date(2025, 12, 31), "KO")] == D("69.91")

@@ -37,12 +37,12 @@ def _fake_rules():
 
 @pytest.fixture
 def ledger(run, monkeypatch):
-    from journal.cli import commands_review
+    from journal.views import source
 
     res = run("import", SAMPLES / "wheel_2025_U7654321.xml", SAMPLES / "wheel_2025_multi.xml")
     assert res.exit_code == 0, res.output
     # a known RuleResult, so the numbers below do not depend on the rules implementation
-    monkeypatch.setattr(commands_review, "_rules", lambda engine: _fake_rules())
+    monkeypatch.setattr(source, "rules_for", lambda data, as_of=None: _fake_rules())
     return run
 
 

@@ -21,22 +21,30 @@ from decimal import Decimal as D
 import pytest
 
 from journal import review
+from journal.views.filters import Accounts
 from journal.rules.types import OptionPosition, RealizedEvent, RuleResult, StockLot, WheelCycle
 
 AS_OF = date(2025, 3, 31)
 
 
+_seq = iter(range(1, 10**6))
+
+
 def ex(day, asset, pc, strike, qty, price, proceeds, comm, oc, notes="", und="XYZ",
        expiry=None, tid=None, account="A"):
-    return {"account": account, "transaction_id": tid or f"{day}-{und}-{pc}-{oc}-{qty}",
-            "order_id": None, "asset": asset, "symbol": und, "description": f"{und} {pc}",
-            "underlying": und, "conid": f"{und}{pc}{strike}", "put_call": pc,
-            "strike": D(strike) if strike else None, "expiry": expiry,
-            "multiplier": D(100) if asset == "OPT" else D(1), "trade_date": day,
-            "date_time": None, "buy_sell": "SELL" if qty < 0 else "BUY", "open_close": oc,
-            "quantity": D(qty), "price": D(price), "proceeds": D(proceeds),
-            "commission": D(comm), "taxes": D(0), "fx": D(1), "notes": notes,
-            "close_price": None}
+    """A read-model execution (amounts in USD) as the review receives it."""
+    from journal import vocab
+    from journal.readmodel import ExecutionRecord
+
+    return ExecutionRecord(
+        seq=next(_seq), account=account, transaction_id=tid or f"{day}-{und}-{pc}-{oc}-{qty}",
+        asset_category=asset, symbol=und, underlying=und, description=f"{und} {pc}",
+        conid=f"{und}{pc}{strike}", put_call=pc, strike=D(strike) if strike else None,
+        expiry=expiry, multiplier=D(100) if asset == "OPT" else D(1), trade_date=day,
+        date_time=None, quantity=D(qty), trade_price=D(price),
+        net_cash=D(proceeds) + D(comm), cost=None, fifo_pnl=None, notes=vocab.codes(notes),
+        open_close=oc, position_action_id=None, ib_order_id=None, currency="USD",
+        proceeds=D(proceeds), commission=D(comm), taxes=D(0))
 
 
 EXECUTIONS = [
@@ -166,7 +174,7 @@ def test_called_away_and_account_filter():
                 account="B")]
     rows = by_month(review.summary(EXECUTIONS + other, None, as_of=AS_OF))
     assert rows["2025-02"]["called_away"] == 1 and rows["2025-02"]["assigned"] == 1
-    only_b = review.summary(EXECUTIONS + other, None, account="B", as_of=AS_OF)
+    only_b = review.summary(EXECUTIONS + other, None, accounts=Accounts.of("B"), as_of=AS_OF)
     assert [r["month"] for r in only_b] == ["2025-02", "2025-03"]
     assert only_b[0]["premium_gross"] == D(100) and only_b[0]["assigned"] == 0
 
@@ -206,6 +214,84 @@ def test_lot_without_lot_id_is_matched_fifo():
 def test_premium_gross_sums_to_proceeds_of_options_sold_to_open(period, key):
     rows = review.summary(EXECUTIONS, None, period=period, as_of=AS_OF)
     total = sum((r["premium_gross"] for r in rows), D(0))
-    sold = sum((e["proceeds"] for e in EXECUTIONS
-                if e["asset"] == "OPT" and e["open_close"] == "O" and e["quantity"] < 0), D(0))
+    sold = sum((e.proceeds for e in EXECUTIONS
+                if e.asset_category == "OPT" and e.open_close == "O" and e.quantity < 0), D(0))
     assert total == sold == D(400)
+
+
+def _with_ids(result):
+    """RESULT with the positions tied to EXECUTIONS' transaction ids (as the rules tie
+    them), so figures can follow a position to its open or close date."""
+    from dataclasses import replace
+
+    ids = {("XYZ", "P"): ("2025-01-06-XYZ-P-O--1", "2025-02-21-XYZ-P-C-1"),
+           ("ABC", "P"): ("2025-01-20-ABC-P-O--2", "2025-01-31-ABC-P-C-2"),
+           ("XYZ", "C"): ("2025-03-03-XYZ-C-O--1", "2025-03-10-XYZ-C-C-1")}
+    return replace(result, option_positions=tuple(
+        replace(p, open_transaction_id=ids[(p.underlying, p.put_call)][0],
+                close_transaction_id=ids[(p.underlying, p.put_call)][1])
+        for p in result.option_positions))
+
+
+def test_weekly_hand_computed():
+    rows = review.summary(EXECUTIONS, RESULT, period="week", as_of=AS_OF)
+    assert list(rows[0])[0] == "week"
+    weeks = {r["week"]: r for r in rows}
+    # Monday 6 Jan 2025 is ISO week 2; Monday 31 Mar (as_of) is week 14: all weeks listed
+    assert [r["week"] for r in rows] == [f"2025-W{n:02d}" for n in range(2, 15)]
+    assert (weeks["2025-W02"]["puts_sold_contracts"], weeks["2025-W02"]["premium_net"]) == (
+        1, D(199))
+    assert weeks["2025-W05"]["expired"] == 2 and weeks["2025-W05"]["realized_gain"] == D(98)
+    assert weeks["2025-W08"]["assigned"] == 1
+    # the call bought back at a loss (-52) and the shares sold (+599), both in W11
+    assert weeks["2025-W11"]["realized_gain"] == D(547)
+    assert weeks["2025-W11"]["win_rate"] == D("0.00")
+    # XYZ put 10000 from Jan 6 to Feb 21 (46 days), ABC puts 10000 Jan 20-30 (11 days)
+    assert [weeks[f"2025-W{n:02d}"]["collateral_days"] for n in range(2, 9)] == [
+        70000, 70000, 140000, 110000, 70000, 70000, 40000]
+    assert sum(r["collateral_days"] for r in rows) == 570000
+
+
+def test_attribution_by_open_date():
+    m = by_month(review.summary(EXECUTIONS, _with_ids(RESULT), by_date="open", as_of=AS_OF))
+    # the XYZ put (sold in January) ended in an assignment in February: counted in January
+    assert (m["2025-01"]["assigned"], m["2025-02"]["assigned"]) == (1, 0)
+    # the shares were bought in February (assignment) and sold in March: their 599 in Feb
+    assert m["2025-02"]["realized_gain"] == D(599)
+    assert m["2025-03"]["realized_gain"] == D(-52) and m["2025-01"]["realized_gain"] == D(98)
+    # premium stays on the sale date
+    assert m["2025-01"]["premium_net"] == D(297)
+
+
+def test_attribution_by_close_date():
+    m = by_month(review.summary(EXECUTIONS, _with_ids(RESULT), by_date="close", as_of=AS_OF))
+    # the XYZ put sold on 6 Jan closed on 21 Feb: its premium lands in February
+    assert (m["2025-01"]["puts_sold_contracts"], m["2025-01"]["premium_net"]) == (2, D(98))
+    assert (m["2025-02"]["puts_sold_contracts"], m["2025-02"]["premium_net"]) == (1, D(199))
+    assert m["2025-03"]["premium_net"] == D(99)
+    # outcomes and gains are on the close date as by default
+    default = by_month(review.summary(EXECUTIONS, RESULT, as_of=AS_OF))
+    for month in m:
+        for f in ("assigned", "expired", "closed_early", "realized_gain", "collateral_days"):
+            assert m[month][f] == default[month][f], (month, f)
+
+
+def test_close_attribution_leaves_open_positions_out_and_splits_partial_closes():
+    from dataclasses import replace
+
+    sold = ex(date(2025, 1, 6), "OPT", "P", 100, -3, "1", "300", "-3", "O",
+              expiry=date(2025, 3, 21), tid="S3")
+    buy = ex(date(2025, 2, 10), "OPT", "P", 100, 1, "0.5", "-50", "-1", "C", tid="B1")
+    pieces = (
+        pos("XYZ", "P", 100, -1, date(2025, 1, 6), date(2025, 2, 10), "bought_to_close", 99,
+            51),
+        pos("XYZ", "P", 100, -2, date(2025, 1, 6), None, None, 198, 0),
+    )
+    pieces = (replace(pieces[0], open_transaction_id="S3", close_transaction_id="B1"),
+              replace(pieces[1], open_transaction_id="S3"))
+    rows = by_month(review.summary([sold, buy], RuleResult(option_positions=pieces),
+                                   by_date="close", as_of=AS_OF))
+    # one contract closed in February carries a third of the premium; two are still open
+    assert rows["2025-02"]["puts_sold_contracts"] == 1
+    assert rows["2025-02"]["premium_gross"] == D(100) and rows["2025-02"]["premium_net"] == D(99)
+    assert sum(r["puts_sold_contracts"] for r in rows.values()) == 1

@@ -70,12 +70,16 @@ def test_cycles_and_manual_regrouping(run):
 
 def test_flags_command_filters_by_year_account_and_code(run):
     assert run("import", SAMPLE).exit_code == 0
-    rows = _json(run, "flags")
+    rows = _json(run, "flags", "--detail")
     assert [(r["code"], r["date"], r["tax_year"]) for r in rows] == [
         ("WASH_SALE_OPTION", "2025-10-10", 2025), ("NON_QCC", "2025-11-24", 2025)]
-    assert [r["code"] for r in _json(run, "flags", "--code", "non_qcc")] == ["NON_QCC"]
+    assert [r["code"] for r in _json(run, "flags", "--detail", "--code", "non_qcc")] == [
+        "NON_QCC"]
     assert _json(run, "flags", "--year", "2024") == []
-    assert _json(run, "flags", "--account", "U0000000") == []
+    assert _json(run, "flags", "--account", "U7654321", "--year", "2026") == []
+    unknown = run("flags", "--account", "U0000000")
+    assert unknown.exit_code == 1
+    assert "account U0000000 is not in the ledger (it has U7654321)" in unknown.stderr
     res = run("realized", "--year", "2025")
     assert "2 flag(s) need review: journal flags --year 2025" in res.stderr
     assert "flag(s)" not in run("realized", "--year", "2024").stderr

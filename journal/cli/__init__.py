@@ -161,5 +161,6 @@ from journal.cli import (  # noqa: F401  # noqa: E402,F401
     commands_ledger,
     commands_review,
     commands_rules,
+    commands_status,
     commands_tax,
 )

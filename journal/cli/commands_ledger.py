@@ -4,42 +4,50 @@ from __future__ import annotations
 
 import click
 
-from journal.cli import cli, emit, format_option, lazy_module
-
-queries = lazy_module("journal.queries")
+from journal.cli import cli
+from journal.cli.options import account_option, output_options
 
 
 @cli.command()
-@click.option("--account", help="Only this account id.")
+@account_option
 @click.option("--symbol", help="Only this underlying or symbol (e.g. MSFT).")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="From trade date.")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="To trade date.")
 @click.option("--all", "include_voided", is_flag=True,
               help="Also list cancel rows and the trades they void.")
-@format_option
+@output_options
 @click.pass_obj
-def trades(obj, account, symbol, date_from, date_to, include_voided, fmt):
-    """List executions (fills and bookings) in the ledger.
+def trades(obj, accounts, symbol, date_from, date_to, include_voided, out):
+    """List executions (fills and bookings) in the ledger, as IB reported them.
 
     \b
     Example:
       journal trades --symbol MSFT --from 2025-01-01 --format csv
+      journal trades --all-columns
     """
-    rows = queries.trades(obj.engine(), account=account, symbol=symbol,
-                          date_from=date_from.date() if date_from else None,
-                          date_to=date_to.date() if date_to else None,
-                          include_voided=include_voided)
-    emit(rows, queries.TRADE_COLUMNS, fmt)
+    from journal import readmodel
+    from journal.views import ledger
+
+    engine = obj.engine()
+    accounts.check(readmodel.load_account_ids(engine))
+    records = readmodel.load_trades(
+        engine, accounts=accounts.sorted, date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None, include_voided=include_voided)
+    out.emit(ledger.trades(records, symbol=symbol))
 
 
 @cli.command()
-@format_option
+@output_options
 @click.pass_obj
-def accounts(obj, fmt):
-    """List accounts with their base currency and what the ledger holds for them.
+def accounts(obj, out):
+    """List accounts with their base currency, what the ledger holds for them and the
+    span their statements cover (with the gaps between them).
 
     \b
     Example:
       journal accounts --format json
     """
-    emit(queries.accounts(obj.engine()), queries.ACCOUNT_COLUMNS, fmt)
+    from journal import readmodel
+    from journal.views import ledger
+
+    out.emit(ledger.accounts(readmodel.load_accounts(obj.engine())))

@@ -1,113 +1,74 @@
-"""Review commands: `summary`, `review`, `calc`, `export --xlsx`, `report --html`."""
+"""Review commands: `summary`, `review`, `calc`, `export --xlsx`, `report --html`.
+
+Thin: read the ledger and the rules' result (one read), ask the views for typed tables,
+render them.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
 
-from journal.cli import cli, emit, format_option, lazy_module
+from journal import checklist
+from journal.cli import cli
+from journal.cli.options import account_option, output_options, today
 from journal.errors import JournalError
-from journal.output import table
-
-calc_mod = lazy_module("journal.calc")
-checklist = lazy_module("journal.checklist")
-queries = lazy_module("journal.queries")
-review = lazy_module("journal.review")
 
 
-def analyze(engine, **kw):
-    from journal.rules import analyze as run
+def _load(obj, accounts, as_of=None):
+    """The ledger and the rules' result from one read, the --account filter checked."""
+    from journal.views.source import load
 
-    return run(engine, **kw)
-
-SECTION_LABELS = {"underlying": "Per underlying", "cycle": "Per wheel cycle",
-                  "put": "Checklist grade per put sold"}
-
-
-def _rules(engine):
-    """The rules' result (a seam the tests replace to feed hand-built results)."""
-    return analyze(engine)
-
-
-class _Data:
-    def __init__(self, obj, account=None):
-        engine = obj.engine()
-        self.engine = engine
-        self.account = account
-        self.executions = review.read_executions(engine, account)
-        self.as_of = review.ledger_end(engine)
-        self.result = _rules(engine)
-        self.settings = checklist.load_settings()
-        self.market = checklist.MarketData.from_settings(
-            self.settings, review.read_statement_prices(engine),
-            review.read_statement_cash(engine))
-
-    def flags(self):
-        from journal.tax import FLAG_COLUMNS, flag_dicts
-
-        return FLAG_COLUMNS, flag_dicts(f for f in self.result.flags
-                                        if not self.account or f.account == self.account)
-
-    def coverage(self):
-        columns = ["account", "statements_from", "statements_to", "gaps"]
-        rows = [{c: r[c] for c in columns} for r in queries.accounts(self.engine)
-                if not self.account or r["account"] == self.account]
-        return columns, rows
-
-    def summary(self, period):
-        return review.summary(self.executions, self.result, period=period,
-                              account=self.account, as_of=self.as_of)
-
-    def sections(self):
-        return {
-            "underlying": (review.UNDERLYING_COLUMNS, review.by_underlying(
-                self.executions, self.result, account=self.account, as_of=self.as_of)),
-            "cycle": (review.CYCLE_COLUMNS, review.by_cycle(
-                self.result, account=self.account, as_of=self.as_of)),
-            "put": (review.GRADE_COLUMNS, review.grades(
-                self.executions, account=self.account, settings=self.settings,
-                market=self.market)),
-        }
-
-
-def _account_option(fn):
-    return click.option("--account", help="Only this account id.")(fn)
+    src = load(obj.engine(), as_of=as_of)
+    accounts.check(src.account_ids)
+    return src
 
 
 @cli.command()
-@click.option("--monthly", "period", flag_value="month", default=True, help="One row per month.")
-@click.option("--yearly", "period", flag_value="year", help="One row per year.")
-@_account_option
-@format_option
+@click.option("--weekly", is_flag=True, help="One row per week (Monday to Sunday).")
+@click.option("--monthly", is_flag=True, help="One row per month (the default).")
+@click.option("--yearly", is_flag=True, help="One row per year.")
+@click.option("--by-date", type=click.Choice(["trade", "open", "close"]), default="trade",
+              show_default=True,
+              help="Which date puts a figure in a period: each on its own trade date, or a "
+                   "position's premium, outcome and result all on the day it was opened "
+                   "(open) or closed (close).")
+@account_option
+@output_options
 @click.pass_obj
-def summary(obj, period, account, fmt):
-    """Premium, outcomes, realized gains and capital per month or year.
+def summary(obj, weekly, monthly, yearly, by_date, accounts, out):
+    """Premium, outcomes, realized gains and capital per week, month or year.
 
-    Months run from the first trade to the end of the latest statement; empty months
-    are listed so the progression shows. Percentages are percent numbers.
+    Periods run from the first trade to the end of the latest statement; empty ones are
+    listed so the progression shows. Percentages are percent numbers.
 
     \b
     Example:
       journal summary --monthly --format json
+      journal summary --weekly --by-date close
       journal summary --yearly --account U1234567
     """
-    data = _Data(obj, account)
-    emit(data.summary(period),
-         review.MONTHLY_COLUMNS if period == "month" else review.YEARLY_COLUMNS, fmt)
+    chosen = [p for p, on in (("week", weekly), ("month", monthly), ("year", yearly)) if on]
+    if len(chosen) > 1:
+        raise click.UsageError("use only one of --weekly, --monthly and --yearly")
+    from journal.views import review as views
+
+    src = _load(obj, accounts)
+    out.emit(views.summary(src.data, src.result, period=chosen[0] if chosen else "month",
+                           by_date=by_date, accounts=accounts))
 
 
 @cli.command("review")
 @click.option("--by", type=click.Choice(["all", "underlying", "cycle", "put"]), default="all",
               show_default=True, help="Which table; 'all' prints the three one after another "
                                       "(csv/json: one list with a 'section' key).")
-@_account_option
-@format_option
+@account_option
+@output_options
 @click.pass_obj
-def review_(obj, by, account, fmt):
+def review_(obj, by, accounts, out):
     """Results per underlying and per wheel cycle, and a checklist grade per put sold.
 
     The checklist is set in the [checklist] section of the config file (see
@@ -118,33 +79,48 @@ def review_(obj, by, account, fmt):
       journal review
       journal review --by put --format csv
     """
-    data = _Data(obj, account)
-    sections = data.sections()
+    from journal.views import review as views
+
+    src = _load(obj, accounts)
+    settings = checklist.load_settings()
     if by != "all":
-        columns, rows = sections[by]
-        emit(rows, columns, fmt)
+        make = {"underlying": views.by_underlying, "cycle": views.by_cycle}.get(by)
+        out.emit(make(src.data, src.result, accounts=accounts) if make
+                 else views.grades(src.data, settings, accounts=accounts))
         return
-    if fmt == "table":
-        for name, (columns, rows) in sections.items():
-            click.echo(f"{SECTION_LABELS[name]}\n")
-            click.echo(table(rows, columns))
-        return
-    columns, rows = ["section"], []
-    for name, (cols, rs) in sections.items():
-        columns += [c for c in cols if c not in columns]
-        rows += [{"section": name, **r} for r in rs]
-    emit(rows, columns, fmt)
+    out.emit_sections(list(views.sections(src.data, src.result, settings,
+                                          accounts=accounts).items()))
+
+
+class DecimalType(click.ParamType):
+    """A number typed on the command line, kept exact."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Decimal):
+            return value
+        try:
+            d = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not d.is_finite():
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return d
+
+
+NUMBER = DecimalType()
 
 
 @cli.command()
-@click.option("--premium", "premium", type=Decimal, required=True, help="Premium per share.")
-@click.option("--strike", type=Decimal, required=True, help="Strike price.")
+@click.option("--premium", "premium", type=NUMBER, required=True, help="Premium per share.")
+@click.option("--strike", type=NUMBER, required=True, help="Strike price.")
 @click.option("--dte", type=int, required=True, help="Days to expiry.")
-@click.option("--price", type=Decimal, help="Underlying price now (for % out of the money).")
+@click.option("--price", type=NUMBER, help="Underlying price now (for % out of the money).")
 @click.option("--contracts", type=int, default=1, show_default=True)
-@click.option("--commission", type=Decimal, default=Decimal(0), show_default=True,
+@click.option("--commission", type=NUMBER, default=Decimal(0), show_default=True,
               help="Total commission for the trade.")
-@click.option("--cash", type=Decimal, help="Cash available (for the cash check).")
+@click.option("--cash", type=NUMBER, help="Cash available (for the cash check).")
 @click.option("--symbol", help="Underlying: for the earnings check and, with the ledger, "
                                 "open puts and wash-sale traps.")
 @click.option("--open", "open_contracts", type=int, default=None,
@@ -156,10 +132,10 @@ def review_(obj, by, account, fmt):
               help="A covered call instead of a put: with --symbol, what assignment would "
                    "realize against the shares the ledger holds.")
 @click.option("--account", help="With --call: only this account's shares.")
-@format_option
+@output_options
 @click.pass_obj
 def calc(obj, premium, strike, dte, price, contracts, commission, cash, symbol, open_contracts,
-         sale_date, covered_call, account, fmt):
+         sale_date, covered_call, account, out):
     """Pre-trade calculator for a cash-secured put (or, with --call, a covered call).
 
     Annualized ROI = premium ÷ strike × 365 ÷ days to expiry; also net premium, cash
@@ -178,13 +154,27 @@ def calc(obj, premium, strike, dte, price, contracts, commission, cash, symbol, 
       journal calc --premium 2.10 --strike 410 --dte 30 --symbol MSFT
       journal calc --call --premium 3.20 --strike 420 --dte 45 --symbol MSFT --price 415
     """
+    from journal import calc as calc_mod
+    from journal.views import calc as views
+
+    inp = calc_mod.CalcInput(premium=premium, strike=strike, dte=dte, price=price,
+                             contracts=contracts, commission=commission, cash=cash,
+                             symbol=symbol)
+    calc_mod.check(inp)  # bad input is refused before the ledger is read
+    day, result = _ledger_on(obj, sale_date, symbol)
     if covered_call:
-        _calc_call(obj, premium, strike, dte, price, contracts, commission, symbol, sale_date,
-                   account, fmt)
+        lots = ()
+        if result is not None:
+            lots = tuple(x for x in result.lots if x.symbol.upper() == symbol.upper()
+                         and (account is None or x.account == account) and x.quantity > 0)
+        row, warnings = calc_mod.calculate_call(
+            calc_mod.CalcInput(premium=premium, strike=strike, dte=dte, price=price,
+                               contracts=contracts, commission=commission, symbol=symbol,
+                               sale_date=day), lots)
+        _emit_calc(out, views.call(row), warnings)
         return
     settings = checklist.load_settings()
     earnings = checklist.read_earnings(settings.earnings_csv) if settings.earnings_csv else None
-    day, result = _ledger_on(obj, sale_date, symbol)
     ledger_open, warnings = None, ()
     if result is not None:
         from journal.settings import load_settings as load_rule_settings
@@ -194,87 +184,41 @@ def calc(obj, premium, strike, dte, price, contracts, commission, cash, symbol, 
             scope=load_rule_settings().option_wash_scope)
     if open_contracts is None:
         open_contracts = ledger_open or 0
-    result = calc_mod.calculate(calc_mod.CalcInput(
+    row = calc_mod.calculate(calc_mod.CalcInput(
         premium=premium, strike=strike, dte=dte, price=price, contracts=contracts,
         commission=commission, cash=cash, symbol=symbol, open_contracts=open_contracts,
         sale_date=day, ledger_warnings=warnings, ledger_open_puts=ledger_open),
         settings, earnings)
+    _emit_calc(out, views.put(row), warnings)
+
+
+def _emit_calc(out, table, warnings) -> None:
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
-    if fmt == "table":
-        emit([{"field": k, "value": result[k]} for k in calc_mod.COLUMNS], ["field", "value"], fmt)
-    else:
-        emit([result], calc_mod.COLUMNS, fmt)
+    if out.is_table and not out.columns:
+        from journal.render.terminal import vertical
+
+        table = vertical(table)
+    out.emit(table)
 
 
 def _ledger_on(obj, sale_date, symbol):
     """The day of a pre-trade check and, when it names a symbol, the rules' view of the
     ledger on that day (a past --date sees the ledger as it stood then)."""
-    day = sale_date.date() if sale_date else date.today()
+    day = sale_date.date() if sale_date else today()
     if not symbol:
         return day, None
+    from journal.rules import analyze
+
     return day, analyze(obj.engine(), as_of=day if sale_date else None)
-
-
-def _calc_call(obj, premium, strike, dte, price, contracts, commission, symbol, sale_date,
-               account, fmt):
-    day, result = _ledger_on(obj, sale_date, symbol)
-    lots = ()
-    if result is not None:
-        lots = tuple(x for x in result.lots if x.symbol.upper() == symbol.upper()
-                     and (account is None or x.account == account) and x.quantity > 0)
-    row, warnings = calc_mod.calculate_call(calc_mod.CalcInput(
-        premium=premium, strike=strike, dte=dte, price=price, contracts=contracts,
-        commission=commission, symbol=symbol, sale_date=day), lots)
-    for w in warnings:
-        click.echo(f"warning: {w}", err=True)
-    if fmt == "table":
-        emit([{"field": k, "value": row.get(k)} for k in calc_mod.CALL_COLUMNS],
-             ["field", "value"], fmt)
-    else:
-        emit([row], calc_mod.CALL_COLUMNS, fmt)
-
-
-def _record_rows(items) -> tuple[list[str], list[dict]]:
-    rows = []
-    for x in items:
-        d = dataclasses.asdict(x)
-        rows.append({k: (", ".join(map(str, v)) if isinstance(v, (tuple, list)) else v)
-                     for k, v in d.items()})
-    columns = list(rows[0]) if rows else []
-    return columns, rows
-
-
-def _workbook_sheets(data: _Data) -> list:
-    res = data.result
-    monthly = data.summary("month")
-    sections = data.sections()
-    ledger = queries.trades(data.engine, account=data.account)
-    sheets = [("Ledger", queries.TRADE_COLUMNS, ledger)]
-    positions = [p for p in res.option_positions
-                 if not data.account or p.account == data.account]
-    lots = [x for x in res.lots if not data.account or x.account == data.account]
-    cycles = [c for c in res.cycles if not data.account or c.account == data.account]
-    for title, items in (("Positions", positions), ("Lots", lots), ("Cycles", cycles)):
-        cols, rows = _record_rows(items)
-        sheets.append((title, cols or ["(no rows)"], rows))
-    sheets.append(("Monthly", review.MONTHLY_COLUMNS, monthly))
-    review_cols, review_rows = ["section"], []
-    for name, (cols, rs) in sections.items():
-        review_cols += [c for c in cols if c not in review_cols]
-        review_rows += [{"section": name, **r} for r in rs]
-    sheets.append(("Review", review_cols, review_rows))
-    sheets.append(("Flags", *data.flags()))
-    sheets.append(("Coverage", *data.coverage()))
-    return sheets
 
 
 @cli.command()
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="Workbook to write.")
-@_account_option
+@account_option
 @click.pass_obj
-def export(obj, xlsx_path, account):
+def export(obj, xlsx_path, accounts):
     """Write the whole journal as one Excel workbook.
 
     Sheets: Ledger, Positions, Lots, Cycles, Monthly (with charts), Review, Flags (cases
@@ -285,22 +229,25 @@ def export(obj, xlsx_path, account):
       journal export --xlsx journal.xlsx
     """
     from journal.exporters.xlsx_journal import write_workbook
+    from journal.views import workbook
 
-    data = _Data(obj, account)
-    sheets = _workbook_sheets(data)
+    src = _load(obj, accounts)
+    sheets = workbook.journal_sheets(obj.engine(), src, checklist.load_settings(),
+                                     accounts=accounts)
     try:
         write_workbook(xlsx_path, sheets)
     except OSError as exc:
         raise JournalError(f"{xlsx_path}: cannot write: {exc.strerror or exc}") from exc
-    click.echo(f"wrote {xlsx_path} ({', '.join(f'{t}: {len(r)}' for t, _, r in sheets)} rows)")
+    click.echo(f"wrote {xlsx_path} ("
+               + ", ".join(f"{t}: {len(tb.rows)}" for t, tb in sheets) + " rows)")
 
 
 @cli.command()
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="HTML file to write.")
-@_account_option
+@account_option
 @click.pass_obj
-def report(obj, html_path, account):
+def report(obj, html_path, accounts):
     """Write one self-contained HTML page: charts, monthly table and the review.
 
     The page loads nothing from the network; open it in any browser.
@@ -310,20 +257,17 @@ def report(obj, html_path, account):
       journal report --html review.html
     """
     from journal import report_html
+    from journal.views import workbook
 
-    data = _Data(obj, account)
-    sections = data.sections()
+    src = _load(obj, accounts)
+    monthly, sections = workbook.report_sections(obj.engine(), src, checklist.load_settings(),
+                                                 accounts=accounts)
     page = report_html.render(
-        "csp-journal review" + (f" — {account}" if account else ""),
-        (review.MONTHLY_COLUMNS, data.summary("month")),
-        [(f"{SECTION_LABELS[k]}", c, r) for k, (c, r) in sections.items()]
-        + [("Yearly", review.YEARLY_COLUMNS, data.summary("year")),
-           ("Flags to review", *data.flags()), ("Statement coverage", *data.coverage())],
-        note=report_html.as_of_text(data.as_of))
+        "csp-journal review" + (f" — {', '.join(accounts.sorted)}" if accounts else ""),
+        monthly, sections, note=report_html.as_of_text(src.data.ledger_end))
     try:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise JournalError(f"{html_path}: cannot write: {exc.strerror or exc}") from exc
     click.echo(f"wrote {html_path}")
-

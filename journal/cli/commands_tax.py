@@ -8,39 +8,9 @@ from pathlib import Path
 
 import click
 
-from journal.cli import cli, emit, format_option
+from journal.cli import cli
+from journal.cli.options import account_option, output_options
 from journal.errors import ConfigError, JournalError
-
-
-def load_closing_executions(engine, accounts=()):
-    """Active executions that close something or carry IB realized P/L (read-only)."""
-    from sqlalchemy import or_, select
-
-    from journal import models
-    from journal.reconcile import ClosingExecution
-
-    ex = models.Execution.__table__
-    q = select(ex).where(ex.c.status == "active").where(
-        or_(ex.c.open_close.like("%C%"), ex.c.fifo_pnl_realized.is_not(None)))
-    if accounts:
-        q = q.where(ex.c.account_id.in_(list(accounts)))
-    out = []
-    with engine.connect() as conn:
-        for r in conn.execute(q).mappings():
-            if r["trade_date"] is None:
-                continue
-            out.append(ClosingExecution(
-                account=r["account_id"], transaction_id=r["transaction_id"],
-                trade_date=r["trade_date"],
-                description=r["description"] or (r["symbol"] or "").strip(),
-                asset_category=r["asset_category"] or "",
-                underlying=r["underlying_symbol"] or (r["symbol"] or "").strip(),
-                quantity=r["quantity"] or 0, fifo_pnl=r["fifo_pnl_realized"],
-                commission=r["commission"] or 0, cost=r["cost"], notes=r["notes"] or "",
-                open_close=r["open_close"] or "", put_call=r["put_call"],
-                currency=r["currency"], fx_rate_to_base=r["fx_rate_to_base"],
-                date_time=r["date_time"]))
-    return out
 
 
 def _box_map(values):
@@ -53,10 +23,29 @@ def _box_map(values):
     return out
 
 
+def _read(obj, accounts, need_executions: bool):
+    """The rules' result, and the ledger's executions when the reconciliation needs them
+    (then both from one read)."""
+    from journal import readmodel
+
+    engine = obj.engine()
+    if need_executions:
+        from journal.views.source import load
+
+        src = load(engine)
+        accounts.check(src.account_ids)
+        return src.result, src.data
+    from journal.rules import analyze
+
+    if accounts:
+        accounts.check(readmodel.load_account_ids(engine))
+    return analyze(engine), None
+
+
 @cli.command()
 @click.argument("year", type=click.IntRange(1990, 2200))
-@click.option("--account", "accounts", multiple=True, help="Only this account (repeatable).")
-@format_option
+@account_option
+@output_options
 @click.option("--summary", is_flag=True, help="Print the totals instead of the rows.")
 @click.option("--flags", "show_flags", is_flag=True, help="Print the flags to review instead "
               "of the rows.")
@@ -77,7 +66,7 @@ def _box_map(values):
               help="Column (b) of expired written options: open date, or the expiry date "
                    "as the IRS instructions print it.")
 @click.pass_obj
-def tax(obj, year, accounts, fmt, summary, show_flags, show_recon, xlsx_path, txf_path,
+def tax(obj, year, accounts, out, summary, show_flags, show_recon, xlsx_path, txf_path,
         csv_path, boxes, written_option_dates):
     """Form 8949 / Schedule D / Form 6781 for tax YEAR, with the files a preparer needs.
 
@@ -89,30 +78,30 @@ def tax(obj, year, accounts, fmt, summary, show_flags, show_recon, xlsx_path, tx
       journal tax 2025 --summary --format json
       journal tax 2025 --xlsx tax2025.xlsx --txf tax2025.txf
     """
+    if sum(map(bool, (summary, show_flags, show_recon))) > 1:
+        raise click.UsageError("use only one of --summary, --flags and --reconcile")
     from journal import reconcile, tax
-    from journal.exporters import txf, xlsx_tax
-    from journal.output import render
+    from journal.render import to_csv
+    from journal.views import flags as flag_views
+    from journal.views import tax as views
 
-    from journal.rules import analyze
-
-    engine = obj.engine()
-    result = analyze(engine)
     settings = tax.TaxSettings(box_by_account=_box_map(boxes),
                                written_option_dates=written_option_dates)
-    report = tax.build_report(result, year, accounts=accounts, settings=settings)
+    result, data = _read(obj, accounts, need_executions=bool(xlsx_path or show_recon))
+    report = tax.build_report(result, year, accounts=accounts.sorted, settings=settings)
     if not report.rows and not report.form6781:
         # zeros alone look like a tax year with nothing in it; say what the ledger has
-        years = sorted({r.tax_year for r in result.realized})
-        known = f"it has {', '.join(map(str, years))}" if years else "it has none yet"
-        click.echo(f"note: the ledger has no realized events in {year} ({known})", err=True)
+        click.echo(views.year_note(result.realized, year), err=True)
     recon = None
-    if xlsx_path or show_recon:
-        recon = reconcile.reconcile(result, load_closing_executions(engine, accounts), year,
-                                    accounts=accounts)
-    rows = tax.row_dicts(report)
+    if data is not None:
+        recon = reconcile.reconcile(result, views.closing_executions(data, accounts), year,
+                                    accounts=accounts.sorted)
+    rows = views.rows(report)
     if csv_path:
-        _write(csv_path, render(rows, tax.ROW_COLUMNS, "csv"))
+        _write(csv_path, to_csv(rows))
     if txf_path:
+        from journal.exporters import txf
+
         if any(r.adjustment and "W" not in r.code for r in report.rows):
             click.echo("warning: adjustments other than wash sales (codes B, E, …) cannot be "
                        "expressed in TXF; enter them by hand", err=True)
@@ -121,6 +110,8 @@ def tax(obj, year, accounts, fmt, summary, show_flags, show_recon, xlsx_path, tx
         except OSError as exc:
             raise JournalError(f"{txf_path}: cannot write: {exc.strerror}") from exc
     if xlsx_path:
+        from journal.exporters import xlsx_tax
+
         try:
             xlsx_tax.write(xlsx_path, report, recon)
         except OSError as exc:
@@ -130,19 +121,25 @@ def tax(obj, year, accounts, fmt, summary, show_flags, show_recon, xlsx_path, tx
             click.echo(f"wrote {path}", err=True)
 
     if summary:
-        if fmt == "json":
+        if out.fmt == "json":
             click.echo(json.dumps(report.summary(), indent=2))
         else:
-            emit(tax.summary_rows(report), tax.SUMMARY_COLUMNS, fmt)
+            out.emit(views.summary(report))
     elif show_flags:
-        emit(tax.flag_dicts(report.flags), tax.FLAG_COLUMNS, fmt)
+        out.emit(flag_views.detail(report.flags))
     elif show_recon:
-        emit(reconcile.recon_dicts(recon), reconcile.RECON_COLUMNS, fmt)
+        out.emit(views.reconciliation(recon))
     else:
-        emit(rows, tax.ROW_COLUMNS, fmt)
-        if fmt == "table" and report.flags:
+        out.emit(rows)
+        if out.is_table and report.flags:
             click.echo(f"{len(report.flags)} flag(s) need review: journal tax {year} --flags",
                        err=True)
+    if report.provisional and out.is_table:
+        from journal.cli.commands_rules import provisional_note
+
+        note = provisional_note(result, year)
+        if note:
+            click.echo(note, err=True)
 
 
 def _write(path: Path, text: str) -> None:

@@ -9,19 +9,20 @@ proceeds. The reference number carries the box (321 A, 711 B, 712 C, 323 D, 713 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable, Optional
 
 from journal.errors import JournalError
+from journal.render.text import neutralise
 
 REF_BY_BOX = {"A": 321, "B": 711, "C": 712, "D": 323, "E": 713, "F": 714}
 BOX_BY_REF = {v: k for k, v in REF_BY_BOX.items()}
 PROGRAM = "WheelJournal"
 
 
-def _d(v: Optional[date]) -> str:
+def _d(v: date | None) -> str:
     return "VARIOUS" if v is None else v.strftime("%m/%d/%Y")
 
 
@@ -30,8 +31,9 @@ def _amt(v: Decimal) -> str:
 
 
 def _text(s: str) -> str:
-    # A line break inside a description would start a bogus record.
-    return " ".join(str(s).split())
+    # A line break inside a description would start a bogus record; other control
+    # characters (ESC, BEL…) from a statement are made visible, never passed on.
+    return " ".join(neutralise(str(s)).split())
 
 
 def render(rows: Iterable, *, exported: date | None = None) -> str:
@@ -59,14 +61,14 @@ class TxfRecord:
     ref: int
     box: str
     description: str
-    date_acquired: Optional[date]  # None = VARIOUS
+    date_acquired: date | None  # None = VARIOUS
     date_sold: date
     cost: Decimal
     proceeds: Decimal
     wash_sale: Decimal
 
 
-def _parse_date(s: str, where: str) -> Optional[date]:
+def _parse_date(s: str, where: str) -> date | None:
     if s.upper() == "VARIOUS":
         return None
     try:

@@ -1,24 +1,26 @@
 """The whole journal as one Excel workbook (`journal export --xlsx FILE`).
 
-Takes finished tables (column names + row dicts) and writes one sheet per table, with
-money as numbers, dates as dates, a frozen header, an autofilter and readable widths.
+Takes finished typed tables (:class:`journal.views.table.Table`) and writes one sheet per
+table, with money as numbers, dates as dates, a frozen header, an autofilter and readable
+widths.
 The Monthly sheet gets native Excel charts (premium per month as bars, cumulative realized
 gain as a line) that refer to the sheet's own cells, so they follow any edit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Sequence
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.utils import get_column_letter
 
-from journal.output import csv_safe
+from journal.render.text import csv_safe, neutralise
+from journal.views.table import Table
 
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 MAX_WIDTH = 48
@@ -29,8 +31,9 @@ def _cell_value(v):
         return v
     if isinstance(v, (Decimal, int, float, date, datetime)):
         return v
-    # statement text must stay text, never a formula a spreadsheet would evaluate
-    return csv_safe(str(v))
+    # statement text must stay text, never a formula a spreadsheet would evaluate, and
+    # control characters (which openpyxl refuses) are made visible
+    return csv_safe(neutralise(str(v)))
 
 
 def _write_sheet(ws, columns: Sequence[str], rows: Sequence[dict]) -> None:
@@ -94,17 +97,17 @@ def _monthly_charts(ws, columns: Sequence[str], n_rows: int) -> None:
         ws.add_chart(line, f"{anchor_col}20")
 
 
-def write_workbook(path: str | Path, sheets: Sequence[tuple[str, Sequence[str], Sequence[dict]]],
+def write_workbook(path: str | Path, sheets: Sequence[tuple[str, Table]],
                    *, chart_sheet: str = "Monthly") -> Path:
-    """``sheets`` is [(title, columns, rows)], written in that order."""
+    """``sheets`` is [(title, table)], written in that order, every column."""
     path = Path(path)
     # before any sheet exists: a write-only workbook dropped unsaved leaves open streams
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
-    for title, columns, rows in sheets:
+    for title, tbl in sheets:
         ws = wb.create_sheet(title[:31])
-        _write_sheet(ws, columns, rows)
+        _write_sheet(ws, tbl.keys, tbl.rows)
         if title == chart_sheet:
-            _monthly_charts(ws, list(columns), len(rows))
+            _monthly_charts(ws, tbl.keys, len(tbl.rows))
     wb.save(path)
     return path

@@ -18,14 +18,13 @@ import re
 import zipfile
 from datetime import date
 from decimal import Decimal
-from typing import Optional
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from journal.output import csv_safe
 from journal.reconcile import Reconciliation, recon_dicts
+from journal.render.text import csv_safe, neutralise
 from journal.tax import ZERO, TaxReport, flag_dicts
 
 MONEY_FMT = '#,##0.00;[Red]-#,##0.00'
@@ -84,7 +83,7 @@ class _Book:
         elif kind == "int":
             c.value = value
         else:
-            c.value = csv_safe(str(value))
+            c.value = csv_safe(neutralise(str(value)))
             c.data_type = "s"  # never a formula, whatever the statement text says
         return c
 
@@ -145,6 +144,23 @@ def _replacement_text(w) -> str:
     return text
 
 
+def _flag_groups(book: _Book, ws, row: int, flags) -> None:
+    """Under the flags, one line per code (the grouping of ``journal flags``)."""
+    from journal.views.flags import groups
+
+    grouped = groups(flags).rows
+    if not grouped:
+        return
+    ws.cell(row=row, column=1, value="By code").font = TOTAL_FONT
+    for g in grouped:
+        row += 1
+        book.put(ws, row, 1, g["code"], "text")
+        book.put(ws, row, 2, g["severity"], "text")
+        book.put(ws, row, 4, g["count"], "int")
+        book.put(ws, row, 5, ", ".join(map(str, g["years"])), "text")
+        book.put(ws, row, 7, g["meaning"], "text")
+
+
 def _row_dict(r) -> dict:
     return {"box": r.box, "line": r.line, "description": r.description,
             "date_acquired": r.date_acquired or "VARIOUS", "date_sold": r.date_sold,
@@ -172,7 +188,7 @@ def _f8949(book: _Book, title: str, rows) -> dict:
     return cells
 
 
-def write(path, report: TaxReport, recon: Optional[Reconciliation] = None) -> None:
+def write(path, report: TaxReport, recon: Reconciliation | None = None) -> None:
     book = _Book()
     p1 = _f8949(book, SHEETS[0], report.part1)
     _f8949(book, SHEETS[1], report.part2)
@@ -262,7 +278,8 @@ def write(path, report: TaxReport, recon: Optional[Reconciliation] = None) -> No
              ("Tax year", "tax_year", "int", 8), ("Transaction ID", "transaction_id", "text", 14),
              ("Message", "message", "text", 90)]
     ws = book.sheet(SHEETS[5], fcols)
-    book.rows(ws, fcols, flag_dicts(report.flags))
+    end, _ = book.rows(ws, fcols, flag_dicts(report.flags))
+    _flag_groups(book, ws, end, report.flags)
 
     # Reconciliation
     rcols = [("Account", "account", "text", 12), ("Trade date", "trade_date", "date", 12),

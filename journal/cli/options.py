@@ -1,0 +1,113 @@
+"""Options every listing shares, as decorators (sqlite-utils' ``output_options`` habit):
+the output format and column choice, the one ``--account`` filter and ``--as-of``.
+
+Each decorator hands the command one value instead of several flags: ``out`` (an
+:class:`Output` that renders typed tables), ``accounts`` (a
+:class:`~journal.views.filters.Accounts`), ``as_of`` (a date or None).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import date
+
+import click
+
+from journal.views.filters import Accounts
+from journal.views.table import Table, sections_table
+
+FORMATS = ("table", "csv", "json")
+
+
+class Output:
+    def __init__(self, fmt: str = "table", columns: Sequence[str] | None = None,
+                 all_columns: bool = False):
+        self.fmt = fmt
+        self.columns = list(columns) if columns else None
+        self.all_columns = all_columns
+
+    @property
+    def is_table(self) -> bool:
+        return self.fmt == "table"
+
+    def text(self, table: Table) -> str:
+        from journal.render import render
+
+        return render(table, self.fmt, columns=self.columns, all_columns=self.all_columns)
+
+    def emit(self, table: Table) -> None:
+        click.echo(self.text(table), nl=False)
+
+    def emit_sections(self, parts: Sequence[tuple[str, Table]]) -> None:
+        """Several tables: one after another on screen (each titled), one listing with a
+        ``section`` column in CSV and JSON."""
+        if not self.is_table:
+            self.emit(sections_table(parts))
+            return
+        keys = set(self.columns or ())
+        if keys:
+            from journal.errors import JournalError
+
+            known = {k for _n, t in parts for k in t.keys}
+            if keys - known:
+                raise JournalError(f"unknown column {', '.join(sorted(keys - known))} "
+                                   f"(columns: {', '.join(sorted(known))})")
+        for n, (_name, t) in enumerate(parts):
+            if keys:
+                t = t.select([k for k in self.columns or () if k in t.keys])
+            from journal.render import render
+
+            text = render(t, "table", all_columns=self.all_columns)
+            click.echo(("\n" if n else "") + text, nl=False)
+
+
+def _split(_ctx, _param, value: str | None):
+    if not value:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def output_options(fn):
+    """--format, --columns, --all-columns, handed to the command as ``out``."""
+    @functools.wraps(fn)
+    def wrapper(*args, fmt, columns, all_columns, **kwargs):
+        return fn(*args, out=Output(fmt, columns, all_columns), **kwargs)
+
+    for decorator in reversed((
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                     show_default=True, help="Output format (csv and json: every column, "
+                                             "exact values)."),
+        click.option("--columns", callback=_split, metavar="KEY,…",
+                     help="Only these columns, in this order (keys as in csv/json)."),
+        click.option("--all-columns", is_flag=True,
+                     help="Every column in the terminal, not only the key ones."),
+    )):
+        wrapper = decorator(wrapper)
+    return wrapper
+
+
+def account_option(fn):
+    """--account (repeatable), handed to the command as ``accounts``."""
+    @functools.wraps(fn)
+    def wrapper(*args, account, **kwargs):
+        return fn(*args, accounts=Accounts.of(account), **kwargs)
+
+    return click.option("--account", multiple=True, metavar="ACCOUNT",
+                        help="Only this account (repeatable).")(wrapper)
+
+
+def as_of_option(help_text: str = "The day to measure at [default: today]."):
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, as_of, **kwargs):
+            return fn(*args, as_of=as_of.date() if as_of else None, **kwargs)
+
+        return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
+                            help=help_text)(wrapper)
+    return decorate
+
+
+def today() -> date:
+    """The wall-clock day: only ever a default for --as-of."""
+    return date.today()

@@ -1,0 +1,212 @@
+"""Period bucketing and aggregation for the summaries, with pandas.
+
+Every figure is an exact Decimal in an object column: pandas groups, reindexes and sums,
+Python's Decimal adds. Weeks run Monday to Sunday and are labelled by ISO week
+(``2025-W03``), months ``2025-01``, years ``2025``.
+
+Time-weighted figures (collateral-days, capital in use) come from a level per day: each
+interval [start, end) adds its amount from ``start`` and takes it away at ``end``, the
+running sum is the level, and a period's collateral-days is the sum of its days' levels.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import accumulate
+
+import pandas as pd
+
+ZERO = Decimal(0)
+FREQ = {"week": "W-SUN", "month": "M", "year": "Y"}
+UNDERLYING_COUNTS = ("puts_sold_contracts", "calls_sold_contracts", "premium_gross",
+                     "premium_net", "closed_puts", "assigned", "called_away")
+CLOSE_KINDS = ("closed_early", "expired", "assigned", "called_away")
+
+
+def label(p: pd.Period, period: str):
+    if period == "year":
+        return p.year
+    if period == "month":
+        return f"{p.year:04d}-{p.month:02d}"
+    iso = p.start_time.date().isocalendar()
+    return f"{iso[0]:04d}-W{iso[1]:02d}"
+
+
+def _stamps(days: Sequence[date]) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(list(days)))
+
+
+class Frame:
+    """The contiguous periods from ``first`` to ``last`` and sums per period."""
+
+    def __init__(self, first: date, last: date, period: str):
+        self.period = period
+        self.freq = FREQ[period]
+        self.index = pd.period_range(pd.Timestamp(first), pd.Timestamp(last), freq=self.freq)
+        self.labels = [label(p, period) for p in self.index]
+        self.starts = [p.start_time.date() for p in self.index]
+        self.ends = [p.end_time.date() + timedelta(days=1) for p in self.index]  # exclusive
+
+    def _sum(self, days: Sequence[date], columns: dict[str, list]) -> dict[str, list]:
+        """Per period, the sum of each column's values (aligned with ``days``)."""
+        if not days:
+            return {k: [ZERO] * len(self.index) for k in columns}
+        df = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
+        df["p"] = _stamps(days).to_period(self.freq)
+        sums = df.groupby("p").sum().reindex(self.index, fill_value=ZERO)
+        return {k: list(sums[k]) for k in columns}
+
+    def counts(self, facts: Sequence) -> dict[str, list]:
+        """Contracts sold (puts, calls), premium and how short options ended, per period."""
+        cols: dict[str, list] = {k: [] for k in ("puts_sold_contracts",
+                                                  "calls_sold_contracts", "premium_gross",
+                                                  "premium_net", *CLOSE_KINDS)}
+        days = []
+        for f in facts:
+            days.append(f.day)
+            sold = f.kind == "sold"
+            for k, v in cols.items():
+                if sold:
+                    v.append(f.gross if k == "premium_gross" else f.net if k == "premium_net"
+                             else f.contracts if k == ("puts_sold_contracts" if f.put_call == "P"
+                                                        else "calls_sold_contracts") else ZERO)
+                else:
+                    v.append(f.contracts if k == f.kind else ZERO)
+        return self._sum(days, cols)
+
+    def realized(self, facts: Sequence[tuple]) -> dict[str, list]:
+        """facts: (day, gain, option contracts closed, of them won, option gain)."""
+        days = [f[0] for f in facts]
+        return self._sum(days, {k: [f[i] for f in facts] for i, k in enumerate(
+            ("gain", "closed", "won", "option_gain"), start=1)})
+
+    def _level(self, intervals: Iterable[tuple]) -> tuple[list[date], list[Decimal]]:
+        """Days where the level changes and the level from each of them on."""
+        delta: dict[date, Decimal] = defaultdict(lambda: ZERO)
+        for a, b, v in intervals:
+            delta[a] += v
+            if b is not None:
+                delta[b] -= v
+        days = sorted(delta)
+        return days, list(accumulate(delta[d] for d in days))
+
+    def daily_sum(self, intervals: Iterable[tuple]) -> list[Decimal]:
+        """Per period, the sum over its days of the amounts whose [start, end) covers the
+        day (collateral × days)."""
+        days, levels = self._level(intervals)
+        if not days:
+            return [ZERO] * len(self.index)
+        level = pd.Series(levels, index=_stamps(days), dtype=object)
+        span = pd.date_range(pd.Timestamp(self.starts[0]), pd.Timestamp(self.ends[-1])
+                             - pd.Timedelta(days=1), freq="D")
+        every = level.reindex(span.union(level.index)).ffill().fillna(ZERO)
+        every = every[(every.index >= span[0]) & (every.index <= span[-1])]
+        sums = every.groupby(every.index.to_period(self.freq)).sum()
+        return list(sums.reindex(self.index, fill_value=ZERO))
+
+    def level_at_end(self, intervals: Iterable[tuple], as_of: date) -> list[Decimal]:
+        """The level on each period's last day, or ``as_of`` when that comes first."""
+        days, levels = self._level(intervals)
+        if not days:
+            return [ZERO] * len(self.index)
+        index = pd.DatetimeIndex(_stamps(days))
+        lasts = _stamps([min(end - timedelta(days=1), as_of) for end in self.ends])
+        at = index.searchsorted(lasts, side="right") - 1
+        return [levels[i] if i >= 0 else ZERO for i in at]
+
+    @staticmethod
+    def cumulative(values: Sequence[Decimal]) -> list[Decimal]:
+        return list(accumulate(values))
+
+
+def counts_by_underlying(facts: Sequence) -> dict[str, dict]:
+    """Per underlying: contracts sold, premium, puts closed and how they ended."""
+    if not facts:
+        return {}
+    put_sold = [f.contracts if f.kind == "sold" and f.put_call == "P" else ZERO for f in facts]
+    df = pd.DataFrame({
+        "underlying": [f.underlying for f in facts],
+        "puts_sold_contracts": pd.Series(put_sold, dtype=object),
+        "calls_sold_contracts": pd.Series(
+            [f.contracts if f.kind == "sold" and f.put_call != "P" else ZERO for f in facts],
+            dtype=object),
+        "premium_gross": pd.Series([f.gross for f in facts], dtype=object),
+        "premium_net": pd.Series([f.net for f in facts], dtype=object),
+        "closed_puts": pd.Series([f.contracts if f.kind != "sold" and f.put_call == "P"
+                                  else ZERO for f in facts], dtype=object),
+        "assigned": pd.Series([f.contracts if f.kind == "assigned" else ZERO for f in facts],
+                              dtype=object),
+        "called_away": pd.Series([f.contracts if f.kind == "called_away" else ZERO
+                                  for f in facts], dtype=object),
+    })
+    sums = df.groupby("underlying").sum()
+    return {u: {k: sums.at[u, k] for k in UNDERLYING_COUNTS} for u in sums.index}
+
+
+# --- attribution by open or close date -------------------------------------------------------
+
+def _split(fact, pieces: list[tuple[Decimal, date]]):
+    """A fact split over position pieces (contracts, day); what no piece takes stays."""
+    out, left_q, left_g, left_n = [], fact.contracts, fact.gross, fact.net
+    for n, day in pieces:
+        n = min(n, left_q)
+        if n <= 0:
+            break
+        if n == left_q:
+            g, net = left_g, left_n
+        else:
+            g, net = fact.gross * n / fact.contracts, fact.net * n / fact.contracts
+        out.append(replace(fact, day=day, contracts=n, gross=g, net=net))
+        left_q, left_g, left_n = left_q - n, left_g - g, left_n - net
+    if left_q > 0:
+        out.append(replace(fact, contracts=left_q, gross=left_g, net=left_n))
+    return out
+
+
+def attribute(facts: Sequence, result, by_date: str) -> list:
+    """Move each fact to the date it is attributed to: ``close`` puts a sale's premium and
+    contracts in the period its position closed (still open: not yet counted); ``open``
+    puts a close in the period its position was opened."""
+    pieces: dict[tuple, list] = defaultdict(list)
+    for p in result.option_positions:
+        if p.contracts >= 0:
+            continue
+        if by_date == "close" and p.open_transaction_id:
+            pieces[(p.account, p.open_transaction_id)].append((abs(p.contracts), p.closed))
+        elif by_date == "open" and p.close_transaction_id:
+            pieces[(p.account, p.close_transaction_id)].append((abs(p.contracts), p.opened))
+    out = []
+    for f in facts:
+        moves = (f.kind == "sold") == (by_date == "close")
+        found = pieces.get((f.account, f.transaction_id)) if moves else None
+        if not found:
+            out.append(f)
+            continue
+        out.extend(x for x in _split(f, sorted(found, key=lambda t: t[1] or date.max))
+                   if x.day is not None)
+    return out
+
+
+def realized_facts(result, by_date: str,
+                   is_option_event: Callable) -> list[tuple]:
+    """(day, gain, option contracts closed, of them won, option gain) per realized event,
+    on its sale date or, with ``by_date="open"``, the day the position was opened."""
+    acquired = {x.lot_id: x.acquired for x in result.lots} if by_date == "open" else {}
+    out = []
+    for r in result.realized:
+        day: date | None = r.date_sold
+        if by_date == "open" and r.kind != "mark_to_market":
+            if is_option_event(r):
+                day = r.date_acquired or r.date_sold
+            else:
+                day = acquired.get(r.lot_id) or r.date_acquired or r.date_sold
+        if is_option_event(r):
+            won = r.quantity if r.proceeds - r.cost > 0 else ZERO
+            out.append((day, r.gain, r.quantity, won, r.gain))
+        else:
+            out.append((day, r.gain, ZERO, ZERO, ZERO))
+    return out
