@@ -62,21 +62,18 @@ class Frame:
 
     def counts(self, facts: Sequence) -> dict[str, list]:
         """Contracts sold (puts, calls), premium and how short options ended, per period."""
-        cols: dict[str, list] = {k: [] for k in ("puts_sold_contracts",
-                                                  "calls_sold_contracts", "premium_gross",
-                                                  "premium_net", *CLOSE_KINDS)}
-        days = []
-        for f in facts:
-            days.append(f.day)
-            sold = f.kind == "sold"
-            for k, v in cols.items():
-                if sold:
-                    v.append(f.gross if k == "premium_gross" else f.net if k == "premium_net"
-                             else f.contracts if k == ("puts_sold_contracts" if f.put_call == "P"
-                                                        else "calls_sold_contracts") else ZERO)
-                else:
-                    v.append(f.contracts if k == f.kind else ZERO)
-        return self._sum(days, cols)
+        sold = [f.kind == "sold" for f in facts]
+        puts = [s and f.put_call == "P" for s, f in zip(sold, facts)]
+        cols: dict[str, list] = {
+            "puts_sold_contracts": [f.contracts if p else ZERO for p, f in zip(puts, facts)],
+            "calls_sold_contracts": [f.contracts if s and not p else ZERO
+                                     for s, p, f in zip(sold, puts, facts)],
+            "premium_gross": [f.gross for f in facts],
+            "premium_net": [f.net for f in facts],
+        }
+        for kind in CLOSE_KINDS:
+            cols[kind] = [f.contracts if f.kind == kind else ZERO for f in facts]
+        return self._sum([f.day for f in facts], cols)
 
     def realized(self, facts: Sequence[tuple]) -> dict[str, list]:
         """facts: (day, gain, option contracts closed, of them won, option gain)."""

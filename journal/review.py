@@ -107,16 +107,20 @@ class OptionFact:
 
 def option_facts(executions: Iterable) -> list[OptionFact]:
     out = []
+    parsed: dict = {}  # open/close codes: a handful of distinct strings, parsed once each
     for e in executions:
         if not e.is_option:
             continue
+        oc = parsed.get(e.open_close)
+        if oc is None:
+            oc = parsed[e.open_close] = vocab.codes(e.open_close)
         q = abs(e.quantity)
-        if e.opens and e.quantity < 0:
+        if "O" in oc and e.quantity < 0:
             gross = e.proceeds or ZERO
             net = gross + (e.commission or ZERO) + (e.taxes or ZERO)
             out.append(OptionFact(e.account, e.underlying, e.transaction_id, e.trade_date,
                                   e.put_call, "sold", q, gross, net))
-        elif e.closes and e.quantity > 0:
+        elif "C" in oc and e.quantity > 0:
             ended = vocab.short_close(vocab.option_outcome(e.notes, closing_short=True),
                                       e.put_call)
             out.append(OptionFact(e.account, e.underlying, e.transaction_id, e.trade_date,

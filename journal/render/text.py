@@ -8,6 +8,7 @@ integers, dates ISO; CSV and JSON keep the exact value (``86.3483`` stays ``86.3
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -89,23 +90,7 @@ def _plain(d: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def screen_text(v: Any, kind: Kind) -> str:
-    """How a value of ``kind`` reads in the terminal."""
-    if v is None or v == "":
-        return ""
-    d = _decimal(v) if kind.numeric else None
-    if d is not None:
-        if kind is Kind.MONEY:
-            return format(d.quantize(CENT, rounding=ROUND_HALF_UP) + 0, ",.2f")
-        if kind is Kind.PERCENT:
-            return format(d.quantize(CENT, rounding=ROUND_HALF_UP) + 0, ",.2f") + "%"
-        if kind is Kind.PRICE:
-            exact = _plain(d)
-            return exact if "." in exact and len(exact.split(".")[1]) >= 2 else \
-                format(d.quantize(CENT) + 0, ",.2f")
-        if kind is Kind.COUNT and d == d.to_integral_value():
-            return format(int(d), ",")
-        return _plain(d)
+def _other(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, datetime):
@@ -113,5 +98,53 @@ def screen_text(v: Any, kind: Kind) -> str:
     if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, (tuple, list, frozenset, set)):
-        return ", ".join(screen_text(x, Kind.TEXT) for x in v)
+        return ", ".join(_other(x) for x in v)
     return neutralise(str(v))
+
+
+def _money(d: Decimal) -> str:
+    return format(d.quantize(CENT, rounding=ROUND_HALF_UP) + 0, ",.2f")
+
+
+def _price(d: Decimal) -> str:
+    exact = _plain(d)
+    if "." in exact and len(exact) - exact.index(".") > 2:
+        return exact
+    return format(d.quantize(CENT) + 0, ",.2f")
+
+
+def _count(d: Decimal) -> str:
+    return format(int(d), ",") if d == d.to_integral_value() else _plain(d)
+
+
+_NUMBER_TEXT = {
+    Kind.MONEY: _money,
+    Kind.PERCENT: lambda d: _money(d) + "%",
+    Kind.PRICE: _price,
+    Kind.COUNT: _count,
+    Kind.QUANTITY: _plain,
+    Kind.NUMBER: _plain,
+}
+
+
+def formatter(kind: Kind) -> Callable[[Any], str]:
+    """The function that shows a value of ``kind`` in the terminal."""
+    number = _NUMBER_TEXT.get(kind)
+
+    def show(v: Any) -> str:
+        if v is None or v == "":
+            return ""
+        if number is not None:
+            d = _decimal(v)
+            if d is not None:
+                return number(d)
+        if isinstance(v, str):
+            return neutralise(v)
+        return _other(v)
+
+    return show
+
+
+def screen_text(v: Any, kind: Kind) -> str:
+    """How a value of ``kind`` reads in the terminal."""
+    return formatter(kind)(v)
