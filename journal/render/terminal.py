@@ -14,7 +14,8 @@ from journal.render.text import formatter, screen_text
 from journal.views.table import Column, Kind, Table
 
 GAP = "  "
-MIN_TEXT = 12  # a wrapped text column keeps at least this many characters
+MIN_TEXT = 10  # a wrapped text column keeps at least this many characters
+MIN_ID = 14  # an id is cut over two lines only when nothing else makes the row fit
 _WRAPPABLE = frozenset({Kind.TEXT, Kind.LIST})
 
 
@@ -68,17 +69,29 @@ def _widths(columns: Sequence[Column], cells: list[list[str]], width: int) -> li
             return widths
         if c.kind not in _WRAPPABLE:
             widths[i] = floor[i]
+    _shrink(widths, floor, budget,
+            [i for i, c in enumerate(columns) if c.kind in _WRAPPABLE])
+    if sum(widths) > budget:
+        # last resort: long ids (derived keys like k:d055bdb3…) break over two lines
+        id_floor = [max(_longest_word(c.title), min(widths[i], MIN_ID))
+                    for i, c in enumerate(columns)]
+        _shrink(widths, id_floor, budget,
+                [i for i, c in enumerate(columns) if c.kind is Kind.ID])
+    return widths
+
+
+def _shrink(widths: list[int], floor: list[int], budget: int, allowed: list[int]) -> None:
+    """Narrow the widest allowed column, then the next, until the row fits or every
+    allowed column is at its floor."""
     while sum(widths) > budget:
-        candidates = [i for i, c in enumerate(columns)
-                      if c.kind in _WRAPPABLE and widths[i] > floor[i]]
+        candidates = [i for i in allowed if widths[i] > floor[i]]
         if not candidates:
-            break
+            return
         i = max(candidates, key=lambda j: widths[j])
-        # take from the widest text column, but not below the next widest one
+        # take from the widest column, but not below the next widest one
         second = max((widths[j] for j in candidates if j != i), default=floor[i])
         step = min(sum(widths) - budget, widths[i] - max(floor[i], second))
         widths[i] -= max(1, step)
-    return widths
 
 
 def render_table(table: Table, width: int) -> str:

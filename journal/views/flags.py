@@ -29,7 +29,7 @@ DETAIL_COLUMNS = (
     col("account", "Account", Kind.ID),
     col("date", "Date", Kind.DATE),
     col("symbol", "Symbol", Kind.TEXT),
-    extra("tax_year", "Tax year", Kind.COUNT),
+    extra("tax_year", "Tax year", Kind.ID),
     extra("transaction_id", "Transaction", Kind.ID),
     col("message", "Message", Kind.TEXT),
 )

@@ -68,7 +68,7 @@ def lot_candidates(result: RuleResult, text: str) -> list[str]:
 REALIZED_COLUMNS = (
     col("account", "Account", Kind.ID),
     col("description", "Description", Kind.TEXT),
-    col("quantity", "Qty", Kind.QUANTITY),
+    extra("quantity", "Qty", Kind.QUANTITY),
     col("date_acquired", "Acquired", Kind.DATE),
     col("date_sold", "Sold", Kind.DATE),
     col("proceeds", "Proceeds", Kind.MONEY),
@@ -77,7 +77,7 @@ REALIZED_COLUMNS = (
     col("adjustment_amount", "Adjustment", Kind.MONEY),
     col("gain", "Gain", Kind.MONEY),
     col("term", "Term", Kind.TEXT),
-    extra("tax_year", "Tax year", Kind.COUNT),
+    extra("tax_year", "Tax year", Kind.ID),
     extra("kind", "Kind", Kind.TEXT),
     extra("section_1256", "§1256", Kind.BOOL),
     extra("ib_fifo_pnl", "IB FIFO P/L", Kind.MONEY),
