@@ -515,3 +515,16 @@ def accounts_with_transaction(engine: Engine, transaction_id: str) -> list[str]:
     with snapshot(engine) as conn:
         return sorted({r[0] for r in conn.execute(
             select(ex.c.account_id).where(ex.c.transaction_id == transaction_id))})
+
+
+def load_ledger_end(engine: Engine) -> Optional[date]:
+    """:attr:`LedgerData.ledger_end` without loading the ledger: the later of the last
+    statement day and the last active trade."""
+    ex = models.Execution.__table__
+    ib = models.ImportBatch.__table__
+    with snapshot(engine) as conn:
+        last_trade = conn.execute(select(func.max(ex.c.trade_date))
+                                  .where(ex.c.status == "active")).scalar()
+        last_period = conn.execute(select(func.max(ib.c.period_to))).scalar()
+    days = [_to_date(d) for d in (last_trade, last_period) if d]
+    return max(days) if days else None

@@ -7,14 +7,14 @@ render them.
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from journal import checklist
 from journal.cli import cli
-from journal.cli.options import account_option, output_options, today
+from journal.cli.options import NUMBER, account_option, one_of, output_options, today
 from journal.errors import JournalError
 
 
@@ -51,9 +51,8 @@ def summary(obj, weekly, monthly, yearly, by_date, accounts, out):
       journal summary --weekly --by-date close
       journal summary --yearly --account U1234567
     """
+    one_of(weekly=weekly, monthly=monthly, yearly=yearly)
     chosen = [p for p, on in (("week", weekly), ("month", monthly), ("year", yearly)) if on]
-    if len(chosen) > 1:
-        raise click.UsageError("use only one of --weekly, --monthly and --yearly")
     from journal.views import review as views
 
     src = _load(obj, accounts)
@@ -90,26 +89,6 @@ def review_(obj, by, accounts, out):
         return
     out.emit_sections(list(views.sections(src.data, src.result, settings,
                                           accounts=accounts).items()))
-
-
-class DecimalType(click.ParamType):
-    """A number typed on the command line, kept exact."""
-
-    name = "number"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, Decimal):
-            return value
-        try:
-            d = Decimal(str(value).strip().replace(",", ""))
-        except InvalidOperation:
-            self.fail(f"{value!r} is not a number", param, ctx)
-        if not d.is_finite():
-            self.fail(f"{value!r} is not a number", param, ctx)
-        return d
-
-
-NUMBER = DecimalType()
 
 
 @cli.command()

@@ -35,13 +35,23 @@ def _flags_note(result, year=None, accounts=None):
         click.echo(f"{len(selected)} flag(s) need review: journal flags{where}", err=True)
 
 
-def provisional_note(result, year: int) -> str | None:
-    """Why a year is still provisional, and what would settle it."""
+def provisional_note(result, year: int, ledger_end) -> str | None:
+    """Why a year is still provisional, and what would settle it: a statement that
+    covers the first 30 days of the next year (a purchase then can still wash a loss)."""
     if year not in result.provisional_years:
         return None
-    return (f"note: {year} is provisional: no statement in the ledger covers January "
-            f"{year + 1} up to the 30th yet, and a wash sale until {year + 1}-01-30 can "
-            f"still change {year}'s losses (import the statement that covers it)")
+    from datetime import date, timedelta
+
+    window_end = date(year + 1, 1, 30)
+    start = date(year + 1, 1, 1)
+    if ledger_end is not None and ledger_end >= start:
+        start = ledger_end + timedelta(days=1)
+    missing = (f"January {year + 1}" if start.day == 1 and start.month == 1
+               else f"{start}..{window_end}")
+    ends = f"the ledger ends {ledger_end}" if ledger_end else "the ledger is empty"
+    return (f"note: {year} is provisional: no statement covers {missing} yet ({ends}); a "
+            f"purchase up to {window_end} can still disallow a {year} loss as a wash sale. "
+            f"Import the statement that covers it.")
 
 
 @cli.command()
@@ -132,10 +142,11 @@ def realized(obj, year, accounts, out):
 
     result = _analyze(obj, accounts)
     out.emit(results.realized(result, accounts=accounts, year=year))
-    if year is not None:
-        note = provisional_note(result, year)
-        if note:
-            click.echo(note, err=True)
+    if year is not None and year in result.provisional_years:
+        from journal import readmodel
+
+        click.echo(provisional_note(result, year, readmodel.load_ledger_end(obj.engine())),
+                   err=True)
     _flags_note(result, year, accounts)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from journal.cli import cli
-from journal.cli.options import account_option, output_options
+from journal.cli.options import account_option, one_of, output_options
 from journal.errors import ConfigError, JournalError
 
 
@@ -78,8 +78,7 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon, xlsx_path, tx
       journal tax 2025 --summary --format json
       journal tax 2025 --xlsx tax2025.xlsx --txf tax2025.txf
     """
-    if sum(map(bool, (summary, show_flags, show_recon))) > 1:
-        raise click.UsageError("use only one of --summary, --flags and --reconcile")
+    one_of(summary=summary, flags=show_flags, reconcile=show_recon)
     from journal import reconcile, tax
     from journal.render import to_csv
     from journal.views import flags as flag_views
@@ -135,11 +134,11 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon, xlsx_path, tx
             click.echo(f"{len(report.flags)} flag(s) need review: journal tax {year} --flags",
                        err=True)
     if report.provisional and out.is_table:
+        from journal import readmodel
         from journal.cli.commands_rules import provisional_note
 
-        note = provisional_note(result, year)
-        if note:
-            click.echo(note, err=True)
+        end = data.ledger_end if data is not None else readmodel.load_ledger_end(obj.engine())
+        click.echo(provisional_note(result, year, end), err=True)
 
 
 def _write(path: Path, text: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 import click
 
@@ -18,6 +19,44 @@ from journal.views.filters import Accounts
 from journal.views.table import Table, sections_table
 
 FORMATS = ("table", "csv", "json")
+
+
+class OptionError(click.ClickException):
+    """A mistake in the options: one line (``Error: …``), exit code 2 like click's usage
+    errors, without the usage text that buries the message."""
+
+    exit_code = 2
+
+
+def one_of(**flags: bool) -> None:
+    """Refuse flags that exclude each other (``--monthly --yearly``) instead of letting
+    one silently win."""
+    given = [name for name, on in flags.items() if on]
+    if len(given) > 1:
+        names = [f"--{n.replace('_', '-')}" for n in flags]
+        raise OptionError(f"use only one of {', '.join(names[:-1])} and {names[-1]} "
+                          f"(got {' and '.join('--' + g.replace('_', '-') for g in given)})")
+
+
+class DecimalType(click.ParamType):
+    """A number typed on the command line, kept exact (no float on the way)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Decimal):
+            return value
+        try:
+            d = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation:
+            d = None
+        if d is None or not d.is_finite():
+            where = f"{param.opts[0]}: " if param is not None else ""
+            raise OptionError(f"{where}{value!r} is not a number")
+        return d
+
+
+NUMBER = DecimalType()
 
 
 class Output:
