@@ -132,9 +132,9 @@ def read_cash(path_text: str) -> dict[str, list[tuple[date, Decimal]]]:
 class MarketData:
     """What the checklist may know beyond the put itself; all optional."""
 
-    prices: Mapping = None  # (date, SYMBOL) -> close
-    earnings: Mapping = None  # SYMBOL -> sorted dates
-    cash: Mapping = None  # account -> sorted (date, cash)
+    prices: Optional[Mapping] = None  # (date, SYMBOL) -> close
+    earnings: Optional[Mapping] = None  # SYMBOL -> sorted dates
+    cash: Optional[Mapping] = None  # account -> sorted (date, cash)
 
     @classmethod
     def from_settings(cls, s: Settings, statement_prices: Mapping | None = None,

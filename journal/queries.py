@@ -21,7 +21,7 @@ def trades(engine: Engine, *, account: str | None = None, symbol: str | None = N
     records = readmodel.load_trades(engine, accounts=(account,) if account else (),
                                     date_from=date_from, date_to=date_to,
                                     include_voided=include_voided)
-    return list(ledger.trades(records, symbol=symbol).rows)
+    return [dict(r) for r in ledger.trades(records, symbol=symbol).rows]
 
 
 def accounts(engine: Engine) -> list[dict]:

@@ -423,7 +423,8 @@ def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:
         if day is None or amount is None:
             continue
         usd, now = vocab.to_usd(amount, ccy, fx, base_of.get(acc))
-        rows.append(CashRecord(acc, day, typ, (sym or "").strip(), usd, now))
+        rows.append(CashRecord(acc, day, typ, (sym or "").strip(), amount if usd is None else usd,
+                               now))
     return balances, tuple(rows)
 
 
@@ -486,10 +487,10 @@ def load_accounts(engine: Engine) -> list:
             select(ex.c.account_id, func.count(), func.min(ex.c.trade_date),
                    func.max(ex.c.trade_date))
             .where(ex.c.status == "active").group_by(ex.c.account_id))}
-        cash = dict(conn.execute(select(ct.c.account_id, func.count())
-                                 .group_by(ct.c.account_id)).all())
-        events = dict(conn.execute(select(oe.c.account_id, func.count())
-                                   .group_by(oe.c.account_id)).all())
+        cash: dict[str, int] = dict(conn.execute(  # type: ignore[arg-type]
+            select(ct.c.account_id, func.count()).group_by(ct.c.account_id)).all())
+        events: dict[str, int] = dict(conn.execute(  # type: ignore[arg-type]
+            select(oe.c.account_id, func.count()).group_by(oe.c.account_id)).all())
         batches = [accs for (accs,) in conn.execute(select(ib.c.accounts))]
         periods = _periods(conn)
     out = []

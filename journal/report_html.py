@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from journal.render.text import screen_text
 from journal.views.table import Table
@@ -56,7 +57,7 @@ def _figure_svg(fig, prefix: str) -> str:
     return _clean_svg(buf.getvalue(), prefix)
 
 
-def charts(rows: Sequence[dict], period_key: str = "month") -> list[str]:
+def charts(rows: Sequence[Mapping[str, Any]], period_key: str = "month") -> list[str]:
     """Premium per period (bars) and cumulative realized gain (line), as inline SVG."""
     import matplotlib
 

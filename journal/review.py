@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from journal import vocab, wheel
 from journal.views.filters import ALL, Accounts
@@ -81,7 +82,8 @@ def tidy(row: dict) -> dict:
     for k, v in row.items():
         if isinstance(v, Decimal) and k not in PERCENT_FIELDS:
             v = v.normalize() + ZERO
-            if k not in QUANTITY_FIELDS and v.as_tuple().exponent > -2:
+            exponent = v.as_tuple().exponent
+            if k not in QUANTITY_FIELDS and isinstance(exponent, int) and exponent > -2:
                 v = v.quantize(CENT)
         out[k] = v
     return out
@@ -134,7 +136,7 @@ def option_facts(executions: Iterable) -> list[OptionFact]:
 class _LotSpan:
     """Shares of one lot held over time: [(from, to_exclusive, shares)]."""
 
-    lot: object
+    lot: Any  # rules.types.StockLot
     segments: tuple
 
 
@@ -280,17 +282,19 @@ def summary(executions: Sequence, result=None, *, period: str = "month",
 # --- per underlying and per cycle -----------------------------------------------------------
 
 def _days_union(intervals: Iterable[tuple[date, date]]) -> int:
-    total, cur_a, cur_b = 0, None, None
-    for a, b in sorted(intervals):
-        if cur_b is None or a > cur_b:
-            if cur_b is not None:
-                total += (cur_b - cur_a).days
+    """Days covered by at least one of the half-open intervals."""
+    total = 0
+    spans = sorted(intervals)
+    if not spans:
+        return 0
+    cur_a, cur_b = spans[0]
+    for a, b in spans[1:]:
+        if a > cur_b:
+            total += (cur_b - cur_a).days
             cur_a, cur_b = a, b
         else:
             cur_b = max(cur_b, b)
-    if cur_b is not None:
-        total += (cur_b - cur_a).days
-    return total
+    return total + (cur_b - cur_a).days
 
 
 def _capital_days(puts, spans, as_of) -> tuple[Decimal, Decimal]:
@@ -315,6 +319,8 @@ def by_underlying(executions: Sequence, result=None, *, accounts: Accounts = ALL
     result = filter_result(result, accounts)
     counts = periods.counts_by_underlying(option_facts(execs))
     as_of = as_of or max((e.trade_date for e in execs), default=None)
+    if as_of is None:
+        return []  # no executions: nothing the rules could have made either
     spans = _lot_spans(result, as_of) if result is not None and as_of else []
     names = set(counts)
     if result is not None:
@@ -368,7 +374,9 @@ def by_cycle(result, *, accounts: Accounts = ALL,
         return []
     result = filter_result(result, accounts)
     as_of = as_of or max([c.ended or c.started for c in result.cycles], default=None)
-    spans = _lot_spans(result, as_of) if as_of else []
+    if as_of is None:
+        return []
+    spans = _lot_spans(result, as_of)
     spans_of: dict = defaultdict(list)
     for s in spans:
         spans_of[s.lot.cycle_id].append(s)

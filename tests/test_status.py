@@ -8,7 +8,6 @@ import json
 from decimal import Decimal as D
 
 import pytest
-
 from conftest import SAMPLES
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
@@ -34,7 +33,7 @@ def test_status_at_the_statement_end(ledger):
     # December: the SPY 650 put sold (383.95 net), the MSFT wheel closed (+1506.70)
     assert (D(month["premium_net"]), D(month["realized_gain"])) == (D("383.95"), D("1506.70"))
     # open on Dec 31: the SPY put's collateral and the KO shares (6240 + 1 commission)
-    assert D(month["capital_in_use"]) == D(year["capital_in_use"]) == D("71241")
+    assert D(month["capital_in_use"]) == D(year["capital_in_use"]) == D(71241)
     yearly = json.loads(ledger("summary", "--yearly", "--format", "json").stdout)
     y2025 = next(r for r in yearly if r["year"] == 2025)
     assert year["premium_net"] == y2025["premium_net"]

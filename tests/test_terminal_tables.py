@@ -9,7 +9,6 @@ import json
 from decimal import Decimal as D
 
 import pytest
-
 from conftest import FIXTURES, SAMPLES, public_samples, requires_public
 
 WIDTH = 120
@@ -124,7 +123,7 @@ def test_renderers_neutralise_control_characters():
     from journal.views.table import Kind, col, table
 
     t = table([col("text", "Text"), col("amount", "Amount", Kind.MONEY)],
-              [{"text": "x\x1b]0;pwned\x07y\x9bz", "amount": D("1")}])
+              [{"text": "x\x1b]0;pwned\x07y\x9bz", "amount": D(1)}])
     for fmt in ("table", "csv"):
         out = render(t, fmt)
         assert not any(ch in out for ch in "\x1b\x07\x9b"), fmt

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from journal.errors import JournalError
 from journal.render.text import neutralise
@@ -88,7 +89,9 @@ def parse(text: str, source: str = "<txf>") -> tuple[dict, list[TxfRecord]]:
     header = {"version": lines[0], "program": lines[1][1:], "date": lines[2][1:]}
     if not lines[1].startswith("A") or not lines[2].startswith("D") or lines[3] != "^":
         raise JournalError(f"{source}: bad TXF header")
-    records, cur, start = [], None, 0
+    records: list[TxfRecord] = []
+    cur: dict[str, Any] | None = None
+    start = 0
     for i, ln in enumerate(lines[4:], start=5):
         where = f"{source}:{i}"
         if ln == "TD":
@@ -105,8 +108,11 @@ def parse(text: str, source: str = "<txf>") -> tuple[dict, list[TxfRecord]]:
                 raise JournalError(f"{source}:{start}: incomplete TXF record") from exc
             if len(amounts) not in (2, 3) or cur.get("C") != "1" or cur.get("L") != "1":
                 raise JournalError(f"{source}:{start}: TXF record needs C1, L1 and 2-3 amounts")
+            sold_day = _parse_date(sold, where)
+            if sold_day is None:
+                raise JournalError(f"{source}:{start}: the date sold cannot be VARIOUS")
             records.append(TxfRecord(ref, box, cur.get("P", ""),
-                                     _parse_date(acquired, where), _parse_date(sold, where),
+                                     _parse_date(acquired, where), sold_day,
                                      amounts[0], amounts[1],
                                      amounts[2] if len(amounts) == 3 else Decimal("0.00")))
             cur = None

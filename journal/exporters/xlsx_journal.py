@@ -9,10 +9,11 @@ gain as a line) that refer to the sheet's own cells, so they follow any edit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -36,7 +37,7 @@ def _cell_value(v):
     return csv_safe(neutralise(str(v)))
 
 
-def _write_sheet(ws, columns: Sequence[str], rows: Sequence[dict]) -> None:
+def _write_sheet(ws, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
     # write-only sheets stream rows to disk: widths, panes and formats are set up front
     formats = {}
     for i, col in enumerate(columns, start=1):

@@ -127,8 +127,8 @@ def _cache_values(xml: bytes, values: dict) -> bytes:
     text = xml.decode("utf-8")
     for cell, value in values.items():
         v = format(value, "f") if isinstance(value, Decimal) else str(value)
-        pat = re.compile(r'(<c r="%s"[^>]*><f>[^<]*</f>)<v\s*/>' % re.escape(cell))
-        text, n = pat.subn(lambda m: m.group(1) + f"<v>{v}</v>", text, count=1)
+        pat = re.compile(r'(<c r="' + re.escape(cell) + r'"[^>]*><f>[^<]*</f>)<v\s*/>')
+        text, n = pat.subn(lambda m, v=v: m.group(1) + f"<v>{v}</v>", text, count=1)
         if n != 1:
             raise AssertionError(f"formula cell {cell} not found in sheet XML")
     return text.encode("utf-8")

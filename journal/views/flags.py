@@ -66,7 +66,7 @@ def groups(flags: Iterable) -> Table:
             "spec": info.spec if info else "",
             "accounts": sorted({f.account for f in fs}),
         })
-    rows.sort(key=lambda r: (SEVERITY_ORDER.get(r["severity"], 3), r["code"]))
+    rows.sort(key=lambda r: (SEVERITY_ORDER.get(str(r["severity"]), 3), str(r["code"])))
     hint = ("journal flags --detail lists every flag with its message (--code CODE for "
             "one kind).")
     notes = (hint,) if rows else ()

@@ -150,7 +150,7 @@ def find_cycle(result: RuleResult, cycle_id: str):
 def cycle_positions(result: RuleResult, cycle) -> Table:
     """``journal cycles show ID``: the option positions of one cycle in order, each with
     the roll chain it belongs to (numbered as the cycle lists them)."""
-    chain_of = {}
+    chain_of: dict[str, int] = {}
     for n, chain in enumerate(cycle.roll_chains, start=1):
         for tx in chain:
             chain_of[tx] = n
@@ -158,10 +158,11 @@ def cycle_positions(result: RuleResult, cycle) -> Table:
     for p in result.option_positions:
         if p.cycle_id != cycle.cycle_id or p.account != cycle.account:
             continue
-        n = chain_of.get(p.open_transaction_id) or chain_of.get(p.close_transaction_id)
+        chain = chain_of.get(p.open_transaction_id or "") or chain_of.get(
+            p.close_transaction_id or "")
         assigned_call = p.outcome == "assigned" and p.put_call == "C"
         rows.append({
-            "chain": n, "description": p.description, "contracts": p.contracts,
+            "chain": chain, "description": p.description, "contracts": p.contracts,
             "opened": p.opened, "closed": p.closed,
             "outcome": (p.outcome or "open").replace("_", " "),
             "premium_net": p.premium_net, "close_cost": p.close_cost,

@@ -110,7 +110,7 @@ def summary(data: LedgerData, result: RuleResult | None, *, period: str = "month
     rows = review.summary(data.executions, result, period=period, by_date=by_date,
                           accounts=accounts, as_of=as_of or data.ledger_end)
     first = col(period, PERIOD_TITLES[period], Kind.ID)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if by_date != "trade":
         hint = f"Premium, outcomes and results attributed by the position's {by_date} date."
         notes = (hint,)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from journal.views import flags as flag_views
 from journal.views import positions as position_views
@@ -75,7 +75,8 @@ def _periods(data: LedgerData, result: RuleResult, as_of: date,
         if row is None:
             rows.append({"period": name})
             continue
-        rows.append({"period": name, **{c.key: row.get(c.key) for c in PERIOD_COLUMNS[1:]}})
+        values: dict[str, Any] = {c.key: row.get(c.key) for c in PERIOD_COLUMNS[1:]}
+        rows.append({"period": name, **values})
     return table(PERIOD_COLUMNS, rows, title="This month and the year to date")
 
 
