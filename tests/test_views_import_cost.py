@@ -17,7 +17,7 @@ VIEW_MODULES = sorted(f"journal.views.{p.stem}" for p in (PACKAGE / "views").glo
                       if p.stem != "__init__")
 CHEAP = [*VIEW_MODULES, "journal.views", "journal.render", "journal.render.text",
          "journal.render.terminal", "journal.wheel", "journal.review", "journal.grades",
-         "journal.checklist", "journal.output"]
+         "journal.checklist", "journal.output", "journal.queries"]
 COMMAND_MODULES = ["commands_ledger", "commands_rules", "commands_review", "commands_tax",
                    "commands_status", "options"]
 
