@@ -240,6 +240,11 @@ def grade_put(*, strike: Decimal, premium: Decimal, dte: int, contracts: Decimal
         else:
             checks["earnings"] = PASS
 
+    return _grade(checks, tuple(why))
+
+
+def _grade(checks: dict, reasons: tuple) -> Grade:
+    """Score, letter and verdict from the checks' answers (unknown ones left out)."""
     known = [v for v in checks.values() if v != UNKNOWN]
     passed = sum(1 for v in known if v == PASS)
     # A warning is half a pass: the trade is inside the rules but below the target.
@@ -252,5 +257,5 @@ def grade_put(*, strike: Decimal, premium: Decimal, dte: int, contracts: Decimal
                   "C" if share >= Decimal("0.6") else "D" if share >= Decimal("0.4") else "F")
     fails = sum(1 for v in known if v == FAIL)
     verdict = "NO" if fails else ("CHECK" if len(known) < len(checks) or WARN in known else "OK")
-    return Grade(checks=checks, reasons=tuple(why), score=f"{passed}/{len(known)}",
+    return Grade(checks=checks, reasons=reasons, score=f"{passed}/{len(known)}",
                  grade=letter, verdict=verdict)

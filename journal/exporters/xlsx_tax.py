@@ -123,12 +123,17 @@ class _Book:
             fh.write(out.getvalue())
 
 
+def _cached(v: str):
+    """The replacement that puts the cached value ``v`` after a formula."""
+    return lambda m: m.group(1) + f"<v>{v}</v>"
+
+
 def _cache_values(xml: bytes, values: dict) -> bytes:
     text = xml.decode("utf-8")
     for cell, value in values.items():
         v = format(value, "f") if isinstance(value, Decimal) else str(value)
         pat = re.compile(r'(<c r="' + re.escape(cell) + r'"[^>]*><f>[^<]*</f>)<v\s*/>')
-        text, n = pat.subn(lambda m, v=v: m.group(1) + f"<v>{v}</v>", text, count=1)
+        text, n = pat.subn(_cached(v), text, count=1)
         if n != 1:
             raise AssertionError(f"formula cell {cell} not found in sheet XML")
     return text.encode("utf-8")
@@ -254,7 +259,15 @@ def write(path, report: TaxReport, recon: Reconciliation | None = None) -> None:
                 book.formula(ws, f"{col}{r}", f'SUMIFS({rng},{crit},"{no}")', ln[key])
     ws.auto_filter.ref = f"A1:F{len(lines) + 1}"
 
-    # Wash sales
+    _wash_sheet(book, report)
+    _flags_sheet(book, report)
+    _recon_sheet(book, recon)
+    assert tuple(w.title for w in book.wb.worksheets) == SHEETS
+    book.save(path)
+
+
+def _wash_sheet(book: _Book, report: TaxReport) -> None:
+    """Every W row with its replacement(s) and the total disallowed."""
     wcols = [("Account", "account", "text", 12), ("Description", "description", "text", 34),
              ("Date acquired", "date_acquired", "date", 12), ("Date sold", "date_sold", "date", 12),
              ("Proceeds", "proceeds", "money", 14), ("Cost", "cost", "money", 14),
@@ -272,7 +285,9 @@ def write(path, report: TaxReport, recon: Reconciliation | None = None) -> None:
     ws.cell(row=tw, column=1, value="Total").font = TOTAL_FONT
     book.formula(ws, f"H{tw}", f"SUM(H2:H{tw - 1})", report.wash_sale_disallowed)
 
-    # Flags
+
+def _flags_sheet(book: _Book, report: TaxReport) -> None:
+    """The flags of the year, then one line per code."""
     fcols = [("Code", "code", "text", 22), ("Account", "account", "text", 12),
              ("Date", "date", "date", 12), ("Symbol", "symbol", "text", 10),
              ("Tax year", "tax_year", "int", 8), ("Transaction ID", "transaction_id", "text", 14),
@@ -281,7 +296,9 @@ def write(path, report: TaxReport, recon: Reconciliation | None = None) -> None:
     end, _ = book.rows(ws, fcols, flag_dicts(report.flags))
     _flag_groups(book, ws, end, report.flags)
 
-    # Reconciliation
+
+def _recon_sheet(book: _Book, recon: Reconciliation | None) -> None:
+    """Our gains against IB's fifoPnlRealized, line by line and by reason."""
     rcols = [("Account", "account", "text", 12), ("Trade date", "trade_date", "date", 12),
              ("Transaction ID", "transaction_id", "text", 14),
              ("Description", "description", "text", 30), ("IB fifoPnlRealized", "ib_pnl",
@@ -307,5 +324,3 @@ def write(path, report: TaxReport, recon: Reconciliation | None = None) -> None:
             book.put(ws, r, 1, code, "text")
             book.put(ws, r, 4, REASONS.get(code, ""), "text")
             book.put(ws, r, 7, amount, "money")
-    assert tuple(w.title for w in book.wb.worksheets) == SHEETS
-    book.save(path)
