@@ -393,13 +393,13 @@ def test_debug_shows_the_traceback(ledger):
 def test_a_bug_never_quotes_sql_or_parameters(monkeypatch, capsys, ledger):
     from sqlalchemy.exc import OperationalError
 
-    from journal.cli import commands_ledger
+    from journal import readmodel
 
     def boom(*_a, **_k):
         raise OperationalError("SELECT secret FROM execution WHERE account = ?",
                                ("U7654321",), sqlite3.OperationalError("no such column: x"))
 
-    monkeypatch.setattr(commands_ledger, "queries", type("Q", (), {"trades": staticmethod(boom)}))
+    monkeypatch.setattr(readmodel, "load_trades", boom)
     with pytest.raises(SystemExit) as exit_:
         main(["--db", str(ledger), "trades"])
     assert exit_.value.code == 2
