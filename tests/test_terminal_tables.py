@@ -26,7 +26,9 @@ def _commands(run) -> list[str]:
     lots = json.loads(run("lots", "--all", "--format", "json").stdout)
     cycles = json.loads(run("cycles", "--format", "json").stdout)
     accounts = json.loads(run("accounts", "--format", "json").stdout)
-    end = max(a["statements_to"] or a["last_trade"] for a in accounts)
+    # an account can hold only rows without a covered period (a Flex CSV without
+    # header/trailer records): it has neither end
+    end = max(d for a in accounts if (d := a["statements_to"] or a["last_trade"]))
     cmds = ["trades", "trades --all", "accounts", f"positions --as-of {end}", "lots --all",
             "realized", "flags", "flags --detail", "cycles", "summary", "summary --yearly",
             "summary --weekly", "review", f"status --as-of {end}",
