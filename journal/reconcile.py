@@ -21,16 +21,16 @@ to it within a cent; otherwise it is listed as ``UNEXPLAINED``. Nothing is force
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import combinations
-from typing import Iterable, Optional, Sequence
 
 from journal.rules.types import RealizedEvent, RuleResult
 
 TOLERANCE = Decimal("0.01")
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 MAX_SUBSET = 4
 
 REASONS = {
@@ -60,15 +60,15 @@ class ClosingExecution:
     asset_category: str
     underlying: str
     quantity: Decimal
-    fifo_pnl: Optional[Decimal]
+    fifo_pnl: Decimal | None
     commission: Decimal = ZERO
-    cost: Optional[Decimal] = None  # IB's basis relieved (negative for a long sold)
+    cost: Decimal | None = None  # IB's basis relieved (negative for a long sold)
     notes: str = ""
     open_close: str = ""
-    put_call: Optional[str] = None
-    currency: Optional[str] = None
-    fx_rate_to_base: Optional[Decimal] = None
-    date_time: Optional[datetime] = None
+    put_call: str | None = None
+    currency: str | None = None
+    fx_rate_to_base: Decimal | None = None
+    date_time: datetime | None = None
 
     @property
     def note_codes(self) -> set:
@@ -82,10 +82,10 @@ class ClosingExecution:
 @dataclass(frozen=True)
 class ReconLine:
     account: str
-    transaction_id: Optional[str]
+    transaction_id: str | None
     trade_date: date
     description: str
-    ib_pnl: Optional[Decimal]
+    ib_pnl: Decimal | None
     ours: Decimal
     difference: Decimal  # ours − IB
     reasons: tuple = ()  # ((code, amount), ...)
@@ -149,7 +149,7 @@ def recon_dicts(rec: Reconciliation) -> list[dict]:
              "reasons": ln.reason_text} for ln in rec.lines]
 
 
-def _explain(diff: Decimal, candidates: Sequence[tuple]) -> Optional[tuple]:
+def _explain(diff: Decimal, candidates: Sequence[tuple]) -> tuple | None:
     """Smallest set of candidate (code, amount) pairs adding up to ``diff``; ties go to
     the earlier (more specific) candidates."""
     cands = [c for c in candidates if c[1] != 0]

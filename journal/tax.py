@@ -12,10 +12,10 @@ Amounts are rounded to cents once, per form line (tax_rules.md §0.5); column (h
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Mapping, Optional, Sequence
 
 from journal.errors import ConfigError
 from journal.rules.types import Flag, RealizedEvent, RuleResult
@@ -67,7 +67,7 @@ class Form8949Row:
     box: str  # A..F
     line: str  # Schedule D line the row feeds: 1a 1b 2 3 8a 8b 9 10
     description: str  # (a)
-    date_acquired: Optional[date]  # (b); None = VARIOUS
+    date_acquired: date | None  # (b); None = VARIOUS
     date_sold: date  # (c)
     proceeds: Decimal  # (d)
     cost: Decimal  # (e)
@@ -78,8 +78,8 @@ class Form8949Row:
     account: str
     kind: str
     underlying: str
-    transaction_id: Optional[str] = None
-    lot_id: Optional[str] = None
+    transaction_id: str | None = None
+    lot_id: str | None = None
 
     @property
     def wash_sale(self) -> Decimal:
@@ -91,13 +91,13 @@ class Form6781Row:
     account: str
     description: str
     underlying: str
-    date_acquired: Optional[date]
+    date_acquired: date | None
     date_closed: date
     kind: str  # mark_to_market | bought_to_close | expired | cash_settled | ...
     proceeds: Decimal
     cost: Decimal
     gain: Decimal
-    transaction_id: Optional[str] = None
+    transaction_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class Totals:
     gain: Decimal = ZERO
 
     @classmethod
-    def of(cls, rows: Iterable[Form8949Row]) -> "Totals":
+    def of(cls, rows: Iterable[Form8949Row]) -> Totals:
         p = c = a = g = ZERO
         for r in rows:
             p += r.proceeds
@@ -129,7 +129,7 @@ class Section1256:
     long_term_60: Decimal = ZERO
 
     @classmethod
-    def of(cls, rows: Iterable[Form6781Row]) -> "Section1256":
+    def of(cls, rows: Iterable[Form6781Row]) -> Section1256:
         net = sum((r.gain for r in rows), ZERO)
         # Form 6781 lines 8/9; the 60 % part takes the remainder so the two always add up.
         st = cents(net * Decimal("0.4"))
@@ -192,7 +192,7 @@ class TaxReport:
                         "adjustment": t.adjustment if t else None,
                         "gain": t.gain if t else gain})
 
-        by_line = {}
+        by_line: dict[str, list[Form8949Row]] = {}
         for r in self.rows:
             by_line.setdefault(r.line, []).append(r)
         line("1a", "Short-term, box A, no adjustments (Form 8949 not required)",
@@ -261,7 +261,7 @@ SUMMARY_COLUMNS = ["section", "proceeds", "cost_basis", "adjustments", "gain_los
 def summary_rows(report: TaxReport) -> list[dict]:
     """The summary as listing rows (for table/csv)."""
     st, lt, s = report.short_term, report.long_term, report.section_1256
-    rows = [
+    rows: list[dict] = [
         {"section": "short_term (8949 Part I)", "proceeds": st.proceeds, "cost_basis": st.cost,
          "adjustments": st.adjustment, "gain_loss": st.gain},
         {"section": "long_term (8949 Part II)", "proceeds": lt.proceeds, "cost_basis": lt.cost,
@@ -283,7 +283,7 @@ def _box(ev: RealizedEvent, settings: TaxSettings) -> str:
     return st
 
 
-def _flag_year(f: Flag) -> Optional[int]:
+def _flag_year(f: Flag) -> int | None:
     if f.tax_year is not None:
         return f.tax_year
     if f.date is not None:
@@ -301,7 +301,10 @@ def build_report(result: RuleResult, year: int, *, accounts: Sequence[str] = (),
     def included(acct: str) -> bool:
         return not wanted or acct in wanted
 
-    part1, part2, f6781, extra_flags = [], [], [], []
+    part1: list[Form8949Row] = []
+    part2: list[Form8949Row] = []
+    f6781: list[Form6781Row] = []
+    extra_flags: list[Flag] = []
     for ev in result.realized:
         if ev.tax_year != year or not included(ev.account):
             continue

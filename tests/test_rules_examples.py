@@ -175,7 +175,7 @@ def test_e_section_1256_mark_to_market_then_expiry(rules):
         "mark_to_market", True, D("598.35"), date(2025, 12, 31))
     exp = only(r.realized, tax_year=2026)
     assert (exp.kind, exp.section_1256, exp.gain) == ("expired", True, D("400"))
-    from journal.rules.engine import split_1256
+    from journal.rules.law import split_1256
     assert split_1256(mtm.gain) == (D("359.01"), D("239.34"))
     assert split_1256(exp.gain) == (D("240.00"), D("160.00"))
 
@@ -184,7 +184,7 @@ def test_e_section_1256_bought_back(rules):
     r = rules("e_section1256_bought_back")
     ev = only(r.realized, tax_year=2026)
     assert (ev.kind, ev.gain) == ("bought_to_close", D("-201.65"))
-    from journal.rules.engine import split_1256
+    from journal.rules.law import split_1256
     assert split_1256(ev.gain) == (D("-120.99"), D("-80.66"))
     assert only(r.realized, tax_year=2025).gain == D("598.35")
 

@@ -9,7 +9,7 @@ import pytest
 
 from journal.errors import ConfigError
 from journal.rules import run_rules
-from journal.rules.engine import classify_call, term_for
+from journal.rules.law import classify_call, term_for
 from journal.readmodel import (
     DividendRecord, ExecutionRecord, LedgerData, OverrideRecord, PriceRecord, SnapshotRecord,
 )
@@ -238,7 +238,7 @@ def test_sale_near_the_lt_boundary_of_a_tacked_holding_period_is_flagged():
 
 
 def test_settlement_across_the_year_end():
-    from journal.rules.engine import settles_next_year
+    from journal.rules.law import settles_next_year
     assert settles_next_year(d(2025, 12, 31)) and not settles_next_year(d(2025, 12, 30))
     assert settles_next_year(d(2027, 12, 31))  # a Friday: settles Monday Jan 3
     assert settles_next_year(d(2021, 12, 30), stock=True)  # T+2 before 2024-05-28

@@ -9,26 +9,29 @@ The US rules implemented are specified in docs tax_rules.md; the result types ar
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 from journal.readmodel import LedgerData, load_ledger
 from journal.rules.types import (  # noqa: F401 - re-exported contract
-    Flag, OptionPosition, RealizedEvent, RuleResult, StockLot, WashSale, WheelCycle,
+    Flag,
+    OptionPosition,
+    RealizedEvent,
+    RuleResult,
+    StockLot,
+    WashSale,
+    WheelCycle,
 )
 from journal.settings import Settings, load_settings
 
 
-def run_rules(data: LedgerData, settings: Optional[Settings] = None,
-              as_of: Optional[date] = None) -> RuleResult:
-    from journal.rules.engine import Engine
+def run_rules(data: LedgerData, settings: Settings | None = None,
+              as_of: date | None = None) -> RuleResult:
+    from journal.rules.engine import run_rules as run
 
-    eng = Engine(data, settings or Settings(), as_of)
-    eng.run()
-    return eng.result()
+    return run(data, settings or Settings(), as_of)
 
 
-def analyze(engine, *, settings: Optional[Settings] = None,
-            as_of: Optional[date] = None) -> RuleResult:
+def analyze(engine, *, settings: Settings | None = None,
+            as_of: date | None = None) -> RuleResult:
     """Load the ledger behind ``engine`` and run the rules (settings default to the user's
     config.toml)."""
     data = load_ledger(engine)
@@ -55,4 +58,4 @@ def _with_user_prices(data: LedgerData) -> LedgerData:
     return replace(data, prices=data.prices + tuple(theirs))
 
 
-__all__ = ["analyze", "run_rules", "load_ledger", "LedgerData", "Settings", "RuleResult"]
+__all__ = ["LedgerData", "RuleResult", "Settings", "analyze", "load_ledger", "run_rules"]

@@ -16,7 +16,6 @@ A pure function over a :class:`RuleResult`; the lines always add up to the rules
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Optional
 
 from journal.rules.types import RuleResult, StockLot
 
@@ -24,7 +23,7 @@ ZERO = Decimal(0)
 COLUMNS = ["basis", "step", "description", "date", "amount", "total"]
 
 
-def _stock_tx(lot: StockLot) -> Optional[str]:
+def _stock_tx(lot: StockLot) -> str | None:
     """The transaction of the stock row that opened the lot (splits keep their parent's)."""
     head = lot.lot_id.split(".", 1)[0]
     _account, _, tx = head.partition(":")

@@ -9,23 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Optional
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flag:
     """A case the user must look at (tax_rules.md says FLAG): never decided silently."""
 
     code: str  # e.g. NON_QCC, MISSING_STOCK_LEG, EXPIRED_NO_CLOSE, WASH_SALE_OPTION, ...
     account: str
     message: str
-    date: Optional[date] = None
-    symbol: Optional[str] = None
-    transaction_id: Optional[str] = None
-    tax_year: Optional[int] = None
+    date: date | None = None
+    symbol: str | None = None
+    transaction_id: str | None = None
+    tax_year: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RealizedEvent:
     """One Form 8949 line (or one Form 6781 line when section_1256)."""
 
@@ -34,7 +33,7 @@ class RealizedEvent:
     underlying: str
     asset_category: str  # OPT | STK | FOP | ...
     quantity: Decimal  # shares or contracts disposed (positive)
-    date_acquired: Optional[date]  # None = VARIOUS
+    date_acquired: date | None  # None = VARIOUS
     date_sold: date  # trade date of the closing event (expiry date for expirations)
     proceeds: Decimal  # amount realized (call premium of a called-away call included)
     cost: Decimal  # basis (assigned put premium already subtracted)
@@ -47,12 +46,12 @@ class RealizedEvent:
     #           cash_settled | exercised | mark_to_market
     section_1256: bool = False
     covered: bool = True  # broker reports basis (box A/D) vs not (B/E)
-    closing_transaction_id: Optional[str] = None
-    ib_fifo_pnl: Optional[Decimal] = None  # IB's fifoPnlRealized of the closing row(s)
-    lot_id: Optional[str] = None
+    closing_transaction_id: str | None = None
+    ib_fifo_pnl: Decimal | None = None  # IB's fifoPnlRealized of the closing row(s)
+    lot_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StockLot:
     lot_id: str
     account: str
@@ -65,42 +64,42 @@ class StockLot:
     economic_basis: Decimal  # tax basis minus other premiums of the same wheel cycle
     wash_sale_adjustment: Decimal
     source: str  # purchase | put_assignment | call_exercise | transfer
-    cycle_id: Optional[str] = None
+    cycle_id: str | None = None
     open: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OptionPosition:
     """A matched open/close of one option contract (partial fills/closes pro rata)."""
 
     account: str
-    conid: Optional[str]
+    conid: str | None
     description: str
     underlying: str
     put_call: str
     strike: Decimal
-    expiry: date
+    expiry: date | None
     multiplier: Decimal
     contracts: Decimal  # negative = short
     opened: date
-    closed: Optional[date]
-    outcome: Optional[str]  # None (open) | bought_to_close | sold_to_close | expired |
+    closed: date | None
+    outcome: str | None  # None (open) | bought_to_close | sold_to_close | expired |
     #                         assigned | exercised | cash_settled
     premium_net: Decimal  # net premium received (short) or paid (long, negative)
     close_cost: Decimal  # cost to close (bought back), 0 for expiry/assignment
-    open_transaction_id: Optional[str] = None
-    close_transaction_id: Optional[str] = None
-    stock_leg_transaction_id: Optional[str] = None
-    cycle_id: Optional[str] = None
+    open_transaction_id: str | None = None
+    close_transaction_id: str | None = None
+    stock_leg_transaction_id: str | None = None
+    cycle_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WheelCycle:
     cycle_id: str
     account: str
     underlying: str
     started: date
-    ended: Optional[date]
+    ended: date | None
     premium_net: Decimal  # all option premium collected in the cycle, net
     realized: Decimal  # realized tax gain of the cycle so far
     assigned: bool
@@ -108,7 +107,7 @@ class WheelCycle:
     roll_chains: tuple = ()  # tuples of option position ids
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleResult:
     option_positions: tuple = ()
     lots: tuple = ()  # StockLot
@@ -119,19 +118,19 @@ class RuleResult:
     provisional_years: frozenset = field(default_factory=frozenset)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WashSale:
     """One disallowed loss (tax_rules.md §3): which sale lost what to which replacement."""
 
     account: str  # account of the loss sale
     symbol: str  # stock symbol, or the option description for option-to-option washes
-    loss_transaction_id: Optional[str]
+    loss_transaction_id: str | None
     loss_date: date
     replacement_account: str
-    replacement_transaction_id: Optional[str]
+    replacement_transaction_id: str | None
     replacement_date: date
     quantity: Decimal  # shares (or contracts) matched
     disallowed: Decimal  # loss moved out of the sale (positive)
     basis_carried: bool  # False when the replacement sits in an IRA (the loss is lost)
     tax_year: int  # year of the loss sale: a December loss stays in December's return
-    replacement_lot_id: Optional[str] = None
+    replacement_lot_id: str | None = None

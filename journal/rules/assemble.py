@@ -1,0 +1,185 @@
+"""Result assembly: the pass's working records turned into the frozen, sorted
+:class:`~journal.rules.types.RuleResult` (realized events, option positions, stock lots
+with their economic basis, wheel cycles, flags)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from journal.rules.cycles import Membership, chrono, cycle_end, membership, roll_chains
+from journal.rules.money import ZERO, clean, part
+from journal.rules.records import Lot, OptionClose, Piece
+from journal.rules.state import PassState
+from journal.rules.types import (
+    OptionPosition,
+    RealizedEvent,
+    RuleResult,
+    StockLot,
+    WheelCycle,
+)
+from journal.vocab import OptionOutcome
+
+_ASSIGNED = OptionOutcome.ASSIGNED.value
+_EXERCISED = OptionOutcome.EXERCISED.value
+
+
+class _CycleOf:
+    """Which cycle an execution (by account and transaction id) belongs to."""
+
+    __slots__ = ("member", "seq_of")
+
+    def __init__(self, st: PassState, member: dict[int, str]) -> None:
+        self.seq_of: dict[tuple[str, str | None], int] = {
+            (e.account, e.transaction_id): e.seq for e in st.execs}
+        self.member = member
+
+    def __call__(self, account: str, tx: str | None) -> str | None:
+        seq = self.seq_of.get((account, tx))
+        return self.member.get(seq) if seq is not None else None
+
+    def of_piece(self, p: Piece) -> str | None:
+        cid = self(p.account, p.tx) if p.tx else None
+        if cid is None and p.lot_id:
+            acc, _, tx = p.lot_id.rsplit(".", 1)[0].partition(":")
+            cid = self(acc, tx.rstrip(":?"))
+        return cid
+
+
+def result(st: PassState) -> RuleResult:
+    ms = membership(st)
+    cycle_of = _CycleOf(st, ms.member)
+    cyc_real: defaultdict = defaultdict(lambda: ZERO)
+    cyc_opt_gain: defaultdict = defaultdict(lambda: ZERO)
+    realized = [_realized(p, cycle_of, cyc_real, cyc_opt_gain) for p in st.pieces]
+    positions, open_premium = _positions(st, cycle_of)
+    lots = _stock_lots(st, cycle_of, cyc_opt_gain, open_premium)
+    cycles = _cycles(st, ms, cyc_real)
+    years = {r.tax_year for r in realized}
+    provisional = frozenset(y for y in years if st.horizon < date(y + 1, 1, 31))
+    flags = sorted(set(st.flags.flags), key=lambda f: (
+        f.date or date.min, f.account, f.code, f.transaction_id or "", f.message))
+    realized.sort(key=lambda r: (r.date_sold, r.account, r.underlying,
+                                 r.closing_transaction_id or "", r.lot_id or ""))
+    positions.sort(key=lambda p: (p.account, p.opened, p.open_transaction_id or "",
+                                  p.closed or date.max))
+    lots.sort(key=lambda x: (x.account, x.symbol, x.acquired, x.lot_id))
+    return RuleResult(option_positions=tuple(positions), lots=tuple(lots),
+                      realized=tuple(realized), wash_sales=tuple(st.wash.sales),
+                      cycles=tuple(cycles), flags=tuple(flags),
+                      provisional_years=provisional)
+
+
+def _realized(p: Piece, cycle_of: _CycleOf, cyc_real: defaultdict,
+              cyc_opt_gain: defaultdict) -> RealizedEvent:
+    gain = p.proceeds - p.cost + p.disallowed
+    cid = cycle_of.of_piece(p)
+    if cid:
+        cyc_real[cid] += gain
+        if p.asset_category != "STK":
+            cyc_opt_gain[cid] += gain
+    return RealizedEvent(
+        p.account, p.description, p.underlying, p.asset_category, p.quantity,
+        p.date_acquired, p.date_sold, clean(p.proceeds), clean(p.cost),
+        "W" if p.disallowed else "", clean(p.disallowed), clean(gain), p.term,
+        p.date_sold.year, p.kind, p.section_1256, True, p.tx, clean(p.ib_fifo), p.lot_id)
+
+
+def _position(lot: Lot, contracts: Decimal, closed: date | None, outcome: str | None,
+              premium: Decimal, close_cost: Decimal, close_tx: str | None,
+              stock_tx: str | None, cid: str | None) -> OptionPosition:
+    ex = lot.opening
+    return OptionPosition(
+        lot.account, ex.conid, ex.description or ex.symbol, ex.underlying, ex.put_call or "",
+        ex.strike or ZERO, ex.expiry, ex.multiplier, contracts,
+        lot.acquired or (closed or ex.trade_date), closed, outcome, clean(premium),
+        clean(close_cost), lot.tx, close_tx, stock_tx, cid)
+
+
+def _positions(st: PassState, cycle_of: _CycleOf) -> tuple[list[OptionPosition], defaultdict]:
+    """Closed option positions, then what is still open; and per cycle the premium that
+    is in no option gain (still open, or called away into the share proceeds)."""
+    tx_of = {e.seq: e.transaction_id for e in st.execs}
+    positions = []
+    open_premium: defaultdict = defaultdict(lambda: ZERO)
+    for d in st.option_closes:
+        lot = d.lot
+        cid = cycle_of(lot.account, lot.tx)
+        positions.append(_position(lot, d.contracts, d.closed, d.outcome, d.premium,
+                                   d.close_cost, d.close_tx,
+                                   tx_of.get(d.stock_seq) if d.stock_seq is not None else None,
+                                   cid))
+        # A called-away call's premium went into the share proceeds, not into an option
+        # gain, yet it is premium collected in the cycle all the same.
+        if cid and _called_away(d):
+            open_premium[cid] += d.premium
+    for queue in st.positions.values():
+        for lot in queue:
+            if lot.is_option and lot.rem > 0:
+                cid = cycle_of(lot.account, lot.tx)
+                if cid:
+                    open_premium[cid] += lot.prem
+                positions.append(_position(lot, lot.rem * lot.side, None, None, lot.prem,
+                                           ZERO, None, None, cid))
+    return positions, open_premium
+
+
+def _called_away(d: OptionClose) -> bool:
+    return d.outcome == _ASSIGNED and d.lot.opening.put_call == "C" and d.lot.side < 0
+
+
+def _stock_lots(st: PassState, cycle_of: _CycleOf, cyc_opt_gain: defaultdict,
+                open_premium: defaultdict) -> list[StockLot]:
+    """Stock lots with their economic basis: the tax basis minus the cycle's other
+    premium (option gains, open premium, called-away calls), pro rata by shares."""
+    cid_of = {id(lot): cycle_of(lot.account, lot.tx) for lot in st.stock_lots
+              if lot.acquired is not None}
+    lots_by_cycle: dict[str, list[Lot]] = defaultdict(list)
+    for lot in st.stock_lots:
+        cid = cid_of.get(id(lot))
+        if cid is not None and lot.side > 0:
+            lots_by_cycle[cid].append(lot)
+    other: dict[int, Decimal] = {}
+    for cid, lots in lots_by_cycle.items():
+        left_prem = cyc_opt_gain[cid] + open_premium[cid]
+        left_qty = sum((x.qty for x in lots), ZERO)
+        for x in lots:
+            share = part(left_prem, x.qty, left_qty) if left_qty else ZERO
+            left_prem -= share
+            left_qty -= x.qty
+            other[id(x)] = share
+    out = []
+    for lot in st.stock_lots:
+        if lot.acquired is None:
+            continue
+        assert lot.hp is not None
+        out.append(StockLot(
+            lot.lot_id, lot.account, lot.symbol, lot.qty * lot.side, lot.rem * lot.side,
+            lot.acquired, lot.hp, clean(lot.orig_cost),
+            clean(lot.orig_cost - other.get(id(lot), ZERO)), clean(lot.wash_total),
+            lot.source, cid_of[id(lot)], lot.rem > 0))
+    return out
+
+
+def _cycles(st: PassState, ms: Membership, cyc_real: defaultdict) -> list[WheelCycle]:
+    members: dict[str, list] = defaultdict(list)
+    for e in st.execs:
+        cid = ms.member.get(e.seq)
+        if cid:
+            members[cid].append(e)
+    cycles = []
+    for cid, execs in members.items():
+        execs.sort(key=chrono)
+        started = execs[0].trade_date
+        ended = cycle_end(cid, execs, ms)
+        premium = sum((e.net_cash for e in execs if e.is_option), ZERO)
+        assigned = any(o[1] in (_ASSIGNED, _EXERCISED) for e in execs
+                       for o in st.info[e.seq].closes)
+        end = ended or st.horizon
+        cycles.append(WheelCycle(
+            cid, execs[0].account, execs[0].underlying, started, ended, clean(premium),
+            clean(cyc_real[cid]), assigned, (end - started).days,
+            roll_chains(execs, st.info)))
+    cycles.sort(key=lambda c: (c.account, c.started, c.underlying, c.cycle_id))
+    return cycles

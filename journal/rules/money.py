@@ -1,0 +1,48 @@
+"""Exact money for the rules: pro-rata parts that always add up, and tidy digits.
+
+Pro-rata splits use :func:`part`, which hands the last piece whatever is left, so the
+pieces of a whole always add up to it (nothing lost, nothing invented); intermediate
+pieces are quantized to 10 decimals, far below a cent.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import overload
+
+ZERO = Decimal(0)
+Q = Decimal("1e-10")
+CENT = Decimal("0.01")
+_CLEAN_LIMIT = Decimal("1e16")
+
+
+def part(total: Decimal, n: Decimal, of: Decimal) -> Decimal:
+    """The share of ``total`` belonging to ``n`` of ``of`` units."""
+    if n == of:
+        return total
+    return (total * n / of).quantize(Q)
+
+
+@overload
+def clean(d: Decimal) -> Decimal: ...
+
+
+@overload
+def clean(d: None) -> None: ...
+
+
+def clean(d: Decimal | None) -> Decimal | None:
+    """Same value, tidy digits: cents when the amount is whole cents, else no trailing 0s."""
+    if d is None:
+        return None
+    exp = d.as_tuple().exponent
+    if exp == -2:  # already cents: the common case, and quantize would return it as is
+        return d
+    c = d.quantize(CENT) if abs(d) < _CLEAN_LIMIT else d
+    return c if c == d else d.normalize()
+
+
+def fmt_qty(q: Decimal) -> str:
+    """A quantity as the 8949 description prints it: no sign, no needless decimals."""
+    q = abs(q)
+    return format(q.normalize(), "f") if q == q.to_integral() else format(q, "f")

@@ -1,0 +1,98 @@
+"""The state of one rules pass, in one place.
+
+The pass is chronological and stateful by nature (a loss waits for its replacement, a
+call's premium waits for its stock leg), but every piece of that state is named and
+typed here and handed explicitly to the functions of the other modules; nothing is
+global and nothing outlives :func:`journal.rules.engine.run_rules`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from journal.readmodel import ExecutionRecord, LedgerData
+from journal.rules.indexes import ClosedLotIndex, Marks
+from journal.rules.money import ZERO
+from journal.rules.records import EarlyAssignment, ExecInfo, Lot, OptionClose, Piece
+from journal.rules.types import Flag, WashSale
+from journal.settings import Settings
+from journal.vocab import FlagCode
+
+
+class FlagSink:
+    """The flags raised so far (tax_rules.md: FLAG = show the case, never decide it)."""
+
+    __slots__ = ("flags",)
+
+    def __init__(self) -> None:
+        self.flags: list[Flag] = []
+
+    def add(self, code: FlagCode, account: str, message: str, *, d: date | None = None,
+            symbol: str | None = None, tx: str | None = None,
+            year: int | None = None) -> None:
+        self.flags.append(Flag(code.value, account, message, d, symbol, tx,
+                               year if year is not None else (d.year if d else None)))
+
+    def trade(self, code: FlagCode, e: ExecutionRecord, message: str) -> None:
+        """A flag about one execution, dated on its trade date."""
+        self.add(code, e.account, message, d=e.trade_date, symbol=e.underlying,
+                 tx=e.transaction_id)
+
+
+def _zeros() -> defaultdict:
+    return defaultdict(lambda: ZERO)
+
+
+@dataclass(slots=True, eq=False)
+class WashBook:
+    """Open wash-sale business (§3): lots that can still replace a loss, and losses still
+    looking for a replacement, per family of substantially identical positions."""
+
+    family_lots: defaultdict = field(default_factory=lambda: defaultdict(list))
+    pending: defaultdict = field(default_factory=lambda: defaultdict(deque))
+    sales: list[WashSale] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class PassState:
+    data: LedgerData
+    settings: Settings
+    as_of: date | None
+    execs: list[ExecutionRecord]
+    horizon: date  # the ledger's "today": as_of, else its last trade or statement day
+    marks: Marks
+    closed_lots: ClosedLotIndex
+    links: dict[int, int]  # option leg seq -> stock leg seq
+    flags: FlagSink = field(default_factory=FlagSink)
+    wash: WashBook = field(default_factory=WashBook)
+    positions: defaultdict = field(default_factory=lambda: defaultdict(list))  # key -> lots
+    pieces: list[Piece] = field(default_factory=list)
+    option_closes: list[OptionClose] = field(default_factory=list)
+    stock_lots: list[Lot] = field(default_factory=list)
+    option_lots: list[Lot] = field(default_factory=list)
+    extra_cash: defaultdict = field(default_factory=_zeros)  # stock leg seq -> option cash
+    extra_ib: defaultdict = field(default_factory=_zeros)  # stock leg seq -> IB's option cash
+    leg_kind: dict[int, str] = field(default_factory=dict)  # stock leg seq -> source/kind
+    stock_qty: defaultdict = field(default_factory=_zeros)  # (account, symbol) -> shares
+    opt_open: defaultdict = field(default_factory=_zeros)  # (account, underlying) -> contracts
+    info: dict[int, ExecInfo] = field(default_factory=dict)
+    puts_written: list[tuple[ExecutionRecord, Decimal | None]] = field(default_factory=list)
+    calls_written: list[Lot] = field(default_factory=list)  # short calls on shares (§2.2)
+    early: list[EarlyAssignment] = field(default_factory=list)
+    day_state: dict[tuple, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    is1256: dict[tuple, bool] = field(default_factory=dict)
+
+    def lots_of(self, lot: Lot) -> list[Lot]:
+        """The list every lot of ``lot``'s kind is kept in."""
+        return self.option_lots if lot.is_option else self.stock_lots
+
+
+def position_key(e: ExecutionRecord) -> tuple:
+    """Which queue of open lots an execution opens into or closes from."""
+    if e.is_option:
+        return (e.account, "O", e.conid or (e.underlying, e.put_call, e.strike, e.expiry,
+                                            e.multiplier))
+    return (e.account, "S", e.symbol)
