@@ -261,8 +261,8 @@ class LedgerData:
         return next((a.base_currency for a in self.accounts if a.account == account), None)
 
 
-# column kinds: t text, d Decimal, a date, D datetime
-_EXEC_KINDS = "ittttttttdadaDddddddddtttttdtdii"
+# column kinds: t text, i integer, d Decimal, a date, D datetime
+_EXEC_KINDS = "ittttttttdadaDddddddddtttttddii"
 _SNAP_KINDS = "tatttttdaddd"
 
 
@@ -286,36 +286,67 @@ def _to_decimal(v):
     return Decimal(str(v))
 
 
-_CONVERT = {"t": None, "i": None, "d": _to_decimal, "a": _to_date, "D": _to_datetime}
+def _day(text: str) -> date:
+    return date.fromisoformat(text[:10])
 
 
-def _raw_rows(conn, stmt, kinds: str) -> list:
+class _Converted(dict):
+    """Driver value -> Python value, each distinct value converted once. Ledger columns
+    repeat a lot (multipliers, quantities, strikes, days, fees), and a dictionary lookup
+    costs a fraction of a conversion. SQLite hands back text, which the C constructors
+    take directly; anything else goes through the general converter."""
+
+    __slots__ = ("from_text", "general")
+
+    def __init__(self, general, from_text) -> None:
+        super().__init__({None: None})
+        self.general = general
+        self.from_text = from_text
+
+    def __missing__(self, v):
+        c = self[v] = self.from_text(v) if v.__class__ is str else self.general(v)
+        return c
+
+
+def _converters(kinds: str) -> list:
+    made = {"d": lambda: _Converted(_to_decimal, Decimal),
+            "a": lambda: _Converted(_to_date, _day),
+            "D": lambda: _Converted(_to_datetime, datetime.fromisoformat)}
+    return [made[k]() if k in made else None for k in kinds]
+
+
+def _fetch(conn, stmt) -> list:
+    """Driver-level rows: SQLAlchemy's per-value type processing costs more than the
+    rules."""
     compiled = stmt.compile(dialect=conn.dialect)
     params = compiled.construct_params()
     if conn.dialect.paramstyle == "qmark":
         args = tuple(params[k] for k in compiled.positiontup)
     else:
         args = params
-    rows = conn.exec_driver_sql(str(compiled), args).fetchall()
-    conv = [(i, _CONVERT[k]) for i, k in enumerate(kinds) if _CONVERT[k] is not None]
+    return conn.exec_driver_sql(str(compiled), args).fetchall()
+
+
+def _raw_rows(conn, stmt, kinds: str) -> list:
+    """Driver-level rows with the columns converted by ``kinds`` (t text, i integer,
+    d Decimal, a date, D datetime)."""
+    conv = [(i, c) for i, c in enumerate(_converters(kinds)) if c is not None]
     out = []
-    for r in rows:
+    for r in _fetch(conn, stmt):
         r = list(r)
-        for i, fn in conv:
-            v = r[i]
-            if v is not None:
-                r[i] = fn(v)
+        for i, c in conv:
+            r[i] = c[r[i]]
         out.append(r)
     return out
 
 
 def load_ledger(engine: Engine) -> LedgerData:
-    ex = models.Execution.__table__
-    ps = models.PositionSnapshot.__table__
-    cl = models.ClosedLot.__table__
-    co = models.CycleOverride.__table__
-    ib = models.ImportBatch.__table__
-    ct = models.CashTransaction.__table__
+    ex = models.table("execution")
+    ps = models.table("position_snapshot")
+    cl = models.table("closed_lot")
+    co = models.table("cycle_override")
+    ib = models.table("import_batch")
+    ct = models.table("cash_transaction")
     cols = [ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.asset_category, ex.c.symbol,
             ex.c.underlying_symbol, ex.c.description, ex.c.conid, ex.c.put_call, ex.c.strike,
             ex.c.expiry, ex.c.multiplier, ex.c.trade_date, ex.c.date_time, ex.c.quantity,
@@ -325,8 +356,7 @@ def load_ledger(engine: Engine) -> LedgerData:
             ex.c.close_price, ex.c.batch_id, ex.c.source_line]
     with snapshot(engine) as conn:
         # Driver-level rows: SQLAlchemy's per-value type processing costs more than the rules.
-        ex_rows = _raw_rows(conn, select(*cols).where(ex.c.status == "active")
-                            .order_by(ex.c.id), _EXEC_KINDS)
+        ex_rows = _fetch(conn, select(*cols).where(ex.c.status == "active").order_by(ex.c.id))
         snap_rows = _raw_rows(conn, select(
             ps.c.account_id, ps.c.report_date, ps.c.asset_category, ps.c.symbol,
             ps.c.underlying_symbol, ps.c.conid, ps.c.put_call, ps.c.strike, ps.c.expiry,
@@ -338,7 +368,7 @@ def load_ledger(engine: Engine) -> LedgerData:
         ov_rows = conn.execute(select(co.c.account_id, co.c.transaction_id, co.c.cycle_label)
                                .order_by(co.c.id)).all()
         through = _to_date(conn.execute(select(func.max(ib.c.period_to))).scalar())
-        acct = models.Account.__table__
+        acct = models.table("account")
         period_rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to,
                                           ib.c.when_generated)
                                    .where(ib.c.period_from.is_not(None))).all()
@@ -348,41 +378,11 @@ def load_ledger(engine: Engine) -> LedgerData:
         div_rows = _raw_rows(conn, select(
             ct.c.account_id, ct.c.symbol, ct.c.date_time, ct.c.report_date, ct.c.amount)
             .where(or_(*(ct.c.type == t for t in DIVIDEND_TYPES))).order_by(ct.c.id), "ttDad")
-        price_rows = _raw_rows(conn, select(ex.c.trade_date, ex.c.symbol, ex.c.close_price)
-                               .where(ex.c.asset_category == "STK")
-                               .where(ex.c.status == "active")
-                               .where(ex.c.close_price.is_not(None)).distinct(), "atd")
         cash_balances, cash = _cash(conn, base_of)
 
     one = Decimal(1)
     zero = Decimal(0)
-    executions = []
-    for r in ex_rows:
-        (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty,
-         price, proceeds, comm, taxes, net, cost, fifo, notes, oc, paid, order, ccy, fx,
-         close_px, batch, line) = r
-        if qty is None or (tdate is None and dt is None):
-            continue
-        if cat == vocab.AssetCategory.CASH:  # FX conversions are not positions
-            continue
-        if net is None:
-            net = (proceeds or zero) + (comm or zero) + (taxes or zero)
-        reported = ccy
-        if ccy and ccy.upper() != "USD":
-            base = base_of.get(acc)
-            usd, now = vocab.to_usd(net, ccy, fx, base)
-            if now == "USD":
-                net, ccy = usd, "USD"
-                cost, fifo, proceeds, comm, taxes = (
-                    vocab.to_usd(v, "X", fx, base)[0]
-                    for v in (cost, fifo, proceeds, comm, taxes))
-        sym = (sym or "").strip()
-        is_opt = vocab.is_option(cat, pc)
-        executions.append(ExecutionRecord(
-            rid, acc, tx, cat, sym, vocab.underlying_of(und, sym, desc, option=is_opt),
-            desc, conid, pc, strike, expiry, mult or one, tdate or dt.date(), dt, qty, price, net,
-            cost, fifo, vocab.codes(notes), oc, paid or None, order, ccy,
-            proceeds, comm, taxes, fx, close_px, batch, line, reported))
+    executions, prices = _executions(ex_rows, base_of)
     snapshots = []
     for r in snap_rows:
         acc, rdate, cat, sym, und, conid, pc, strike, expiry, mult, pos, mark = r
@@ -398,8 +398,6 @@ def load_ledger(engine: Engine) -> LedgerData:
     overrides = [OverrideRecord(a, t, lbl) for a, t, lbl in ov_rows]
     dividends = [DividendRecord(a, (s or "").strip(), dt.date() if dt else rd, amt or zero)
                  for a, s, dt, rd, amt in div_rows if s and (dt or rd)]
-    prices = [PriceRecord(d, s.strip().upper(), px) for d, s, px in price_rows
-              if d and s and px]
     periods = sorted({(acc, _to_date(f), complete_through(_to_date(t), _to_datetime(g)))
                       for accs, f, t, g in period_rows if t
                       for acc in (accs or "").split(",") if acc})
@@ -409,8 +407,8 @@ def load_ledger(engine: Engine) -> LedgerData:
 
 
 def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:
-    cb = models.CashBalance.__table__
-    ct = models.CashTransaction.__table__
+    cb = models.table("cash_balance")
+    ct = models.table("cash_transaction")
     balances = tuple(CashBalanceRecord(a, f, t, st, en) for a, f, t, st, en in _raw_rows(
         conn, select(cb.c.account_id, cb.c.from_date, cb.c.to_date, cb.c.starting_cash,
                      cb.c.ending_cash).where(cb.c.from_date.is_not(None))
@@ -431,7 +429,7 @@ def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:
 def _periods(conn) -> list:
     """(account, from, to) of every statement with a period, trimmed to the days it holds
     in full (:func:`journal.coverage.complete_through`)."""
-    ib = models.ImportBatch.__table__
+    ib = models.table("import_batch")
     rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to,
                                ib.c.when_generated)
                         .where(ib.c.period_from.is_not(None))).all()
@@ -443,7 +441,7 @@ def _periods(conn) -> list:
 def load_trades(engine: Engine, *, accounts=(), date_from: Optional[date] = None,
                 date_to: Optional[date] = None, include_voided: bool = False) -> list:
     """The executions as IB reported them, oldest first per account (``trades``)."""
-    ex = models.Execution.__table__
+    ex = models.table("execution")
     q = select(ex.c.account_id, ex.c.trade_date, ex.c.date_time, ex.c.description,
                ex.c.symbol, ex.c.underlying_symbol, ex.c.asset_category, ex.c.put_call,
                ex.c.strike, ex.c.expiry, ex.c.buy_sell, ex.c.open_close, ex.c.quantity,
@@ -475,11 +473,11 @@ def load_trades(engine: Engine, *, accounts=(), date_from: Optional[date] = None
 
 def load_accounts(engine: Engine) -> list:
     """Per account: what the ledger holds and the statements' periods (``accounts``)."""
-    a = models.Account.__table__
-    ex = models.Execution.__table__
-    ct = models.CashTransaction.__table__
-    oe = models.OptionEvent.__table__
-    ib = models.ImportBatch.__table__
+    a = models.table("account")
+    ex = models.table("execution")
+    ct = models.table("cash_transaction")
+    oe = models.table("option_event")
+    ib = models.table("import_batch")
     with snapshot(engine) as conn:
         accts = conn.execute(select(a.c.id, a.c.alias, a.c.base_currency)
                              .order_by(a.c.id)).all()
@@ -505,14 +503,14 @@ def load_accounts(engine: Engine) -> list:
 
 def load_account_ids(engine: Engine) -> list[str]:
     """The accounts the ledger knows (to check an ``--account`` filter against)."""
-    a = models.Account.__table__
+    a = models.table("account")
     with snapshot(engine) as conn:
         return [r[0] for r in conn.execute(select(a.c.id).order_by(a.c.id))]
 
 
 def accounts_with_transaction(engine: Engine, transaction_id: str) -> list[str]:
     """The accounts holding an execution with this transaction id (``cycles assign``)."""
-    ex = models.Execution.__table__
+    ex = models.table("execution")
     with snapshot(engine) as conn:
         return sorted({r[0] for r in conn.execute(
             select(ex.c.account_id).where(ex.c.transaction_id == transaction_id))})
@@ -521,11 +519,67 @@ def accounts_with_transaction(engine: Engine, transaction_id: str) -> list[str]:
 def load_ledger_end(engine: Engine) -> Optional[date]:
     """:attr:`LedgerData.ledger_end` without loading the ledger: the later of the last
     statement day and the last active trade."""
-    ex = models.Execution.__table__
-    ib = models.ImportBatch.__table__
+    ex = models.table("execution")
+    ib = models.table("import_batch")
     with snapshot(engine) as conn:
         last_trade = conn.execute(select(func.max(ex.c.trade_date))
                                   .where(ex.c.status == "active")).scalar()
         last_period = conn.execute(select(func.max(ib.c.period_to))).scalar()
     days = [_to_date(d) for d in (last_trade, last_period) if d]
     return max(days) if days else None
+
+
+def _executions(rows: list, base_of: dict) -> tuple[list, list]:
+    """Execution records, and the stock closes of their rows (the prices the rules need
+    for covered calls: each distinct (day, symbol, close) once, in ledger order)."""
+    conv = _converters(_EXEC_KINDS)
+    dec, day, moment = conv[9], conv[12], conv[13]
+    codes_of: dict = {}
+    is_option: dict = {}
+    one = Decimal(1)
+    zero = Decimal(0)
+    cash = vocab.AssetCategory.CASH.value
+    stk = vocab.AssetCategory.STK.value
+    executions = []
+    prices = []
+    seen_prices: set = set()
+    for (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty,
+         price, proceeds, comm, taxes, net, cost, fifo, notes, oc, paid, order, ccy, fx,
+         close_px, batch, line) in rows:
+        if cat == stk and close_px is not None and (tdate, sym, close_px) not in seen_prices:
+            seen_prices.add((tdate, sym, close_px))
+            d, px = day[tdate], dec[close_px]
+            if d and sym and px:
+                prices.append(PriceRecord(d, sym.strip().upper(), px))
+        if qty is None or (tdate is None and dt is None):
+            continue
+        if cat == cash:  # FX conversions are not positions
+            continue
+        net, cost, fifo = dec[net], dec[cost], dec[fifo]
+        proceeds, comm, taxes, fx = dec[proceeds], dec[comm], dec[taxes], dec[fx]
+        if net is None:
+            net = (proceeds or zero) + (comm or zero) + (taxes or zero)
+        reported = ccy
+        if ccy and ccy.upper() != "USD":
+            base = base_of.get(acc)
+            usd, now = vocab.to_usd(net, ccy, fx, base)
+            if now == "USD":
+                net, ccy = usd, "USD"
+                cost, fifo, proceeds, comm, taxes = (
+                    vocab.to_usd(v, "X", fx, base)[0]
+                    for v in (cost, fifo, proceeds, comm, taxes))
+        sym = (sym or "").strip()
+        opt = is_option.get((cat, pc))
+        if opt is None:
+            opt = is_option[(cat, pc)] = vocab.is_option(cat, pc)
+        letters = codes_of.get(notes)
+        if letters is None:
+            letters = codes_of[notes] = vocab.codes(notes)
+        dt = moment[dt]
+        executions.append(ExecutionRecord(
+            rid, acc, tx, cat, sym, vocab.underlying_of(und, sym, desc, option=opt), desc,
+            conid, pc, dec[strike], day[expiry], dec[mult] or one,
+            day[tdate] if tdate is not None else dt.date(), dt, dec[qty], dec[price], net,
+            cost, fifo, letters, oc, paid or None, order, ccy, proceeds, comm, taxes, fx,
+            dec[close_px], batch, line, reported))
+    return executions, prices

@@ -89,7 +89,7 @@ def _realized(p: Piece, cycle_of: _CycleOf, cyc_real: defaultdict,
 def _position(lot: Lot, contracts: Decimal, closed: date | None, outcome: str | None,
               premium: Decimal, close_cost: Decimal, close_tx: str | None,
               stock_tx: str | None, cid: str | None) -> OptionPosition:
-    ex = lot.opening
+    ex = lot.ex
     return OptionPosition(
         lot.account, ex.conid, ex.description or ex.symbol, ex.underlying, ex.put_call or "",
         ex.strike or ZERO, ex.expiry, ex.multiplier, contracts,
@@ -126,7 +126,7 @@ def _positions(st: PassState, cycle_of: _CycleOf) -> tuple[list[OptionPosition],
 
 
 def _called_away(d: OptionClose) -> bool:
-    return d.outcome == _ASSIGNED and d.lot.opening.put_call == "C" and d.lot.side < 0
+    return d.outcome == _ASSIGNED and d.lot.ex.put_call == "C" and d.lot.side < 0
 
 
 def _stock_lots(st: PassState, cycle_of: _CycleOf, cyc_opt_gain: defaultdict,
@@ -173,13 +173,13 @@ def _cycles(st: PassState, ms: Membership, cyc_real: defaultdict) -> list[WheelC
         execs.sort(key=chrono)
         started = execs[0].trade_date
         ended = cycle_end(cid, execs, ms)
-        premium = sum((e.net_cash for e in execs if e.is_option), ZERO)
+        premium = sum((e.net_cash for e in execs if e.seq in st.option_seqs), ZERO)
         assigned = any(o[1] in (_ASSIGNED, _EXERCISED) for e in execs
                        for o in st.info[e.seq].closes)
         end = ended or st.horizon
         cycles.append(WheelCycle(
             cid, execs[0].account, execs[0].underlying, started, ended, clean(premium),
             clean(cyc_real[cid]), assigned, (end - started).days,
-            roll_chains(execs, st.info)))
+            roll_chains(execs, st.info, st.option_seqs)))
     cycles.sort(key=lambda c: (c.account, c.started, c.underlying, c.cycle_id))
     return cycles

@@ -54,9 +54,9 @@ def _new_id(auto: dict[str, AutoCycle], acc: str, und: str, day: date) -> str:
 
 def _automatic(st: PassState) -> tuple[dict[int, str], dict[str, AutoCycle]]:
     by_und: dict[tuple[str, str], list[ExecutionRecord]] = defaultdict(list)
-    info = st.info
+    info, option_seqs = st.info, st.option_seqs
     for e in st.execs:
-        if e.seq in info and (e.is_option or vocab.is_stock(e.asset_category)):
+        if e.seq in info and (e.seq in option_seqs or vocab.is_stock(e.asset_category)):
             by_und[(e.account, e.underlying)].append(e)
     member: dict[int, str] = {}
     auto: dict[str, AutoCycle] = {}
@@ -124,13 +124,14 @@ def cycle_end(cid: str, execs: list[ExecutionRecord], ms: Membership) -> date | 
     return execs[-1].trade_date if done else None
 
 
-def roll_chains(execs: list[ExecutionRecord], info: dict[int, ExecInfo]) -> tuple:
+def roll_chains(execs: list[ExecutionRecord], info: dict[int, ExecInfo],
+                option_seqs: frozenset[int]) -> tuple:
     """Chains of rolled option positions (tuples of opening transaction ids): a close and
     an open of the same type on the same day."""
     nxt: dict[str | None, str | None] = {}
     by_day: dict[date, list[ExecInfo]] = defaultdict(list)
     for e in execs:
-        if e.is_option:
+        if e.seq in option_seqs:
             by_day[e.trade_date].append(info[e.seq])
     for infos in by_day.values():
         closes = [(tx, pc) for i in infos for tx, outcome, pc in i.closes

@@ -64,18 +64,20 @@ def start(data: LedgerData, settings: Settings, as_of: date | None) -> PassState
         last.append(data.data_through if as_of is None else min(as_of, data.data_through))
     known = [d for d in last if d is not None]
     horizon = as_of or (max(known) if known else date.today())
+    option_seqs = frozenset(e.seq for e in execs if e.is_option)
     return PassState(data, settings, as_of, execs, horizon, Marks(snaps, data.prices),
-                     closed_lot_index(data.closed_lots), link_assignments(execs))
+                     closed_lot_index(data.closed_lots),
+                     link_assignments(execs, option_seqs), option_seqs)
 
 
 def run_pass(st: PassState) -> None:
-    links = st.links
+    links, option_seqs = st.links, st.option_seqs
 
     def order(e: ExecutionRecord) -> tuple:
         # Chronological; at the same moment an assignment's option leg goes before its
         # stock leg. (Putting linked legs first in the whole day would run a 16:20
         # assignment before that morning's sale of the very calls it assigns.)
-        first = 0 if (e.seq in links and e.is_option) else 1
+        first = 0 if e.seq in links else 1  # only option legs are linked
         return (e.trade_date, e.date_time or _DT_MIN, first, e.seq)
 
     foreign: dict[tuple, ExecutionRecord] = {}
@@ -86,7 +88,7 @@ def run_pass(st: PassState) -> None:
             foreign.setdefault((e.account, e.currency, e.trade_date.year), e)
         info = ExecInfo([], [])
         info_of[e.seq] = info
-        if e.is_option:
+        if e.seq in option_seqs:
             option(st, e, info)
         elif vocab.is_stock(e.asset_category):
             stock(st, e)
@@ -115,7 +117,7 @@ def _finish_open_lots(st: PassState) -> None:
                 continue
             if lot.is1256:
                 mark_to_market(st, lot, st.horizon, before=False)
-            ex = lot.opening
+            ex = lot.ex
             if ex.expiry and ex.expiry < st.horizon and lot.rem > 0:
                 st.flags.add(FlagCode.EXPIRED_NO_CLOSE, lot.account,
                              f"{ex.description or ex.symbol} expired {ex.expiry} but the "

@@ -114,7 +114,7 @@ def _covered_call_flags(st: PassState, ix: _Index) -> None:
         else:
             _qcc_year_end(st, call, call_pieces, stock_pieces)
         if call.qcc in (QCC_ITM, NON_QCC):
-            ex = call.opening
+            ex = call.ex
             end = call_last or st.horizon
             paid = [d for d in divs.get((call.account, ex.underlying), ()) if written <= d <= end]
             if paid:
@@ -130,7 +130,7 @@ def _covered_call_flags(st: PassState, ix: _Index) -> None:
 def _straddle_deferrals(st: PassState, call: Lot, call_pieces: list[Piece],
                         stock_pieces: list[Piece], call_last: date | None,
                         stock_last: list[date | None]) -> None:
-    ex = call.opening
+    ex = call.ex
     for p in call_pieces:
         ye = date(p.date_sold.year, 12, 31)
         if p.gain < 0 and any(_open_at(x, ye) for x in stock_last):
@@ -155,7 +155,7 @@ def _qcc_year_end(st: PassState, call: Lot, call_pieces: list[Piece],
                   stock_pieces: list[Piece]) -> None:
     """§1092(c)(4)(E): a loss leg closed in one year, the other leg's gain in a later
     year, and that leg not held 30 more days: the QCC exemption is lost."""
-    ex = call.opening
+    ex = call.ex
     for loss_legs, gain_legs in ((call_pieces, stock_pieces), (stock_pieces, call_pieces)):
         for p in loss_legs:
             if p.gain >= 0:
@@ -190,7 +190,7 @@ def _early_assignment_flags(st: PassState, ix: _Index) -> None:
             reasons.append(f"the year end ({exercised.year}/{day.year})")
         stock_tx = tx_of.get(early.stock_seq) if early.stock_seq is not None else None
         reasons += _early_reasons(st, ix, early, stock_tx, exercised)
-        ex = lot.opening
+        ex = lot.ex
         if reasons:
             why = (f"the two days fall on either side of {' and '.join(reasons)}, so the "
                    "choice of day matters here")
@@ -212,7 +212,7 @@ def _early_reasons(st: PassState, ix: _Index, early: EarlyAssignment,
     e, lot = early.option_leg, early.lot
     day = e.trade_date
     reasons = []
-    buys = lot.opening.put_call == "P"  # a short put assigned delivers shares to us
+    buys = lot.ex.put_call == "P"  # a short put assigned delivers shares to us
     mine: list[Piece] = []
     if stock_tx and buys:  # what became of the shares the assignment bought
         mine = ix.pieces_by_lot.get(f"{e.account}:{stock_tx}", [])
@@ -271,7 +271,7 @@ def _loss_window_flags(st: PassState) -> None:
 def _stock_loss_options(st: PassState, p: Piece, opens: list[tuple[date, int, Lot]],
                         puts_asp: dict[int, Decimal | None]) -> None:
     for d, _seq, lot in opens:
-        ex = lot.opening
+        ex = lot.ex
         if ex.put_call == "C" and lot.side > 0:
             st.flags.add(FlagCode.WASH_SALE_CALL, p.account,
                          f"loss on {p.description} sold {p.date_sold}: call "
@@ -292,7 +292,7 @@ def _stock_loss_options(st: PassState, p: Piece, opens: list[tuple[date, int, Lo
 
 def _option_loss_options(st: PassState, p: Piece, opens: list[tuple[date, int, Lot]]) -> None:
     for d, _seq, lot in opens:
-        ex = lot.opening
+        ex = lot.ex
         if lot.side == p.side and lot.lot_id != p.lot_id and \
                 (ex.description or ex.symbol) != p.symbol and \
                 p.symbol.split()[-1:] == (ex.description or "").split()[-1:]:

@@ -93,14 +93,15 @@ def closed_lots_of(index: ClosedLotIndex, e: ExecutionRecord) -> list[ClosedLotR
             if e.date_time is None or c.close_date_time in (None, e.date_time)]
 
 
-def link_assignments(execs: Sequence[ExecutionRecord]) -> dict[int, int]:
+def link_assignments(execs: Sequence[ExecutionRecord],
+                     option_seqs: frozenset[int]) -> dict[int, int]:
     """Option leg seq -> stock leg seq. positionActionID first (it is shared by the two
     legs of one assignment), else same account, underlying, date and shares."""
     by_paid: dict[tuple, list[ExecutionRecord]] = defaultdict(list)
     by_day: dict[tuple, list[ExecutionRecord]] = defaultdict(list)
     option_legs = []
     for e in execs:
-        if e.is_option:
+        if e.seq in option_seqs:
             if e.notes & vocab.ASSIGNMENT_CODES:
                 option_legs.append(e)
         elif vocab.is_stock(e.asset_category):

@@ -16,6 +16,10 @@ from journal.vocab import Term
 WASH_DAYS = 30  # §3.1: 30 days before or after a loss sale
 T1_STOCK_FROM = date(2024, 5, 28)  # US stock settlement went from T+2 to T+1 (SEC)
 
+ST = Term.SHORT.value
+LT = Term.LONG.value
+NEEDS_REVIEW = Term.NEEDS_REVIEW.value
+
 # Covered-call classes (§2.2); three of them are also the flag codes raised for them.
 QCC_OTM = "QCC_OTM"
 QCC_ITM = "QCC_ITM"
@@ -32,7 +36,7 @@ def anniversary(d: date) -> date:
 
 def term_for(hp_acquired: date, sold: date) -> str:
     """§0.2: the holding period starts the day after acquisition; LT = more than 1 year."""
-    return Term.LONG.value if sold > anniversary(hp_acquired) else Term.SHORT.value
+    return LT if sold > anniversary(hp_acquired) else ST
 
 
 def settles_next_year(d: date, stock: bool = False) -> bool:

@@ -35,14 +35,21 @@ def clean(d: Decimal | None) -> Decimal | None:
     """Same value, tidy digits: cents when the amount is whole cents, else no trailing 0s."""
     if d is None:
         return None
-    exp = d.as_tuple().exponent
-    if exp == -2:  # already cents: the common case, and quantize would return it as is
-        return d
     c = d.quantize(CENT) if abs(d) < _CLEAN_LIMIT else d
     return c if c == d else d.normalize()
 
 
+_QTY_TEXT: dict[Decimal, str] = {}
+
+
 def fmt_qty(q: Decimal) -> str:
     """A quantity as the 8949 description prints it: no sign, no needless decimals."""
+    text = _QTY_TEXT.get(q)
+    if text is not None:
+        return text
     q = abs(q)
-    return format(q.normalize(), "f") if q == q.to_integral() else format(q, "f")
+    if q == q.to_integral():
+        # every spelling of a whole number prints the same, so it can be remembered
+        text = _QTY_TEXT[q] = _QTY_TEXT[-q] = format(q.normalize(), "f")
+        return text
+    return format(q, "f")

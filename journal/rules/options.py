@@ -17,8 +17,11 @@ from journal.readmodel import ExecutionRecord
 from journal.rules import wash
 from journal.rules.law import (
     ASP_UNKNOWN,
+    LT,
+    NEEDS_REVIEW,
     NON_QCC,
     QCC_ITM,
+    ST,
     classify_call,
     lowest_qualified_benchmark,
     settles_next_year,
@@ -32,12 +35,15 @@ from journal.rules.section1256 import (
     is_section_1256,
     mark_to_market,
 )
-from journal.rules.state import PassState, position_key
-from journal.vocab import FlagCode, OptionOutcome, Term
+from journal.rules.state import PassState, option_key
+from journal.vocab import FlagCode, OptionOutcome
 
 _ASSIGNED = OptionOutcome.ASSIGNED.value
 _EXERCISED = OptionOutcome.EXERCISED.value
-_LT = Term.LONG.value
+_EXPIRED = OptionOutcome.EXPIRED.value
+_CASH_SETTLED = OptionOutcome.CASH_SETTLED.value
+_OPT = vocab.AssetCategory.OPT.value
+_OUTCOMES: dict[tuple, str] = {}
 
 
 def _is1256(st: PassState, e: ExecutionRecord) -> bool:
@@ -50,8 +56,12 @@ def _is1256(st: PassState, e: ExecutionRecord) -> bool:
 
 
 def _outcome(e: ExecutionRecord, closing_short: bool, is1256: bool) -> str:
-    return vocab.option_outcome(e.notes, closing_short=closing_short,
-                                section_1256=is1256).value
+    key = (e.notes, closing_short, is1256)
+    outcome = _OUTCOMES.get(key)
+    if outcome is None:
+        outcome = _OUTCOMES[key] = vocab.option_outcome(
+            e.notes, closing_short=closing_short, section_1256=is1256).value
+    return outcome
 
 
 def _closes(e: ExecutionRecord) -> bool:
@@ -62,7 +72,7 @@ def _closes(e: ExecutionRecord) -> bool:
 def option(st: PassState, e: ExecutionRecord, info: ExecInfo) -> None:
     """An option execution: close open lots of the other side first, open the rest."""
     is1256 = _is1256(st, e)
-    queue = st.positions[position_key(e)]
+    queue = st.positions[option_key(e)]
     side = 1 if e.quantity > 0 else -1
     total = remaining = abs(e.quantity)
     cash, fifo = e.net_cash, e.fifo_pnl
@@ -126,18 +136,16 @@ def _open(st: PassState, e: ExecutionRecord, queue: list[Lot], side: int,
 
 def _covered_call(st: PassState, e: ExecutionRecord, lot: Lot) -> None:
     """Classify a call written against shares (§2.2) and attach it to the lots it covers."""
-    stock = [s for s in st.positions.get((e.account, "S", e.underlying), ())
-             if s.side > 0 and s.rem > 0]
-    held = sum((s.rem for s in stock), ZERO)
     need = lot.rem * e.multiplier
+    covered, held = [], ZERO  # the share lots in order until they cover the call
+    for s in st.positions.get((e.account, "S", e.underlying), ()):
+        if s.side > 0 and s.rem > 0:
+            covered.append(s)
+            held += s.rem
+            if held >= need:
+                break
     if held < min(need, e.multiplier):
         return
-    covered, left = [], need
-    for s in stock:
-        if left <= 0:
-            break
-        covered.append(s)
-        left -= s.rem
     dte = (e.expiry - e.trade_date).days if e.expiry else 0
     asp = st.marks.asp(e.underlying, e.trade_date)
     cls = classify_call(asp, dte, e.strike or ZERO)
@@ -149,7 +157,7 @@ def _covered_call(st: PassState, e: ExecutionRecord, lot: Lot) -> None:
         _constructive_sale(st, e, covered, asp)
     if cls == NON_QCC:
         for s in covered:
-            if s.hp is not None and term_for(s.hp, e.trade_date) == Term.SHORT.value:
+            if s.hp is not None and term_for(s.hp, e.trade_date) == ST:
                 s.needs_review = True
         price = f", ASP {asp}" if asp is not None else ""
         st.flags.trade(FlagCode.NON_QCC, e,
@@ -204,7 +212,7 @@ def _suspend_clock(lot: Lot, close_date: date) -> None:
     """§1092(f): an in-the-money qualified covered call stops the covered shares' clock
     for the days it was open; a loss on it is LT if the shares were LT at its close."""
     assert lot.acquired is not None
-    lot.suspended = any(s.rem > 0 and s.hp is not None and term_for(s.hp, close_date) == _LT
+    lot.suspended = any(s.rem > 0 and s.hp is not None and term_for(s.hp, close_date) == LT
                         for s in lot.covered)
     days = timedelta(days=(close_date - lot.acquired).days)
     for s in lot.covered:
@@ -216,7 +224,7 @@ def _suspend_clock(lot: Lot, close_date: date) -> None:
 def close_option(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Decimal,
                  f: Decimal | None, outcome: str, info: ExecInfo, is1256: bool) -> None:
     """Close ``n`` units of ``lot`` by ``e`` (``c``: their share of its cash)."""
-    close_date = e.expiry if outcome == OptionOutcome.EXPIRED.value and e.expiry \
+    close_date = e.expiry if outcome == _EXPIRED and e.expiry \
         else e.trade_date
     if is1256:
         mark_to_market(st, lot, close_date, before=True)
@@ -224,7 +232,7 @@ def close_option(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
         _suspend_clock(lot, close_date)
     oc, w, p, bw = lot.take(n)
     lot.closed_on = close_date
-    ex = lot.opening
+    ex = lot.ex
     info.closes.append((lot.tx, outcome, ex.put_call))
     closed = OptionClose(lot, n * lot.side, close_date, outcome, p, -c, e.transaction_id)
     st.option_closes.append(closed)
@@ -232,7 +240,7 @@ def close_option(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
     if outcome in (_ASSIGNED, _EXERCISED):
         _to_stock_leg(st, e, lot, closed, oc + c - w, outcome, desc)
         return
-    if outcome == OptionOutcome.CASH_SETTLED.value and not is1256:
+    if outcome == _CASH_SETTLED and not is1256:
         st.flags.add(FlagCode.INDEX_ROOT_UNKNOWN, e.account,
                      f"{desc} was settled in cash on {e.trade_date}, so its underlying "
                      f"{ex.underlying} looks like an index that is not in the §1256 list: if "
@@ -245,13 +253,13 @@ def close_option(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
     if is1256:
         term = TERM_1256
     elif lot.side < 0:
-        term = Term.SHORT.value  # §1234(b): written options are always short-term
+        term = ST  # §1234(b): written options are always short-term
         if lot.suspended is True and proceeds - cost < 0:
-            term = _LT  # ITM QCC loss while the shares were LT (§1092(f)(1))
+            term = LT  # ITM QCC loss while the shares were LT (§1092(f)(1))
     else:
-        term = term_for(lot.hp, close_date) if lot.hp else Term.NEEDS_REVIEW.value
+        term = term_for(lot.hp, close_date) if lot.hp else NEEDS_REVIEW
     piece = Piece(e.account, f"{fmt_qty(n)} {desc}", ex.underlying,
-                  ex.asset_category or vocab.AssetCategory.OPT.value, n, lot.acquired,
+                  ex.asset_category or _OPT, n, lot.acquired,
                   close_date, proceeds, cost, term, outcome, is1256, e.transaction_id, e.seq,
                   f, lot.lot_id, lot.hp, lot.side, desc, closing=e, open_cash=oc,
                   close_cash=c, wash=w, broker_wash=bw, broker_hp=lot.broker_hp)
@@ -273,7 +281,7 @@ def _to_stock_leg(st: PassState, e: ExecutionRecord, lot: Lot, closed: OptionClo
                        "proceeds, never in income)")
         return
     st.extra_cash[stock_seq] += cash
-    ex = lot.opening
+    ex = lot.ex
     buy_shares = (ex.put_call == "P") == (lot.side < 0)
     st.leg_kind[stock_seq] = (
         ("put_assignment" if lot.side < 0 else "call_exercise") if buy_shares

@@ -13,7 +13,8 @@ alike; Form 8949 presentation (proceeds vs cost) depends only on the side.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -21,13 +22,13 @@ from journal.readmodel import ExecutionRecord
 from journal.rules.money import ZERO, part
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)
 class Lot:
     """Shares, or contracts of one option series, opened by one execution."""
 
     lot_id: str
     account: str
-    ex: ExecutionRecord | None  # the opening execution (None: never)
+    ex: ExecutionRecord  # the opening execution
     symbol: str
     underlying: str
     side: int  # +1 long, -1 short
@@ -35,49 +36,64 @@ class Lot:
     open_cash: Decimal  # signed opening cash of the units still open
     acquired: date | None  # None: the opening is not in the ledger (VARIOUS)
     is_option: bool
-    is1256: bool = False
-    source: str = "purchase"
-    rem: Decimal = field(init=False)  # units still open
-    prem: Decimal = field(init=False)  # opening cash still open, before wash and marks
-    orig_cost: Decimal = field(init=False)  # tax basis of ``qty`` units
-    hp: date | None = field(init=False)  # holding period start after tacking
-    tx: str | None = field(init=False)
-    seq: int = field(init=False)
-    wash: Decimal = ZERO  # disallowed loss still carried by the open units
-    wash_total: Decimal = ZERO  # every disallowed loss this lot received
+    is1256: bool
+    source: str
+    rem: Decimal  # units still open
+    prem: Decimal  # opening cash still open, before wash and marks
+    orig_cost: Decimal  # tax basis of ``qty`` units
+    hp: date | None  # holding period start after tacking
+    tx: str
+    seq: int
+    wash: Decimal  # disallowed loss still carried by the open units
+    wash_total: Decimal  # every disallowed loss this lot received
     # The 1099-B's view of the lot (§3.8: IB applies only the washes it can see).
-    broker_wash: Decimal = ZERO  # part of ``wash`` that IB carries too (same account/security)
-    broker_hp: date | None = field(init=False)  # holding period start as IB counts it
-    families: tuple = ()  # wash-sale families this lot can replace a loss in
-    absorbed: bool = False  # already a replacement (each share absorbs one loss, §3.6)
-    needs_review: bool = False  # a non-qualified call may have reset its clock (§2.2)
-    qcc: str | None = None  # covered-call class of a short call written on shares
-    covered: list[Lot] = field(default_factory=list)  # the share lots a short call covers
-    clock_suspended: bool = False  # an ITM qualified covered call stopped its clock (§2.2)
-    suspended: bool | None = None  # ITM QCC closed: True if the shares were LT then
-    mtm_year: int | None = None  # §1256: year ends already marked to market
-    splits: int = 0
-    closed_on: date | None = None  # last day units of this lot were closed
+    broker_wash: Decimal  # part of ``wash`` that IB carries too (same account/security)
+    broker_hp: date | None  # holding period start as IB counts it
+    families: tuple  # wash-sale families this lot can replace a loss in
+    absorbed: bool  # already a replacement (each share absorbs one loss, §3.6)
+    needs_review: bool  # a non-qualified call may have reset its clock (§2.2)
+    qcc: str | None  # covered-call class of a short call written on shares
+    covered: Sequence[Lot]  # the share lots a short call covers
+    clock_suspended: bool  # an ITM qualified covered call stopped its clock (§2.2)
+    suspended: bool | None  # ITM QCC closed: True if the shares were LT then
+    mtm_year: int | None  # §1256: year ends already marked to market
+    splits: int
+    closed_on: date | None  # last day units of this lot were closed
 
-    def __post_init__(self) -> None:
-        self.rem = self.qty
-        self.prem = self.open_cash
-        self.orig_cost = -self.open_cash
-        self.hp = self.acquired
-        self.broker_hp = self.acquired
-        ex = self.ex
-        self.tx = ex.transaction_id if ex is not None else None
-        self.seq = ex.seq if ex is not None else -1
-
-    @property
-    def opening(self) -> ExecutionRecord:
-        """The opening execution (every lot the pass builds has one)."""
-        assert self.ex is not None
-        return self.ex
+    def __init__(self, lot_id: str, account: str, ex: ExecutionRecord, symbol: str,
+                 underlying: str, side: int, qty: Decimal, open_cash: Decimal,
+                 acquired: date | None, is_option: bool, is1256: bool = False,
+                 source: str = "purchase") -> None:
+        # Written out rather than generated: the pass creates a lot per opening trade.
+        self.lot_id = lot_id
+        self.account = account
+        self.ex = ex
+        self.symbol = symbol
+        self.underlying = underlying
+        self.side = side
+        self.qty = self.rem = qty
+        self.open_cash = self.prem = open_cash
+        self.orig_cost = -open_cash
+        self.acquired = self.hp = self.broker_hp = acquired
+        self.is_option = is_option
+        self.is1256 = is1256
+        self.source = source
+        self.tx = ex.transaction_id
+        self.seq = ex.seq
+        self.wash = self.wash_total = self.broker_wash = ZERO
+        self.families = ()
+        self.absorbed = self.needs_review = self.clock_suspended = False
+        self.qcc = self.suspended = self.mtm_year = self.closed_on = None
+        self.covered = ()
+        self.splits = 0
 
     def take(self, n: Decimal) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """Close ``n`` units: their opening cash, wash, premium and IB-visible wash."""
         rem = self.rem
+        if n == rem:  # the whole lot: the common case
+            oc, w, p, bw = self.open_cash, self.wash, self.prem, self.broker_wash
+            self.open_cash = self.wash = self.prem = self.broker_wash = self.rem = ZERO
+            return oc, w, p, bw
         oc = part(self.open_cash, n, rem)
         w = part(self.wash, n, rem)
         p = part(self.prem, n, rem)

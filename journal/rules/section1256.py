@@ -59,7 +59,7 @@ def mark_to_market(st: PassState, lot: Lot, upto: date, before: bool) -> None:
     if lot.acquired is None:
         return
     year = lot.mtm_year or lot.acquired.year
-    ex = lot.opening
+    ex = lot.ex
     while True:
         ye = date(year, 12, 31)
         if (ye >= upto) if before else (ye > upto):

@@ -54,6 +54,7 @@ class WashBook:
     family_lots: defaultdict = field(default_factory=lambda: defaultdict(list))
     pending: defaultdict = field(default_factory=lambda: defaultdict(deque))
     sales: list[WashSale] = field(default_factory=list)
+    prune_at: dict[tuple, int] = field(default_factory=dict)  # family -> list length
 
 
 @dataclass(slots=True, eq=False)
@@ -66,6 +67,7 @@ class PassState:
     marks: Marks
     closed_lots: ClosedLotIndex
     links: dict[int, int]  # option leg seq -> stock leg seq
+    option_seqs: frozenset[int]  # the executions that are options (asked very often)
     flags: FlagSink = field(default_factory=FlagSink)
     wash: WashBook = field(default_factory=WashBook)
     positions: defaultdict = field(default_factory=lambda: defaultdict(list))  # key -> lots
@@ -90,9 +92,16 @@ class PassState:
         return self.option_lots if lot.is_option else self.stock_lots
 
 
+def option_key(e: ExecutionRecord) -> tuple:
+    """Which queue of open option lots an option execution opens into or closes from."""
+    return (e.account, "O", e.conid or (e.underlying, e.put_call, e.strike, e.expiry,
+                                        e.multiplier))
+
+
+def stock_key(e: ExecutionRecord) -> tuple:
+    return (e.account, "S", e.symbol)
+
+
 def position_key(e: ExecutionRecord) -> tuple:
     """Which queue of open lots an execution opens into or closes from."""
-    if e.is_option:
-        return (e.account, "O", e.conid or (e.underlying, e.put_call, e.strike, e.expiry,
-                                            e.multiplier))
-    return (e.account, "S", e.symbol)
+    return option_key(e) if e.is_option else stock_key(e)

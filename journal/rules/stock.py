@@ -13,16 +13,24 @@ from decimal import Decimal
 from journal.readmodel import ExecutionRecord
 from journal.rules import wash
 from journal.rules.booking import relief_order
-from journal.rules.law import WASH_DAYS, anniversary, settles_next_year, term_for
+from journal.rules.law import (
+    LT,
+    NEEDS_REVIEW,
+    WASH_DAYS,
+    anniversary,
+    settles_next_year,
+    term_for,
+)
 from journal.rules.money import ZERO, fmt_qty, part
 from journal.rules.options import mixed_straddle, year_end_short_loss
 from journal.rules.records import Lot, Piece
 from journal.rules.section1256 import TRACKED_BY
-from journal.rules.state import PassState, position_key
-from journal.vocab import AssetCategory, FlagCode, Term
+from journal.rules.state import PassState, stock_key
+from journal.vocab import AssetCategory, FlagCode
 
 _OPENING_SOURCES = ("put_assignment", "call_exercise")
 _SALE_KINDS = ("assigned_call_shares", "exercised")
+_STK = AssetCategory.STK.value
 
 
 def _closes(e: ExecutionRecord) -> bool:
@@ -32,7 +40,7 @@ def _closes(e: ExecutionRecord) -> bool:
 def stock(st: PassState, e: ExecutionRecord) -> None:
     """A stock execution: relieve lots of the other side (per the lot method), sell what
     has no lot in the ledger, open a lot with the rest."""
-    queue = st.positions[position_key(e)]
+    queue = st.positions[stock_key(e)]
     side = 1 if e.quantity > 0 else -1
     total = remaining = abs(e.quantity)
     cash = e.net_cash + st.extra_cash.pop(e.seq, ZERO)
@@ -96,12 +104,12 @@ def _close_stock(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
     else:  # covering a short sale
         proceeds, cost = oc, -c + w
     if lot.acquired is None or lot.hp is None:
-        term = Term.NEEDS_REVIEW.value
+        term = NEEDS_REVIEW
     else:
         term = term_for(lot.hp, e.trade_date)
-        if term == Term.LONG.value and lot.needs_review:
-            term = Term.NEEDS_REVIEW.value  # a non-qualified covered call may have reset it
-    piece = Piece(e.account, f"{fmt_qty(n)} {e.symbol}", e.symbol, AssetCategory.STK.value,
+        if term == LT and lot.needs_review:
+            term = NEEDS_REVIEW  # a non-qualified covered call may have reset it
+    piece = Piece(e.account, f"{fmt_qty(n)} {e.symbol}", e.symbol, _STK,
                   n, lot.acquired, e.trade_date, proceeds, cost, term,
                   kind if kind in _SALE_KINDS else "stock_sale", False, e.transaction_id,
                   e.seq, f, lot.lot_id, lot.hp, lot.side, e.symbol, closing=e, open_cash=oc,

@@ -13,7 +13,7 @@ becomes a lot of its own with its own basis and holding period.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from journal.rules.law import WASH_DAYS
@@ -31,7 +31,7 @@ def families(lot: Lot, scope: str) -> tuple:
         return (("S", lot.symbol, lot.side),)
     if lot.is1256:
         return ()  # §6: no wash-sale logic on §1256 contracts
-    ex = lot.opening
+    ex = lot.ex
     if scope == "underlying":
         return (("OU", ex.underlying, ex.put_call, lot.side),)
     return (("O", ex.underlying, ex.put_call, ex.strike, ex.expiry, lot.side),)
@@ -44,8 +44,14 @@ def register(st: PassState, lot: Lot) -> None:
     for fam in lot.families:
         _absorb_pending(st, fam, lot)
     if not lot.absorbed:
+        book = st.wash
         for fam in lot.families:
-            st.wash.family_lots[fam].append(lot)
+            lots = book.family_lots[fam]
+            lots.append(lot)
+            if len(lots) > book.prune_at.get(fam, 64):
+                # keep the list short: drop lots that can no longer be replacements
+                lots[:] = [x for x in lots if x.rem > 0 and not x.absorbed]
+                book.prune_at[fam] = 2 * len(lots) + 64
 
 
 def split(st: PassState, lot: Lot, m: Decimal) -> Lot:
@@ -63,14 +69,14 @@ def split(st: PassState, lot: Lot, m: Decimal) -> Lot:
     lot.orig_cost -= frac_cost
     lot.qty -= m
     new.families = lot.families
-    queue = st.positions[position_key(lot.opening)]
+    queue = st.positions[position_key(lot.ex)]
     queue.insert(queue.index(lot) if lot in queue else len(queue), new)
     st.lots_of(lot).append(new)
     return new
 
 
 def _description(lot: Lot) -> str:
-    ex = lot.opening
+    ex = lot.ex
     return (ex.description or ex.symbol) if lot.is_option else lot.symbol
 
 
@@ -110,21 +116,27 @@ def wash_loss(st: PassState, piece: Piece, fams: tuple, exclude: set[int]) -> No
     for acquisitions in the 30 days after (``exclude``: the lots the sale itself closed)."""
     piece.unmatched_qty = piece.quantity
     piece.unmatched_loss = piece.cost - piece.proceeds
-    start = piece.date_sold - _WINDOW
     for fam in fams:
         lots = st.wash.family_lots.get(fam)
         if lots:
-            # keep the list short: drop lots that can no longer be replacements
-            lots[:] = [x for x in lots if x.rem > 0 and not x.absorbed]
-            for lot in [x for x in lots if x.acquired is not None
-                        and start <= x.acquired <= piece.date_sold and id(x) not in exclude]:
+            for lot in _candidates(lots, piece.date_sold, exclude):
                 if piece.unmatched_qty <= 0:
                     break
                 _absorb(st, piece, lot, min(piece.unmatched_qty, lot.rem))
-                if lot.absorbed:
-                    lots.remove(lot)
         if piece.unmatched_qty > 0:
             st.wash.pending[fam].append(piece)
+
+
+def _candidates(lots: list[Lot], sold: date, exclude: set[int]) -> list[Lot]:
+    """The family's lots acquired in the 30 days up to ``sold`` that can still replace a
+    loss, in acquisition order. Lots join a family in the pass's date order, so those are
+    the tail of the list."""
+    start = sold - _WINDOW
+    i = len(lots)
+    while i and lots[i - 1].acquired >= start:  # type: ignore[operator]
+        i -= 1
+    return [x for x in lots[i:] if x.rem > 0 and not x.absorbed
+            and x.acquired <= sold and id(x) not in exclude]  # type: ignore[operator]
 
 
 def _absorb_pending(st: PassState, fam: tuple, lot: Lot) -> None:
