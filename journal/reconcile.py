@@ -15,6 +15,10 @@ is explained by reason codes, each carrying an amount:
 - ``CURRENCY``: IB reports P/L in the trade currency;
 - ``EXPIRY_INFERRED``: an expiry the rules inferred without an IB closing row.
 
+Where a line's Form 8949 codes (B, E) come from the same difference, the code's cause is
+tried first, so both name it alike; each line also lists its codes and their causes
+(``form8949``), the term (T) included, which has no amount to reconcile.
+
 A difference is explained when a set of candidate amounts (smallest set first) adds up
 to it within a cent; otherwise it is listed as ``UNEXPLAINED``. Nothing is forced to match.
 """
@@ -42,6 +46,10 @@ REASONS = {
     "SECTION_1256_MTM": "§1256 gain/loss already taken at a year-end mark",
     "CURRENCY": "IB's P/L is in the trade currency",
     "EXPIRY_INFERRED": "expiry inferred by the rules; no IB closing row",
+    "WASH_SALE_TACKING": "holding period tacked from a wash sale IB does not apply (term)",
+    "QCC_SUSPENSION": "holding period suspended by an in-the-money covered call (term)",
+    "QCC_ITM_LOSS": "loss on an in-the-money covered call is long-term, §1092(f) (term)",
+    "STRADDLE_REVIEW": "term under straddle review, reported short-term (term)",
     "NO_IB_ROW": "realized by us, no IB closing row found",
     "NOT_REALIZED_BY_US": "IB realized P/L on a row we did not treat as a disposal",
     "OPENING_AT_IB": "IB books this row as opening; we realized a result on it",
@@ -91,6 +99,8 @@ class ReconLine:
     reasons: tuple = ()  # ((code, amount), ...)
     unexplained: Decimal = ZERO
     status: str = "match"  # match | explained | unexplained | no_ib_figure
+    form8949: str = ""  # the line's Form 8949 codes and causes, e.g. "BT: B WASH_SALE_BASIS
+    #                     -1000.00; T WASH_SALE_TACKING"
 
     @property
     def explained(self) -> Decimal:
@@ -138,7 +148,7 @@ class Reconciliation:
 
 
 RECON_COLUMNS = ["account", "trade_date", "transaction_id", "description", "ib_pnl", "ours",
-                 "difference", "explained", "unexplained", "status", "reasons"]
+                 "difference", "explained", "unexplained", "status", "reasons", "form8949"]
 
 
 def recon_dicts(rec: Reconciliation) -> list[dict]:
@@ -146,7 +156,7 @@ def recon_dicts(rec: Reconciliation) -> list[dict]:
              "transaction_id": ln.transaction_id, "description": ln.description,
              "ib_pnl": ln.ib_pnl, "ours": ln.ours, "difference": ln.difference,
              "explained": ln.explained, "unexplained": ln.unexplained, "status": ln.status,
-             "reasons": ln.reason_text} for ln in rec.lines]
+             "reasons": ln.reason_text, "form8949": ln.form8949} for ln in rec.lines]
 
 
 def _explain(diff: Decimal, candidates: Sequence[tuple]) -> tuple | None:
@@ -167,6 +177,37 @@ def _premium_share(pos, shares: Decimal) -> Decimal:
     return pos.premium_net * min(shares, per) / per
 
 
+@dataclass(frozen=True)
+class _Index:
+    """What the candidate reasons look up in the rules' result."""
+
+    lots: dict
+    positions: list
+    pos_by_close: dict
+    pos_by_stock_leg: dict
+    mtm: list
+    washes_by_lot: dict
+
+    @classmethod
+    def of(cls, result: RuleResult) -> _Index:
+        positions = list(result.option_positions)
+        pos_by_stock_leg: dict = {}
+        for p in positions:
+            if p.stock_leg_transaction_id:
+                pos_by_stock_leg.setdefault((p.account, p.stock_leg_transaction_id),
+                                            []).append(p)
+        washes_by_lot: dict = {}
+        for w in result.wash_sales:
+            lot_id = getattr(w, "replacement_lot_id", None)
+            if lot_id:
+                washes_by_lot.setdefault(lot_id, []).append(w)
+        return cls({lot.lot_id: lot for lot in result.lots}, positions,
+                   {(p.account, p.close_transaction_id): p for p in positions
+                    if p.close_transaction_id},
+                   pos_by_stock_leg, [ev for ev in result.realized if ev.kind == "mark_to_market"],
+                   washes_by_lot)
+
+
 def reconcile(result: RuleResult, executions: Iterable[ClosingExecution], year: int, *,
               accounts: Sequence[str] = ()) -> Reconciliation:
     wanted = set(accounts)
@@ -178,59 +219,21 @@ def reconcile(result: RuleResult, executions: Iterable[ClosingExecution], year: 
     for ev in result.realized:
         if ev.closing_transaction_id and included(ev.account):
             by_tx.setdefault((ev.account, ev.closing_transaction_id), []).append(ev)
+    executions = list(executions)
     # An execution IB calls opening but we realized something on is compared too.
     execs = [e for e in executions
              if included(e.account) and e.trade_date and e.trade_date.year == year
              and (e.is_closing or (e.account, e.transaction_id) in by_tx)]
     exec_keys = {(e.account, e.transaction_id) for e in executions}
-    lots = {lot.lot_id: lot for lot in result.lots}
-    positions = list(result.option_positions)
-    pos_by_close = {(p.account, p.close_transaction_id): p for p in positions
-                    if p.close_transaction_id}
-    pos_by_stock_leg: dict = {}
-    for p in positions:
-        if p.stock_leg_transaction_id:
-            pos_by_stock_leg.setdefault((p.account, p.stock_leg_transaction_id), []).append(p)
-    mtm = [ev for ev in result.realized if ev.kind == "mark_to_market"]
-    washes_by_lot: dict = {}
-    for w in result.wash_sales:
-        lot_id = getattr(w, "replacement_lot_id", None)
-        if lot_id:
-            washes_by_lot.setdefault(lot_id, []).append(w)
-
+    index = _Index.of(result)
     lines = []
     ib_total = our_total = ZERO
     for e in sorted(execs, key=lambda x: (x.account, x.trade_date, x.transaction_id)):
         evs = by_tx.get((e.account, e.transaction_id), [])
-        ours = sum((ev.gain for ev in evs), ZERO)
         our_total += sum((ev.gain for ev in evs if ev.tax_year == year), ZERO)
-        if e.fifo_pnl is None:
-            lines.append(ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
-                                   None, ours, ZERO, status="no_ib_figure"))
-            continue
-        ib_total += e.fifo_pnl
-        diff = ours - e.fifo_pnl
-        if abs(diff) <= TOLERANCE:
-            lines.append(ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
-                                   e.fifo_pnl, ours, diff))
-            continue
-        cands = _candidates(e, evs, lots, pos_by_close, pos_by_stock_leg, positions, mtm,
-                            washes_by_lot)
-        combo = _explain(diff, cands)
-        if combo is None:
-            if not evs:
-                code = "NOT_REALIZED_BY_US"
-            elif not e.is_closing:
-                code = "OPENING_AT_IB"
-            else:
-                code = "UNEXPLAINED"
-            reasons = ((code, diff),) if code != "UNEXPLAINED" else ()
-            lines.append(ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
-                                   e.fifo_pnl, ours, diff, reasons, diff, "unexplained"))
-        else:
-            residual = diff - sum((a for _, a in combo), ZERO)
-            lines.append(ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
-                                   e.fifo_pnl, ours, diff, tuple(combo), residual, "explained"))
+        if e.fifo_pnl is not None:
+            ib_total += e.fifo_pnl
+        lines.append(_execution_line(e, evs, index))
     # Our results with no IB closing row in the statements (year-end marks, inferred expiries).
     for ev in result.realized:
         if ev.tax_year != year or not included(ev.account):
@@ -245,13 +248,67 @@ def reconcile(result: RuleResult, executions: Iterable[ClosingExecution], year: 
         else:
             reasons, status, unexpl = (("NO_IB_ROW", ev.gain),), "unexplained", ev.gain
         lines.append(ReconLine(ev.account, ev.closing_transaction_id, ev.date_sold,
-                               ev.description, None, ev.gain, ev.gain, reasons, unexpl, status))
+                               ev.description, None, ev.gain, ev.gain, reasons, unexpl, status,
+                               _form8949_text([ev])))
     return Reconciliation(year, tuple(lines), ib_total, our_total)
 
 
-def _candidates(e: ClosingExecution, evs: list[RealizedEvent], lots, pos_by_close,
-                pos_by_stock_leg, positions, mtm, washes_by_lot) -> list[tuple]:
-    out = []
+def _execution_line(e: ClosingExecution, evs: list[RealizedEvent], index: _Index) -> ReconLine:
+    ours = sum((ev.gain for ev in evs), ZERO)
+    codes = _form8949_text(evs)
+    if e.fifo_pnl is None:
+        return ReconLine(e.account, e.transaction_id, e.trade_date, e.description, None, ours,
+                         ZERO, status="no_ib_figure", form8949=codes)
+    diff = ours - e.fifo_pnl
+    if abs(diff) <= TOLERANCE:
+        return ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
+                         e.fifo_pnl, ours, diff, form8949=codes)
+    combo = _explain(diff, _code_causes(evs) + _candidates(e, evs, index))
+    if combo is None:
+        if not evs:
+            code = "NOT_REALIZED_BY_US"
+        elif not e.is_closing:
+            code = "OPENING_AT_IB"
+        else:
+            code = "UNEXPLAINED"
+        reasons = ((code, diff),) if code != "UNEXPLAINED" else ()
+        return ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
+                         e.fifo_pnl, ours, diff, reasons, diff, "unexplained", codes)
+    residual = diff - sum((a for _, a in combo), ZERO)
+    return ReconLine(e.account, e.transaction_id, e.trade_date, e.description, e.fifo_pnl,
+                     ours, diff, tuple(combo), residual, "explained", codes)
+
+
+def _code_causes(evs: list[RealizedEvent]) -> list[tuple]:
+    """The causes behind the lines' B and E codes, with their amounts: a difference in
+    basis or proceeds from the 1099-B is a difference from IB's P/L too."""
+    by_cause: dict[str, Decimal] = {}
+    for ev in evs:
+        for a in ev.adjustments:
+            if a.code in ("B", "E") and a.amount:
+                by_cause[a.cause] = by_cause.get(a.cause, ZERO) + a.amount
+    return list(by_cause.items())
+
+
+def _form8949_text(evs: Iterable[RealizedEvent]) -> str:
+    """``BT: B WASH_SALE_BASIS -1000.00; T WASH_SALE_TACKING``: the lines' codes and why."""
+    amounts: dict[tuple[str, str], Decimal] = {}
+    for ev in evs:
+        for a in ev.adjustments:
+            amounts[(a.code, a.cause)] = amounts.get((a.code, a.cause), ZERO) + a.amount
+    if not amounts:
+        return ""
+    codes = "".join(sorted({code for code, _ in amounts}))
+    parts = [f"{code} {cause}" + (f" {format(amount, 'f')}" if code != "T" else "")
+             for (code, cause), amount in sorted(amounts.items())]
+    return f"{codes}: " + "; ".join(parts)
+
+
+def _candidates(e: ClosingExecution, evs: list[RealizedEvent], index: _Index) -> list[tuple]:
+    lots, positions, mtm = index.lots, index.positions, index.mtm
+    pos_by_close, pos_by_stock_leg = index.pos_by_close, index.pos_by_stock_leg
+    washes_by_lot = index.washes_by_lot
+    out: list[tuple] = []
     ib = e.fifo_pnl or ZERO
     notes = e.note_codes
     # Option leg of an assignment/exercise: we realize nothing there, the premium is in

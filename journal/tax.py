@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from journal.errors import ConfigError
 from journal.rules.types import Flag, RealizedEvent, RuleResult
+from journal.vocab import FlagCode, Term
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -71,8 +72,8 @@ class Form8949Row:
     date_sold: date  # (c)
     proceeds: Decimal  # (d)
     cost: Decimal  # (e)
-    code: str  # (f)
-    adjustment: Decimal  # (g)
+    code: str  # (f): B, E, T, W in alphabetical order
+    adjustment: Decimal  # (g): the wash sale plus the B and E corrections
     gain: Decimal  # (h) = (d) − (e) + (g)
     term: str  # ST | LT | NEEDS_REVIEW (reported in Part I, flagged)
     account: str
@@ -80,10 +81,11 @@ class Form8949Row:
     underlying: str
     transaction_id: str | None = None
     lot_id: str | None = None
+    wash: Decimal = ZERO  # the wash-sale part of (g) (code W)
 
     @property
     def wash_sale(self) -> Decimal:
-        return self.adjustment if "W" in self.code else ZERO
+        return self.wash
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ class TaxReport:
 
     @property
     def wash_sales(self) -> tuple:
-        return tuple(r for r in self.rows if "W" in r.code)
+        return tuple(r for r in self.rows if r.wash)
 
     @property
     def wash_sale_disallowed(self) -> Decimal:
@@ -231,7 +233,7 @@ class TaxReport:
 
 ROW_COLUMNS = ["form", "part", "box", "line", "description", "date_acquired", "date_sold",
                "proceeds", "cost_basis", "code", "adjustment", "gain_loss", "term", "account",
-               "kind", "transaction_id"]
+               "kind", "transaction_id", "wash_sale"]
 
 
 def row_dicts(report: TaxReport) -> list[dict]:
@@ -244,14 +246,16 @@ def row_dicts(report: TaxReport) -> list[dict]:
                     "date_acquired": r.date_acquired or "VARIOUS", "date_sold": r.date_sold,
                     "proceeds": r.proceeds, "cost_basis": r.cost, "code": r.code,
                     "adjustment": r.adjustment, "gain_loss": r.gain, "term": r.term,
-                    "account": r.account, "kind": r.kind, "transaction_id": r.transaction_id})
+                    "account": r.account, "kind": r.kind, "transaction_id": r.transaction_id,
+                    "wash_sale": r.wash_sale})
     for r in report.form6781:
         out.append({"form": "6781", "part": "I", "box": "", "line": "",
                     "description": r.description,
                     "date_acquired": r.date_acquired or "VARIOUS", "date_sold": r.date_closed,
                     "proceeds": r.proceeds, "cost_basis": r.cost, "code": "",
                     "adjustment": ZERO, "gain_loss": r.gain, "term": "60/40",
-                    "account": r.account, "kind": r.kind, "transaction_id": r.transaction_id})
+                    "account": r.account, "kind": r.kind, "transaction_id": r.transaction_id,
+                    "wash_sale": ZERO})
     return out
 
 
@@ -291,6 +295,54 @@ def _flag_year(f: Flag) -> int | None:
     return None
 
 
+def _form8949_row(ev: RealizedEvent, settings: TaxSettings, year: int,
+                  extra_flags: list[Flag]) -> Form8949Row:
+    """One Form 8949 line. Where the 1099-B differs (codes B, E), (d) and (e) show its
+    figures and (g) carries the corrections with the wash sale (W), so (h) is our gain:
+    (h) = (d) − (e) + (g), in cents as the line is rounded."""
+    proceeds, cost, wash = cents(ev.proceeds), cents(ev.cost), cents(ev.adjustment_amount)
+    gain = proceeds - cost + wash
+    code = "".join(sorted(set(ev.adjustment_code.replace(",", "").replace(" ", ""))))
+    if "E" in code and ev.broker_proceeds is not None:
+        proceeds = cents(ev.broker_proceeds)
+    if "B" in code and ev.broker_cost is not None:
+        cost = cents(ev.broker_cost)
+    if "B" not in code and "E" not in code and ev.broker_proceeds is not None and \
+            ev.broker_cost is not None and \
+            cents(ev.broker_proceeds) - cents(ev.broker_cost) == proceeds - cost:
+        # the 1099-B's figures differ but give our gain: the line shows them as they are
+        proceeds, cost = cents(ev.broker_proceeds), cents(ev.broker_cost)
+    adj = gain - proceeds + cost
+    acquired = ev.date_acquired
+    if (settings.written_option_dates == "irs_literal" and ev.kind == "expired"
+            and ev.asset_category in ("OPT", "FOP")):
+        acquired = ev.date_sold
+    st_box = _box(ev, settings)
+    if ev.term == Term.LONG.value:
+        part, box = "II", LT_BOX[st_box]
+    else:
+        part, box = "I", st_box
+        if ev.term != Term.SHORT.value:
+            extra_flags.append(Flag(
+                FlagCode.TERM_NEEDS_REVIEW.value, ev.account,
+                f"{ev.description} sold {ev.date_sold.isoformat()}: holding period needs "
+                "review (straddle rules, tax_rules.md §2.2); reported as short-term",
+                date=ev.date_sold, symbol=ev.underlying,
+                transaction_id=ev.closing_transaction_id, tax_year=year))
+    line = SCHED_D_LINE[box]
+    if box in ("A", "D") and not code and adj == 0:
+        line = "1a" if box == "A" else "8a"
+    if proceeds < 0:
+        extra_flags.append(Flag(
+            FlagCode.NEGATIVE_PROCEEDS.value, ev.account,
+            f"{ev.description}: negative proceeds {proceeds}; TurboTax rejects these",
+            date=ev.date_sold, symbol=ev.underlying,
+            transaction_id=ev.closing_transaction_id, tax_year=year))
+    return Form8949Row(part, box, line, ev.description, acquired, ev.date_sold, proceeds,
+                       cost, code, adj, gain, ev.term, ev.account, ev.kind, ev.underlying,
+                       ev.closing_transaction_id, ev.lot_id, wash)
+
+
 def build_report(result: RuleResult, year: int, *, accounts: Sequence[str] = (),
                  settings: TaxSettings | None = None) -> TaxReport:
     """Lay out ``result``'s realized events of tax year ``year`` (optionally only some
@@ -308,42 +360,15 @@ def build_report(result: RuleResult, year: int, *, accounts: Sequence[str] = (),
     for ev in result.realized:
         if ev.tax_year != year or not included(ev.account):
             continue
-        proceeds, cost, adj = cents(ev.proceeds), cents(ev.cost), cents(ev.adjustment_amount)
         if ev.section_1256:
+            proceeds, cost = cents(ev.proceeds), cents(ev.cost)
             f6781.append(Form6781Row(ev.account, ev.description, ev.underlying,
                                      ev.date_acquired, ev.date_sold, ev.kind, proceeds, cost,
-                                     proceeds - cost + adj, ev.closing_transaction_id))
+                                     proceeds - cost + cents(ev.adjustment_amount),
+                                     ev.closing_transaction_id))
             continue
-        code = "".join(sorted(set(ev.adjustment_code.replace(",", "").replace(" ", ""))))
-        acquired = ev.date_acquired
-        if (settings.written_option_dates == "irs_literal" and ev.kind == "expired"
-                and ev.asset_category in ("OPT", "FOP")):
-            acquired = ev.date_sold
-        st_box = _box(ev, settings)
-        if ev.term == "LT":
-            part, box = "II", LT_BOX[st_box]
-        else:
-            part, box = "I", st_box
-            if ev.term != "ST":
-                extra_flags.append(Flag(
-                    "TERM_NEEDS_REVIEW", ev.account,
-                    f"{ev.description} sold {ev.date_sold.isoformat()}: holding period needs "
-                    "review (straddle rules, tax_rules.md §2.2); reported as short-term",
-                    date=ev.date_sold, symbol=ev.underlying,
-                    transaction_id=ev.closing_transaction_id, tax_year=year))
-        line = SCHED_D_LINE[box]
-        if box in ("A", "D") and not code and adj == 0:
-            line = "1a" if box == "A" else "8a"
-        if proceeds < 0:
-            extra_flags.append(Flag(
-                "NEGATIVE_PROCEEDS", ev.account,
-                f"{ev.description}: negative proceeds {proceeds}; TurboTax rejects these",
-                date=ev.date_sold, symbol=ev.underlying,
-                transaction_id=ev.closing_transaction_id, tax_year=year))
-        row = Form8949Row(part, box, line, ev.description, acquired, ev.date_sold, proceeds,
-                          cost, code, adj, proceeds - cost + adj, ev.term, ev.account, ev.kind,
-                          ev.underlying, ev.closing_transaction_id, ev.lot_id)
-        (part2 if part == "II" else part1).append(row)
+        row = _form8949_row(ev, settings, year, extra_flags)
+        (part2 if row.part == "II" else part1).append(row)
 
     def order(r):
         return (r.date_sold, r.description, r.account, r.transaction_id or "", r.lot_id or "")
@@ -356,7 +381,7 @@ def build_report(result: RuleResult, year: int, *, accounts: Sequence[str] = (),
     provisional = year in result.provisional_years
     if provisional:
         extra_flags.append(Flag(
-            "PROVISIONAL_YEAR", ",".join(sorted(wanted)) or "*",
+            FlagCode.PROVISIONAL_YEAR.value, ",".join(sorted(wanted)) or "*",
             f"{year} is provisional until 30 days into {year + 1}: a January replacement "
             "can still disallow a December loss (tax_rules.md §3)", tax_year=year))
     washes = tuple(w for w in result.wash_sales

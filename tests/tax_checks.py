@@ -34,8 +34,7 @@ def totals_from_dicts(rows) -> dict:
             out["6781"] += vals[3]
             continue
         out[r["part"]] = [a + b for a, b in zip(out[r["part"]], vals)]
-        if "W" in r["code"]:
-            out["wash"] += vals[2]
+        out["wash"] += D(r["wash_sale"])  # (g) may hold B/E corrections besides W
     return out
 
 

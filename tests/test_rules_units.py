@@ -108,7 +108,14 @@ def test_option_wash_identical_vs_underlying():
     assert [e.gain for e in ident.realized] == [D("-200"), D("200")]
     assert "WASH_SALE_OPTION" in {f.code for f in ident.flags}
     und = run(*rows, option_wash_scope="underlying")
-    assert [(e.gain, e.adjustment_code) for e in und.realized] == [(D("0"), "W"), (D("0"), "")]
+    # the 38 P carries the 40 P's loss; IB washes only identical contracts (tax_rules.md
+    # §3.8), so its 1099-B shows the 38 P's full premium: code B takes the loss back out
+    assert [(e.gain, e.adjustment_code) for e in und.realized] == [(D("0"), "W"), (D("0"), "B")]
+    replaced = und.realized[1]
+    assert (replaced.broker_proceeds, replaced.broker_cost, replaced.cost) == (
+        D("200"), D("0"), D("200"))
+    assert [(a.code, a.amount, a.cause) for a in replaced.adjustments] == [
+        ("B", D("-200"), "WASH_SALE_BASIS")]
 
 
 def test_lot_methods():

@@ -46,8 +46,8 @@ def render(rows: Iterable, *, exported: date | None = None) -> str:
         lines += ["TD", f"N{REF_BY_BOX[r.box]}", "C1", "L1", f"P{_text(r.description)}",
                   f"D{_d(r.date_acquired)}", f"D{_d(r.date_sold)}", f"${_amt(r.cost)}",
                   f"${_amt(r.proceeds)}"]
-        if "W" in r.code and r.adjustment:
-            lines.append(f"${_amt(r.adjustment)}")
+        if r.wash_sale:  # (g) may also hold B/E corrections TXF cannot express
+            lines.append(f"${_amt(r.wash_sale)}")
         lines.append("^")
     return "\n".join(lines) + "\n"
 

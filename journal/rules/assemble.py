@@ -13,6 +13,7 @@ from journal.rules.money import ZERO, clean, part
 from journal.rules.records import Lot, OptionClose, Piece
 from journal.rules.state import PassState
 from journal.rules.types import (
+    Adjustment,
     OptionPosition,
     RealizedEvent,
     RuleResult,
@@ -79,11 +80,14 @@ def _realized(p: Piece, cycle_of: _CycleOf, cyc_real: defaultdict,
         cyc_real[cid] += gain
         if p.asset_category != "STK":
             cyc_opt_gain[cid] += gain
+    codes = "".join(sorted({a.code for a in p.adjustments}))
     return RealizedEvent(
         p.account, p.description, p.underlying, p.asset_category, p.quantity,
-        p.date_acquired, p.date_sold, clean(p.proceeds), clean(p.cost),
-        "W" if p.disallowed else "", clean(p.disallowed), clean(gain), p.term,
-        p.date_sold.year, p.kind, p.section_1256, True, p.tx, clean(p.ib_fifo), p.lot_id)
+        p.date_acquired, p.date_sold, clean(p.proceeds), clean(p.cost), codes,
+        clean(p.disallowed), clean(gain), p.term, p.date_sold.year, p.kind, p.section_1256,
+        True, p.tx, clean(p.ib_fifo), p.lot_id, clean(p.broker_proceeds),
+        clean(p.broker_cost), p.broker_term,
+        tuple(Adjustment(a.code, clean(a.amount), a.cause) for a in p.adjustments))
 
 
 def _position(lot: Lot, contracts: Decimal, closed: date | None, outcome: str | None,

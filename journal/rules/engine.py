@@ -6,7 +6,8 @@ stock lots, realized events, wash sales and flags (tax_rules.md, US rules).
   stock are processed together (:mod:`~journal.rules.options`, :mod:`~journal.rules.stock`).
   Within a moment, the option legs of assignments and exercises go first so their premium
   is known when the stock leg arrives.
-* Then the post-pass flags (:mod:`~journal.rules.flags`) and the frozen result
+* Then the post-pass flags (:mod:`~journal.rules.flags`), the Form 8949 codes of each
+  line (:mod:`~journal.rules.form8949`) and the frozen result
   (:mod:`~journal.rules.assemble`, with the cycles of :mod:`~journal.rules.cycles`).
 
 The tax-law helpers live in :mod:`journal.rules.law`; a few are re-exported here for the
@@ -19,7 +20,7 @@ from datetime import date, datetime
 
 from journal import vocab
 from journal.readmodel import ExecutionRecord, LedgerData
-from journal.rules import assemble, flags
+from journal.rules import assemble, flags, form8949
 from journal.rules.indexes import Marks, closed_lot_index, link_assignments
 from journal.rules.law import (  # noqa: F401 - re-exported for calc.py and older callers
     WASH_DAYS,
@@ -46,6 +47,7 @@ def run_rules(data: LedgerData, settings: Settings, as_of: date | None) -> RuleR
     st = start(data, settings, as_of)
     run_pass(st)
     flags.post_pass(st)
+    form8949.apply(st)
     return assemble.result(st)
 
 

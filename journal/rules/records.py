@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from journal.readmodel import ExecutionRecord
 from journal.rules.money import ZERO, part
+from journal.rules.types import Adjustment
 
 
 @dataclass(slots=True, eq=False, init=False)
@@ -140,6 +141,11 @@ class Piece:
     wash: Decimal = ZERO  # disallowed losses of earlier sales carried in ``cost``
     broker_wash: Decimal = ZERO  # the part of ``wash`` IB carries too (same account/security)
     broker_hp: date | None = None  # holding period start as IB counts it
+    # Filled in by journal.rules.form8949 after the pass.
+    broker_proceeds: Decimal | None = None
+    broker_cost: Decimal | None = None
+    broker_term: str | None = None
+    adjustments: tuple[Adjustment, ...] = ()
 
     @property
     def gain(self) -> Decimal:

@@ -25,8 +25,25 @@ class Flag:
 
 
 @dataclass(frozen=True, slots=True)
+class Adjustment:
+    """One Form 8949 code of a line (i8949 "Column (f)"), its part of column (g), and why:
+    the cause is named as the reconciliation with IB names the same difference."""
+
+    code: str  # B | E | T | W
+    amount: Decimal  # its part of (g): B = 1099-B basis − ours, E = ours − 1099-B proceeds,
+    #                  W = the disallowed loss; T has none
+    cause: str  # a journal.reconcile.REASONS key, e.g. WASH_SALE_BASIS, WASH_SALE_TACKING
+
+
+@dataclass(frozen=True, slots=True)
 class RealizedEvent:
-    """One Form 8949 line (or one Form 6781 line when section_1256)."""
+    """One Form 8949 line (or one Form 6781 line when section_1256).
+
+    ``proceeds``, ``cost`` and ``gain`` are ours. Where the Form 1099-B (what IB reports)
+    differs, ``broker_*`` say what it shows, ``adjustment_code`` has the codes (B, E, T,
+    W in alphabetical order) and ``adjustments`` each code's amount and cause; Form 8949
+    then shows the 1099-B's proceeds (E) or basis (B) with the correction in (g).
+    """
 
     account: str
     description: str  # e.g. "100 MSFT" or "1 MSFT 21NOV25 410 P"
@@ -37,8 +54,8 @@ class RealizedEvent:
     date_sold: date  # trade date of the closing event (expiry date for expirations)
     proceeds: Decimal  # amount realized (call premium of a called-away call included)
     cost: Decimal  # basis (assigned put premium already subtracted)
-    adjustment_code: str  # "" or Form 8949 codes, e.g. "W"
-    adjustment_amount: Decimal  # positive = disallowed loss added back (W)
+    adjustment_code: str  # "" or Form 8949 codes in alphabetical order, e.g. "W", "BT"
+    adjustment_amount: Decimal  # the disallowed loss added back (W), positive
     gain: Decimal  # proceeds - cost + adjustment_amount
     term: str  # ST | LT | NEEDS_REVIEW
     tax_year: int
@@ -49,6 +66,10 @@ class RealizedEvent:
     closing_transaction_id: str | None = None
     ib_fifo_pnl: Decimal | None = None  # IB's fifoPnlRealized of the closing row(s)
     lot_id: str | None = None
+    broker_proceeds: Decimal | None = None  # 1099-B proceeds (None: no 1099-B line, §1256)
+    broker_cost: Decimal | None = None  # 1099-B basis
+    broker_term: str | None = None  # 1099-B term (None: unknown acquisition date)
+    adjustments: tuple[Adjustment, ...] = ()  # per code of adjustment_code
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ ROW_COLUMNS = (
     extra("account", "Account", Kind.ID),
     extra("kind", "Kind", Kind.TEXT),
     extra("transaction_id", "Transaction", Kind.ID),
+    extra("wash_sale", "Wash sale (W)", Kind.MONEY),  # the W part of (g)
 )
 
 SUMMARY_COLUMNS = (
@@ -53,6 +54,7 @@ RECON_COLUMNS = (
     extra("unexplained", "Unexplained", Kind.MONEY),
     col("status", "Status", Kind.TEXT),
     col("reasons", "Reasons", Kind.TEXT),
+    extra("form8949", "Form 8949 codes", Kind.TEXT),  # the line's codes and their causes
 )
 
 

@@ -1,0 +1,177 @@
+"""Form 8949 codes (tax_rules.md §5; i8949 "Column (f)"): where our line differs from the
+Form 1099-B, and why.
+
+The 1099-B is what IB reports. Its figures come from the closing execution: IB's ``cost``
+is the opening cash it relieved, and ``fifoPnlRealized − cost`` the closing cash it
+counted (an assigned call's premium included, as IB folds it). IB applies a wash sale
+only within one account and one security (§3.8), so the 1099-B carries those wash-sale
+adjustments (basis and holding period) and no others; its holding period starts at the
+lot's own acquisition date otherwise.
+
+Per line:
+
+* **B**: the basis differs from the 1099-B's, e.g. a loss washed in another account
+  carried into this lot's basis, IB relieving another lot, or a premium IB left out.
+  Column (e) shows the 1099-B basis and (g) the correction.
+* **E**: the proceeds differ (selling expenses or an option premium not reflected).
+  Column (d) shows the 1099-B proceeds and (g) the correction.
+* **T**: the term differs (a holding period tacked from a wash sale IB did not see, an
+  in-the-money covered call's suspension, §1092(f) long-term losses, or a term under
+  straddle review reported short-term).
+* **W**: a wash-sale loss disallowed (set by the pass).
+
+Where B and E cancel out (the 1099-B puts an amount in the basis that we take off the
+proceeds, as IB does with an exercised long put's premium), the 1099-B's gain is ours:
+the line shows its figures with no code.
+
+Codes L (other nondeductible losses), O, M (summary rows) and the rest of i8949 cannot
+arise from the ledger: the rules only FLAG straddle deferrals, and never summarise rows.
+Each code carries a *cause*, named as :mod:`journal.reconcile` names the same difference.
+Differences below half a cent are not differences: the form shows cents.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from journal.readmodel import ExecutionRecord
+from journal.rules.law import LT, NEEDS_REVIEW, ST, term_for
+from journal.rules.money import CENT, ZERO, part
+from journal.rules.records import Lot, Piece
+from journal.rules.state import PassState
+from journal.rules.types import Adjustment
+
+_TOLERANCE = Decimal("0.005")
+_PREMIUM_SOURCES = ("put_assignment", "call_exercise")
+_PREMIUM_KINDS = ("assigned_call_shares", "exercised")
+
+# causes (journal.reconcile.REASONS has their one-line meanings)
+WASH_SALE = "WASH_SALE"
+WASH_SALE_BASIS = "WASH_SALE_BASIS"
+LOT_METHOD = "LOT_METHOD"
+ASSIGNMENT_PREMIUM = "ASSIGNMENT_PREMIUM"
+COMMISSION = "COMMISSION"
+WASH_SALE_TACKING = "WASH_SALE_TACKING"
+QCC_SUSPENSION = "QCC_SUSPENSION"
+QCC_ITM_LOSS = "QCC_ITM_LOSS"
+STRADDLE_REVIEW = "STRADDLE_REVIEW"
+
+
+def _cents(d: Decimal) -> Decimal:
+    return d.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def apply(st: PassState) -> None:
+    """Fill in each Form 8949 piece's 1099-B figures, codes and causes."""
+    groups: dict[int, list[Piece]] = defaultdict(list)
+    closing: dict[int, ExecutionRecord] = {}
+    for p in st.pieces:
+        if p.section_1256 or p.closing is None:
+            continue
+        groups[id(p.closing)].append(p)
+        closing[id(p.closing)] = p.closing
+    lots = {lot.lot_id: lot for lot in st.stock_lots} | \
+        {lot.lot_id: lot for lot in st.option_lots}
+    for key, pieces in groups.items():
+        d_open, d_close = _ib_differences(closing[key], pieces)
+        for p, do, dc in zip(pieces, d_open, d_close):
+            _codes(p, do, dc, lots.get(p.lot_id or ""))
+
+
+def _ib_differences(e: ExecutionRecord, pieces: list[Piece]) -> tuple[list, list]:
+    """Per piece: IB's opening cash minus ours, and IB's closing cash minus ours. Zero
+    where IB agrees with us on the row's total (our lots may carry different costs: IB
+    then split its total the same way) or where IB says nothing; otherwise IB's total is
+    split over the pieces by quantity."""
+    n = len(pieces)
+    qty = sum((p.quantity for p in pieces), ZERO)
+    total = abs(e.quantity)
+    zeros = [ZERO] * n
+    if e.cost is None or not qty or not total or "C" not in e.codes:
+        return zeros, zeros
+    ib_open = part(e.cost, qty, total)
+    ours = sum((p.open_cash for p in pieces), ZERO)
+    seen_wash = sum((p.broker_wash for p in pieces), ZERO)
+    d_open = zeros
+    # IB's cost may or may not already carry the wash sales it reports itself (code LD)
+    if abs(ib_open - ours) >= _TOLERANCE and abs(ib_open - ours + seen_wash) >= _TOLERANCE:
+        d_open = [x - p.open_cash for x, p in zip(_spread(ib_open, pieces, qty), pieces)]
+    d_close = zeros
+    if e.fifo_pnl is not None:
+        ib_close = part(e.fifo_pnl - e.cost, qty, total)
+        diff = ib_close - sum((p.close_cash for p in pieces), ZERO)
+        if abs(diff) >= _TOLERANCE:
+            d_close = [x - p.close_cash for x, p in zip(_spread(ib_close, pieces, qty), pieces)]
+    return d_open, d_close
+
+
+def _spread(amount: Decimal, pieces: list[Piece], qty: Decimal) -> list[Decimal]:
+    """``amount`` over the pieces by quantity, the pieces adding up to it."""
+    out, left, left_qty = [], amount, qty
+    for p in pieces:
+        share = part(left, p.quantity, left_qty)
+        out.append(share)
+        left -= share
+        left_qty -= p.quantity
+    return out
+
+
+def _codes(p: Piece, d_open: Decimal, d_close: Decimal, lot: Lot | None) -> None:
+    long = p.side > 0
+    open_1099, close_1099 = p.open_cash + d_open, p.close_cash + d_close
+    if long:
+        p.broker_proceeds, p.broker_cost = close_1099, -open_1099 + p.broker_wash
+    else:
+        p.broker_proceeds, p.broker_cost = open_1099, -close_1099 + p.broker_wash
+    adjustments = []
+    if _cents(p.broker_cost) != _cents(p.cost):
+        unseen_wash = p.wash - p.broker_wash  # carried by us, not by IB (§3.8)
+        rest = p.broker_cost - p.cost + unseen_wash
+        if unseen_wash:
+            adjustments.append(Adjustment("B", -unseen_wash, WASH_SALE_BASIS))
+        if rest:
+            adjustments.append(Adjustment("B", rest, _basis_cause(long, lot)))
+    if _cents(p.broker_proceeds) != _cents(p.proceeds):
+        cause = (ASSIGNMENT_PREMIUM if p.kind in _PREMIUM_KINDS else COMMISSION) if long \
+            else LOT_METHOD
+        adjustments.append(Adjustment("E", p.proceeds - p.broker_proceeds, cause))
+    if not _cents(sum((a.amount for a in adjustments), ZERO)):
+        # e.g. a long put's premium in the basis instead of the proceeds: the 1099-B's
+        # gain is ours, so its figures stand as they are, with no code
+        adjustments.clear()
+    p.broker_term = _broker_term(p)
+    reported = LT if p.term == LT else ST
+    if p.broker_term is not None and p.broker_term != reported:
+        adjustments.append(Adjustment("T", ZERO, _term_cause(p, lot)))
+    if p.disallowed:
+        adjustments.append(Adjustment("W", p.disallowed, WASH_SALE))
+    p.adjustments = tuple(adjustments)
+
+
+def _basis_cause(long: bool, lot: Lot | None) -> str:
+    if not long:
+        return COMMISSION  # a short position's basis is its cost to close
+    if lot is not None and lot.source in _PREMIUM_SOURCES:
+        return ASSIGNMENT_PREMIUM
+    return LOT_METHOD
+
+
+def _broker_term(p: Piece) -> str | None:
+    """The term on the 1099-B: written options are always short-term (§1234(b)); else
+    from the holding period IB counts. None where the acquisition date is unknown."""
+    if p.side < 0 and p.asset_category != "STK":
+        return ST
+    if p.broker_hp is None:
+        return None
+    return term_for(p.broker_hp, p.date_sold)
+
+
+def _term_cause(p: Piece, lot: Lot | None) -> str:
+    if p.term == NEEDS_REVIEW:
+        return STRADDLE_REVIEW
+    if p.side < 0 and p.asset_category != "STK":
+        return QCC_ITM_LOSS
+    if lot is not None and lot.clock_suspended:
+        return QCC_SUSPENSION
+    return WASH_SALE_TACKING
