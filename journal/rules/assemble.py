@@ -80,14 +80,21 @@ def _realized(p: Piece, cycle_of: _CycleOf, cyc_real: defaultdict,
         cyc_real[cid] += gain
         if p.asset_category != "STK":
             cyc_opt_gain[cid] += gain
-    codes = "".join(sorted({a.code for a in p.adjustments}))
+    proceeds, cost = clean(p.proceeds), clean(p.cost)
+    codes = ""
+    adjustments: tuple[Adjustment, ...] = ()
+    if p.adjustments:  # already in code order
+        codes = "".join(dict.fromkeys(a.code for a in p.adjustments))
+        adjustments = tuple(Adjustment(a.code, clean(a.amount), a.cause)
+                            for a in p.adjustments)
+    # the 1099-B's figures are most often ours, the very same values
+    broker_proceeds = proceeds if p.broker_proceeds is p.proceeds else clean(p.broker_proceeds)
+    broker_cost = cost if p.broker_cost is p.cost else clean(p.broker_cost)
     return RealizedEvent(
         p.account, p.description, p.underlying, p.asset_category, p.quantity,
-        p.date_acquired, p.date_sold, clean(p.proceeds), clean(p.cost), codes,
-        clean(p.disallowed), clean(gain), p.term, p.date_sold.year, p.kind, p.section_1256,
-        True, p.tx, clean(p.ib_fifo), p.lot_id, clean(p.broker_proceeds),
-        clean(p.broker_cost), p.broker_term,
-        tuple(Adjustment(a.code, clean(a.amount), a.cause) for a in p.adjustments))
+        p.date_acquired, p.date_sold, proceeds, cost, codes, clean(p.disallowed), clean(gain),
+        p.term, p.date_sold.year, p.kind, p.section_1256, True, p.tx, clean(p.ib_fifo),
+        p.lot_id, broker_proceeds, broker_cost, p.broker_term, adjustments)
 
 
 def _position(lot: Lot, contracts: Decimal, closed: date | None, outcome: str | None,

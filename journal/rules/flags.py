@@ -41,18 +41,32 @@ def _ancestors(lot_id: str) -> Iterable[str]:
 
 
 def _index(st: PassState) -> _Index:
+    """Only the lots the flags ask about are indexed: calls written against shares, the
+    shares they cover, and the shares of early assignments."""
     ix = _Index(defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list))
+    wanted = set()
+    for call in st.calls_written:
+        wanted.add(call.lot_id)
+        wanted.update(s.lot_id for s in call.covered)
+    if st.early:
+        tx_of = {e.seq: e.transaction_id for e in st.execs}
+        wanted.update(f"{x.option_leg.account}:{tx_of.get(x.stock_seq)}" for x in st.early
+                      if x.stock_seq is not None)
+    if not wanted and not st.early:
+        return ix
     for p in st.pieces:
         if p.lot_id:
             for lid in _ancestors(p.lot_id):
-                ix.pieces_by_lot[lid].append(p)
-        if p.asset_category == "STK":
+                if lid in wanted:
+                    ix.pieces_by_lot[lid].append(p)
+        if st.early and p.asset_category == "STK":
             ix.stock_pieces_by_tx[p.tx].append(p)
             if p.gain < 0:
                 ix.stock_losses[p.underlying].append(p)
     for lot in st.stock_lots + st.option_lots:
         for lid in _ancestors(lot.lot_id):
-            ix.lots_by_id[lid].append(lot)
+            if lid in wanted:
+                ix.lots_by_id[lid].append(lot)
     return ix
 
 

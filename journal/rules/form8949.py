@@ -71,12 +71,27 @@ def apply(st: PassState) -> None:
             continue
         groups[id(p.closing)].append(p)
         closing[id(p.closing)] = p.closing
-    lots = {lot.lot_id: lot for lot in st.stock_lots} | \
-        {lot.lot_id: lot for lot in st.option_lots}
+    lots = _Lots(st)
     for key, pieces in groups.items():
         d_open, d_close = _ib_differences(closing[key], pieces)
         for p, do, dc in zip(pieces, d_open, d_close):
-            _codes(p, do, dc, lots.get(p.lot_id or ""))
+            _codes(p, do, dc, lots)
+
+
+class _Lots:
+    """Lots by id, indexed only when a code needs a lot to name its cause."""
+
+    __slots__ = ("by_id", "st")
+
+    def __init__(self, st: PassState) -> None:
+        self.st = st
+        self.by_id: dict[str, Lot] | None = None
+
+    def get(self, lot_id: str | None) -> Lot | None:
+        if self.by_id is None:
+            self.by_id = {lot.lot_id: lot for lot in self.st.stock_lots}
+            self.by_id.update((lot.lot_id, lot) for lot in self.st.option_lots)
+        return self.by_id.get(lot_id or "")
 
 
 def _ib_differences(e: ExecutionRecord, pieces: list[Piece]) -> tuple[list, list]:
@@ -88,7 +103,7 @@ def _ib_differences(e: ExecutionRecord, pieces: list[Piece]) -> tuple[list, list
     qty = sum((p.quantity for p in pieces), ZERO)
     total = abs(e.quantity)
     zeros = [ZERO] * n
-    if e.cost is None or not qty or not total or "C" not in e.codes:
+    if e.cost is None or not qty or not total or "C" not in (e.open_close or ""):
         return zeros, zeros
     ib_open = part(e.cost, qty, total)
     ours = sum((p.open_cash for p in pieces), ZERO)
@@ -117,36 +132,51 @@ def _spread(amount: Decimal, pieces: list[Piece], qty: Decimal) -> list[Decimal]
     return out
 
 
-def _codes(p: Piece, d_open: Decimal, d_close: Decimal, lot: Lot | None) -> None:
+def _codes(p: Piece, d_open: Decimal, d_close: Decimal, lots: _Lots) -> None:
     long = p.side > 0
+    _term(p, lots)
+    if not d_open and not d_close and p.wash == p.broker_wash:
+        # IB's figures are ours (the common case): only the term or a wash sale to code
+        p.broker_proceeds, p.broker_cost = p.proceeds, p.cost
+        if p.disallowed:
+            p.adjustments += (Adjustment("W", p.disallowed, WASH_SALE),)
+        return
     open_1099, close_1099 = p.open_cash + d_open, p.close_cash + d_close
     if long:
         p.broker_proceeds, p.broker_cost = close_1099, -open_1099 + p.broker_wash
     else:
         p.broker_proceeds, p.broker_cost = open_1099, -close_1099 + p.broker_wash
-    adjustments = []
+    adjustments = list(p.adjustments)  # T, if the term differs
     if _cents(p.broker_cost) != _cents(p.cost):
         unseen_wash = p.wash - p.broker_wash  # carried by us, not by IB (§3.8)
         rest = p.broker_cost - p.cost + unseen_wash
         if unseen_wash:
             adjustments.append(Adjustment("B", -unseen_wash, WASH_SALE_BASIS))
         if rest:
-            adjustments.append(Adjustment("B", rest, _basis_cause(long, lot)))
+            adjustments.append(Adjustment("B", rest, _basis_cause(long, lots.get(p.lot_id))))
     if _cents(p.broker_proceeds) != _cents(p.proceeds):
         cause = (ASSIGNMENT_PREMIUM if p.kind in _PREMIUM_KINDS else COMMISSION) if long \
             else LOT_METHOD
         adjustments.append(Adjustment("E", p.proceeds - p.broker_proceeds, cause))
-    if not _cents(sum((a.amount for a in adjustments), ZERO)):
+    corrections = [a for a in adjustments if a.code in "BE"]
+    if corrections and not _cents(sum((a.amount for a in corrections), ZERO)):
         # e.g. a long put's premium in the basis instead of the proceeds: the 1099-B's
         # gain is ours, so its figures stand as they are, with no code
-        adjustments.clear()
+        adjustments = [a for a in adjustments if a.code not in "BE"]
+    if p.disallowed:
+        adjustments.append(Adjustment("W", p.disallowed, WASH_SALE))
+    p.adjustments = tuple(sorted(adjustments, key=lambda a: a.code))
+
+
+def _term(p: Piece, lots: _Lots) -> None:
+    """The 1099-B's term, and code T where the line reports another."""
+    if p.hp == p.broker_hp and p.term != NEEDS_REVIEW and (p.side > 0 or p.term == ST):
+        p.broker_term = ST if p.side < 0 and p.asset_category != "STK" else p.term
+        return  # the same clock as IB's (written options: short-term both)
     p.broker_term = _broker_term(p)
     reported = LT if p.term == LT else ST
     if p.broker_term is not None and p.broker_term != reported:
-        adjustments.append(Adjustment("T", ZERO, _term_cause(p, lot)))
-    if p.disallowed:
-        adjustments.append(Adjustment("W", p.disallowed, WASH_SALE))
-    p.adjustments = tuple(adjustments)
+        p.adjustments = (Adjustment("T", ZERO, _term_cause(p, lots.get(p.lot_id))),)
 
 
 def _basis_cause(long: bool, lot: Lot | None) -> str:
