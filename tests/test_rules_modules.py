@@ -119,3 +119,32 @@ def test_flags_of_real_runs_are_flag_codes(run, db_path):
     known = {c.value for c in vocab.FlagCode}
     assert result.flags and {f.code for f in result.flags} <= known
     assert run_rules(LedgerData()).flags == ()
+
+
+def test_result_assembles_positions_lots_and_cycles_on_first_use(run, db_path):
+    """run_rules leaves the wheel parts (positions, lots, cycles) for later: reading them
+    gives what an eager result holds, and the result compares, hashes, copies and pickles
+    like a plain RuleResult."""
+    import copy
+    import dataclasses
+    import pickle
+
+    from journal.db import open_ledger
+    from journal.readmodel import load_ledger
+    from journal.rules.types import RuleResult
+
+    for path in sorted(SAMPLES.glob("*.xml")):
+        assert run("import", path).exit_code == 0
+    data = load_ledger(open_ledger(db_path))
+    lazy = run_rules(data)
+    names = [f.name for f in dataclasses.fields(RuleResult)]
+    eager = RuleResult(**{n: getattr(run_rules(data), n) for n in names})
+    assert eager.lots and eager.option_positions and eager.cycles
+    assert lazy == eager and eager == lazy and hash(lazy) == hash(eager)
+    assert all(getattr(lazy, n) == getattr(eager, n) for n in names)
+    assert pickle.loads(pickle.dumps(run_rules(data))) == eager
+    assert type(pickle.loads(pickle.dumps(run_rules(data)))) is RuleResult
+    assert copy.deepcopy(run_rules(data)) == eager
+    assert dataclasses.replace(run_rules(data), flags=()) == dataclasses.replace(eager, flags=())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lazy.lots = ()  # type: ignore[misc]

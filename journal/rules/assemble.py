@@ -5,6 +5,8 @@ with their economic basis, wheel cycles, flags)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 
@@ -49,37 +51,101 @@ class _CycleOf:
 
 
 def result(st: PassState) -> RuleResult:
-    ms = membership(st)
-    cycle_of = _CycleOf(st, ms.member)
-    cyc_real: defaultdict = defaultdict(lambda: ZERO)
-    cyc_opt_gain: defaultdict = defaultdict(lambda: ZERO)
-    realized = [_realized(p, cycle_of, cyc_real, cyc_opt_gain) for p in st.pieces]
-    positions, open_premium = _positions(st, cycle_of)
-    lots = _stock_lots(st, cycle_of, cyc_opt_gain, open_premium)
-    cycles = _cycles(st, ms, cyc_real)
+    realized = [_realized(p) for p in st.pieces]
     years = {r.tax_year for r in realized}
     provisional = frozenset(y for y in years if st.horizon < date(y + 1, 1, 31))
     flags = sorted(set(st.flags.flags), key=lambda f: (
         f.date or date.min, f.account, f.code, f.transaction_id or "", f.message))
     realized.sort(key=lambda r: (r.date_sold, r.account, r.underlying,
                                  r.closing_transaction_id or "", r.lot_id or ""))
+    return LazyResult.of(tuple(realized), tuple(st.wash.sales), tuple(flags), provisional,
+                         lambda: _wheel_parts(st))
+
+
+def _wheel_parts(st: PassState) -> tuple[tuple, tuple, tuple]:
+    """Option positions, stock lots and cycles: everything that needs the cycles."""
+    ms = membership(st)
+    cycle_of = _CycleOf(st, ms.member)
+    cyc_real: defaultdict = defaultdict(lambda: ZERO)
+    cyc_opt_gain: defaultdict = defaultdict(lambda: ZERO)
+    for p in st.pieces:
+        cid = cycle_of.of_piece(p)
+        if cid:
+            gain = p.proceeds - p.cost + p.disallowed
+            cyc_real[cid] += gain
+            if p.asset_category != "STK":
+                cyc_opt_gain[cid] += gain
+    positions, open_premium = _positions(st, cycle_of)
+    lots = _stock_lots(st, cycle_of, cyc_opt_gain, open_premium)
+    cycles = _cycles(st, ms, cyc_real)
     positions.sort(key=lambda p: (p.account, p.opened, p.open_transaction_id or "",
                                   p.closed or date.max))
     lots.sort(key=lambda x: (x.account, x.symbol, x.acquired, x.lot_id))
-    return RuleResult(option_positions=tuple(positions), lots=tuple(lots),
-                      realized=tuple(realized), wash_sales=tuple(st.wash.sales),
-                      cycles=tuple(cycles), flags=tuple(flags),
-                      provisional_years=provisional)
+    return tuple(positions), tuple(lots), tuple(cycles)
 
 
-def _realized(p: Piece, cycle_of: _CycleOf, cyc_real: defaultdict,
-              cyc_opt_gain: defaultdict) -> RealizedEvent:
+_LATER = ("option_positions", "lots", "cycles")
+_SLOT = {name: RuleResult.__dict__[name] for name in _LATER}  # the dataclass's own slots
+
+
+def _later_field(name: str) -> property:
+    slot = _SLOT[name]
+
+    def get(self: LazyResult) -> tuple:
+        try:
+            return slot.__get__(self, LazyResult)
+        except AttributeError:
+            for n, v in zip(_LATER, self._later()):
+                _SLOT[n].__set__(self, v)
+            return slot.__get__(self, LazyResult)
+
+    def put(self: LazyResult, value: tuple) -> None:
+        slot.__set__(self, value)
+
+    return property(get, put)
+
+
+class LazyResult(RuleResult):
+    """A :class:`RuleResult` whose option positions, stock lots and cycles are assembled
+    on first use: a tax report or a realized listing reads only the realized events and
+    the flags, and the cycles behind the other three cost a fifth of the rules. Reading
+    any field gives what an eager result holds; it compares equal to (and pickles as) a
+    plain RuleResult."""
+
+    __slots__ = ("_later",)
+    _later: Callable[[], tuple[tuple, tuple, tuple]]
+    option_positions = _later_field("option_positions")  # type: ignore[assignment]
+    lots = _later_field("lots")  # type: ignore[assignment]
+    cycles = _later_field("cycles")  # type: ignore[assignment]
+
+    @classmethod
+    def of(cls, realized: tuple, wash_sales: tuple, flags: tuple,
+           provisional: frozenset, later: Callable[[], tuple[tuple, tuple, tuple]]
+           ) -> LazyResult:
+        self = object.__new__(cls)
+        for name, value in (("realized", realized), ("wash_sales", wash_sales),
+                            ("flags", flags), ("provisional_years", provisional),
+                            ("_later", later)):
+            object.__setattr__(self, name, value)
+        return self
+
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, f.name) for f in fields(RuleResult))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RuleResult):
+            return NotImplemented
+        return self._fields() == tuple(getattr(other, f.name) for f in fields(RuleResult))
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __reduce__(self) -> tuple:
+        return (RuleResult, self._fields())
+
+
+def _realized(p: Piece) -> RealizedEvent:
     gain = p.proceeds - p.cost + p.disallowed
-    cid = cycle_of.of_piece(p)
-    if cid:
-        cyc_real[cid] += gain
-        if p.asset_category != "STK":
-            cyc_opt_gain[cid] += gain
     proceeds, cost = clean(p.proceeds), clean(p.cost)
     codes = ""
     adjustments: tuple[Adjustment, ...] = ()

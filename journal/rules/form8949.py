@@ -99,15 +99,21 @@ def _ib_differences(e: ExecutionRecord, pieces: list[Piece]) -> tuple[list, list
     where IB agrees with us on the row's total (our lots may carry different costs: IB
     then split its total the same way) or where IB says nothing; otherwise IB's total is
     split over the pieces by quantity."""
-    n = len(pieces)
-    qty = sum((p.quantity for p in pieces), ZERO)
+    zeros = [ZERO] * len(pieces)
+    if e.cost is None or "C" not in (e.open_close or ""):
+        return zeros, zeros
+    if len(pieces) == 1:  # most rows close one lot
+        qty, ours, seen_wash, ours_close = (pieces[0].quantity, pieces[0].open_cash,
+                                            pieces[0].broker_wash, pieces[0].close_cash)
+    else:
+        qty = sum((p.quantity for p in pieces), ZERO)
+        ours = sum((p.open_cash for p in pieces), ZERO)
+        seen_wash = sum((p.broker_wash for p in pieces), ZERO)
+        ours_close = sum((p.close_cash for p in pieces), ZERO)
     total = abs(e.quantity)
-    zeros = [ZERO] * n
-    if e.cost is None or not qty or not total or "C" not in (e.open_close or ""):
+    if not qty or not total:
         return zeros, zeros
     ib_open = part(e.cost, qty, total)
-    ours = sum((p.open_cash for p in pieces), ZERO)
-    seen_wash = sum((p.broker_wash for p in pieces), ZERO)
     d_open = zeros
     # IB's cost may or may not already carry the wash sales it reports itself (code LD)
     if abs(ib_open - ours) >= _TOLERANCE and abs(ib_open - ours + seen_wash) >= _TOLERANCE:
@@ -115,8 +121,7 @@ def _ib_differences(e: ExecutionRecord, pieces: list[Piece]) -> tuple[list, list
     d_close = zeros
     if e.fifo_pnl is not None:
         ib_close = part(e.fifo_pnl - e.cost, qty, total)
-        diff = ib_close - sum((p.close_cash for p in pieces), ZERO)
-        if abs(diff) >= _TOLERANCE:
+        if abs(ib_close - ours_close) >= _TOLERANCE:
             d_close = [x - p.close_cash for x, p in zip(_spread(ib_close, pieces, qty), pieces)]
     return d_open, d_close
 

@@ -47,11 +47,8 @@ _OUTCOMES: dict[tuple, str] = {}
 
 
 def _is1256(st: PassState, e: ExecutionRecord) -> bool:
-    key = (e.underlying, e.symbol[:6], e.asset_category)
-    known = st.is1256.get(key)
-    if known is None:
-        known = st.is1256[key] = is_section_1256(e.underlying, e.symbol, e.asset_category,
-                                                 st.settings.section_1256_extra)
+    known = st.is1256[(e.underlying, e.symbol[:6], e.asset_category)] = is_section_1256(
+        e.underlying, e.symbol, e.asset_category, st.settings.section_1256_extra)
     return known
 
 
@@ -71,7 +68,9 @@ def _closes(e: ExecutionRecord) -> bool:
 
 def option(st: PassState, e: ExecutionRecord, info: ExecInfo) -> None:
     """An option execution: close open lots of the other side first, open the rest."""
-    is1256 = _is1256(st, e)
+    is1256 = st.is1256.get((e.underlying, e.symbol[:6], e.asset_category))
+    if is1256 is None:
+        is1256 = _is1256(st, e)
     queue = st.positions[option_key(e)]
     side = 1 if e.quantity > 0 else -1
     total = remaining = abs(e.quantity)
