@@ -32,8 +32,8 @@ Differences below half a cent are not differences: the form shows cents.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
 
 from journal.readmodel import ExecutionRecord
 from journal.rules.law import LT, NEEDS_REVIEW, ST, term_for
@@ -64,16 +64,13 @@ def _cents(d: Decimal) -> Decimal:
 
 def apply(st: PassState) -> None:
     """Fill in each Form 8949 piece's 1099-B figures, codes and causes."""
-    groups: dict[int, list[Piece]] = defaultdict(list)
-    closing: dict[int, ExecutionRecord] = {}
-    for p in st.pieces:
-        if p.section_1256 or p.closing is None:
-            continue
-        groups[id(p.closing)].append(p)
-        closing[id(p.closing)] = p.closing
     lots = _Lots(st)
-    for key, pieces in groups.items():
-        d_open, d_close = _ib_differences(closing[key], pieces)
+    # the pieces of one closing execution are made one after the other
+    lines = (p for p in st.pieces if p.closing is not None and not p.section_1256)
+    for e, group in groupby(lines, key=lambda p: id(p.closing)):
+        pieces = list(group)
+        assert pieces[0].closing is not None
+        d_open, d_close = _ib_differences(pieces[0].closing, pieces)
         for p, do, dc in zip(pieces, d_open, d_close):
             _codes(p, do, dc, lots)
 

@@ -45,6 +45,13 @@ def settles_next_year(d: date, stock: bool = False) -> bool:
     if d.month < 12 or d.day < 20:  # settlement is at most a few trading days away
         return False
     days = 2 if stock and d < T1_STOCK_FROM else 1
+    # Weekdays left in the year beside the days Christmas can close the exchange on: with
+    # one to spare for an unplanned closure, settlement stays in this year without the
+    # exchange calendar (which costs a noticeable import).
+    left = sum(1 for day in range(d.day + 1, 32)
+               if day not in (24, 25, 26) and date(d.year, 12, day).weekday() < 5)
+    if left > days:
+        return False
     n = d
     while days:
         n += timedelta(days=1)

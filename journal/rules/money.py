@@ -14,6 +14,7 @@ ZERO = Decimal(0)
 Q = Decimal("1e-10")
 CENT = Decimal("0.01")
 _CLEAN_LIMIT = Decimal("1e16")
+_ZERO_CENTS = Decimal("0.00")
 
 
 def part(total: Decimal, n: Decimal, of: Decimal) -> Decimal:
@@ -35,6 +36,8 @@ def clean(d: Decimal | None) -> Decimal | None:
     """Same value, tidy digits: cents when the amount is whole cents, else no trailing 0s."""
     if d is None:
         return None
+    if d is ZERO:  # the default of every amount nothing was added to
+        return _ZERO_CENTS
     c = d.quantize(CENT) if abs(d) < _CLEAN_LIMIT else d
     return c if c == d else d.normalize()
 
