@@ -252,6 +252,28 @@ def test_settlement_across_the_year_end():
     assert not settles_next_year(d(2021, 12, 30))
 
 
+def test_settlement_shortcut_agrees_with_the_exchange_calendar():
+    """settles_next_year skips the calendar when enough weekdays are left in December;
+    every December day of 2000-2035, T+1 and T+2, against counting trading days."""
+    from datetime import timedelta
+
+    from journal import coverage
+    from journal.rules.law import T1_STOCK_FROM, settles_next_year
+
+    def counted(day, stock):
+        left, n = (2 if stock and day < T1_STOCK_FROM else 1), day
+        while left:
+            n += timedelta(days=1)
+            left -= coverage.is_trading_day(n)
+        return n.year > day.year
+
+    for year in range(2000, 2036):
+        for day in range(1, 32):
+            for stock in (False, True):
+                assert settles_next_year(d(year, 12, day), stock) == counted(
+                    d(year, 12, day), stock), (year, day, stock)
+
+
 def test_short_position_closed_at_a_loss_on_the_last_trading_day_is_flagged():
     put = dict(pc="P", strike=40, expiry=d(2026, 1, 16))
     opened = ex("A", d(2025, 11, 3), "XYZ", -1, 1, **put)
