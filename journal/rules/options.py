@@ -35,7 +35,7 @@ from journal.rules.section1256 import (
     is_section_1256,
     mark_to_market,
 )
-from journal.rules.state import PassState, option_key
+from journal.rules.state import PassState, marked_closing, option_key
 from journal.vocab import FlagCode, OptionOutcome
 
 _ASSIGNED = OptionOutcome.ASSIGNED.value
@@ -47,6 +47,7 @@ _OUTCOMES: dict[tuple, str] = {}
 
 
 def _is1256(st: PassState, e: ExecutionRecord) -> bool:
+    """Classify a contract once (§6); the pass looks the answer up after that."""
     known = st.is1256[(e.underlying, e.symbol[:6], e.asset_category)] = is_section_1256(
         e.underlying, e.symbol, e.asset_category, st.settings.section_1256_extra)
     return known
@@ -59,11 +60,6 @@ def _outcome(e: ExecutionRecord, closing_short: bool, is1256: bool) -> str:
         outcome = _OUTCOMES[key] = vocab.option_outcome(
             e.notes, closing_short=closing_short, section_1256=is1256).value
     return outcome
-
-
-def _closes(e: ExecutionRecord) -> bool:
-    """IB marks the row as a close (a close without its opening in the ledger)."""
-    return e.open_close == "C" or "C" in e.notes
 
 
 def option(st: PassState, e: ExecutionRecord, info: ExecInfo) -> None:
@@ -91,7 +87,7 @@ def option(st: PassState, e: ExecutionRecord, info: ExecInfo) -> None:
             st.opt_open[okey] -= n
             if lot.rem == 0:
                 queue.pop(0)
-        if remaining > 0 and _closes(e):
+        if remaining > 0 and marked_closing(e):
             _close_without_opening(st, e, remaining, total, cash, fifo, side, info, is1256)
             remaining = ZERO
     if remaining > 0:

@@ -1,4 +1,5 @@
-"""Which options are §1256 contracts (tax_rules.md §6): broad-based index options.
+"""Which options are §1256 contracts (tax_rules.md §6): broad-based index options, and
+how they are marked to market at each year end they stay open through (§6.3).
 
 Equity options, including options on ETFs (SPY, QQQ, IWM, DIA), are not §1256 contracts
 even when they track the same index. The table lists option roots as IB prints them in

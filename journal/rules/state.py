@@ -92,6 +92,12 @@ class PassState:
         return self.option_lots if lot.is_option else self.stock_lots
 
 
+def marked_closing(e: ExecutionRecord) -> bool:
+    """IB marks the row as a close: units it closes beyond the ledger's open lots were
+    opened before the ledger begins (IB's cost stands in for their opening)."""
+    return e.open_close == "C" or "C" in e.notes
+
+
 def option_key(e: ExecutionRecord) -> tuple:
     """Which queue of open option lots an option execution opens into or closes from."""
     return (e.account, "O", e.conid or (e.underlying, e.put_call, e.strike, e.expiry,

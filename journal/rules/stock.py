@@ -25,16 +25,12 @@ from journal.rules.money import ZERO, fmt_qty, part
 from journal.rules.options import mixed_straddle, year_end_short_loss
 from journal.rules.records import Lot, Piece
 from journal.rules.section1256 import TRACKED_BY
-from journal.rules.state import PassState, stock_key
+from journal.rules.state import PassState, marked_closing, stock_key
 from journal.vocab import AssetCategory, FlagCode
 
 _OPENING_SOURCES = ("put_assignment", "call_exercise")
 _SALE_KINDS = ("assigned_call_shares", "exercised")
 _STK = AssetCategory.STK.value
-
-
-def _closes(e: ExecutionRecord) -> bool:
-    return e.open_close == "C" or "C" in e.notes
 
 
 def stock(st: PassState, e: ExecutionRecord) -> None:
@@ -67,7 +63,7 @@ def stock(st: PassState, e: ExecutionRecord) -> None:
             _close_stock(st, e, lot, n, c, f, kind, exclude)
             if lot.rem == 0:
                 queue.remove(lot)
-    if remaining > 0 and side < 0 and _closes(e):
+    if remaining > 0 and side < 0 and marked_closing(e):
         _sale_without_lot(st, e, remaining, total, cash, fifo, kind)
         remaining = ZERO
     if remaining > 0:
