@@ -263,7 +263,11 @@ def _execution_line(e: ClosingExecution, evs: list[RealizedEvent], index: _Index
     if abs(diff) <= TOLERANCE:
         return ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
                          e.fifo_pnl, ours, diff, form8949=codes)
-    combo = _explain(diff, _code_causes(evs) + _candidates(e, evs, index))
+    causes = _code_causes(evs)
+    if causes and abs(sum((a for _, a in causes), ZERO) - diff) <= TOLERANCE:
+        combo: tuple | None = tuple(causes)  # the codes account for the whole difference
+    else:
+        combo = _explain(diff, causes + _candidates(e, evs, index))
     if combo is None:
         if not evs:
             code = "NOT_REALIZED_BY_US"
@@ -280,12 +284,12 @@ def _execution_line(e: ClosingExecution, evs: list[RealizedEvent], index: _Index
 
 
 def _code_causes(evs: list[RealizedEvent]) -> list[tuple]:
-    """The causes behind the lines' B and E codes, with their amounts: a difference in
+    """The causes behind the lines' B, E and W codes, with their amounts: a difference in
     basis or proceeds from the 1099-B is a difference from IB's P/L too."""
     by_cause: dict[str, Decimal] = {}
     for ev in evs:
         for a in ev.adjustments:
-            if a.code in ("B", "E") and a.amount:
+            if a.code in ("B", "E", "W") and a.amount:
                 by_cause[a.cause] = by_cause.get(a.cause, ZERO) + a.amount
     return list(by_cause.items())
 

@@ -136,3 +136,27 @@ def test_row_ib_books_as_opening_but_we_realized_is_listed():
     assert (line.status, line.unexplained) == ("unexplained", D("1997.13"))
     assert line.reasons == (("OPENING_AT_IB", D("1997.13")),)
     assert rec.our_total == D("1997.13") and rec.ib_total == 0
+
+
+def test_the_form_8949_causes_of_a_line_are_the_reasons_it_reconciles_with():
+    """A sale whose basis is 300.00 above IB's: 200.00 a loss washed in another account
+    (B, WASH_SALE_BASIS) and 100.00 another lot relieved (B, LOT_METHOD). IB's relieved
+    cost alone also explains the 300.00 (the generic LOT_METHOD candidate), yet the line
+    names both causes of its code, and lists the codes."""
+    from dataclasses import replace
+
+    from journal.rules.types import Adjustment
+
+    sale = replace(ev("100 sh XYZ", date(2025, 1, 2), date(2025, 6, 2), "1000.00", "1300.00",
+                      code="B", tx="s", underlying="XYZ"),
+                   broker_proceeds=D("1000.00"), broker_cost=D("1000.00"),
+                   adjustments=(Adjustment("B", D("-200.00"), "WASH_SALE_BASIS"),
+                                Adjustment("B", D("-100.00"), "LOT_METHOD")))
+    rec = reconcile(RuleResult(realized=(sale,)),
+                    [ex("s", date(2025, 6, 2), "XYZ", "STK", "-100", "0", cost="-1000",
+                        und="XYZ")], 2025)
+    (line,) = rec.lines
+    assert (line.difference, line.status) == (D("-300.00"), "explained")
+    assert sorted(line.reasons) == [("LOT_METHOD", D("-100.00")),
+                                    ("WASH_SALE_BASIS", D("-200.00"))]
+    assert line.form8949 == "B: B LOT_METHOD -100.00; B WASH_SALE_BASIS -200.00"

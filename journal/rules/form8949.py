@@ -43,8 +43,6 @@ from journal.rules.state import PassState
 from journal.rules.types import Adjustment
 
 _TOLERANCE = Decimal("0.005")
-_PREMIUM_SOURCES = ("put_assignment", "call_exercise")
-_PREMIUM_KINDS = ("assigned_call_shares", "exercised")
 
 # causes (journal.reconcile.REASONS has their one-line meanings)
 WASH_SALE = "WASH_SALE"
@@ -155,11 +153,16 @@ def _codes(p: Piece, d_open: Decimal, d_close: Decimal, lots: _Lots) -> None:
         if unseen_wash:
             adjustments.append(Adjustment("B", -unseen_wash, WASH_SALE_BASIS))
         if rest:
-            adjustments.append(Adjustment("B", rest, _basis_cause(long, lots.get(p.lot_id))))
+            adjustments.append(Adjustment("B", rest, _basis_cause(p, rest)))
     if _cents(p.broker_proceeds) != _cents(p.proceeds):
-        cause = (ASSIGNMENT_PREMIUM if p.kind in _PREMIUM_KINDS else COMMISSION) if long \
-            else LOT_METHOD
-        adjustments.append(Adjustment("E", p.proceeds - p.broker_proceeds, cause))
+        amount = p.proceeds - p.broker_proceeds
+        if not long:
+            cause = LOT_METHOD  # a short position's proceeds are its opening premium
+        elif p.close_folded and abs(amount - p.close_folded) < _TOLERANCE:
+            cause = ASSIGNMENT_PREMIUM  # the called-away call's premium, left out by IB
+        else:
+            cause = COMMISSION
+        adjustments.append(Adjustment("E", amount, cause))
     corrections = [a for a in adjustments if a.code in "BE"]
     if corrections and not _cents(sum((a.amount for a in corrections), ZERO)):
         # e.g. a long put's premium in the basis instead of the proceeds: the 1099-B's
@@ -181,11 +184,11 @@ def _term(p: Piece, lots: _Lots) -> None:
         p.adjustments = (Adjustment("T", ZERO, _term_cause(p, lots.get(p.lot_id))),)
 
 
-def _basis_cause(long: bool, lot: Lot | None) -> str:
-    if not long:
+def _basis_cause(p: Piece, rest: Decimal) -> str:
+    if p.side < 0:
         return COMMISSION  # a short position's basis is its cost to close
-    if lot is not None and lot.source in _PREMIUM_SOURCES:
-        return ASSIGNMENT_PREMIUM
+    if p.open_folded and abs(rest - p.open_folded) < _TOLERANCE:
+        return ASSIGNMENT_PREMIUM  # IB left the assigned put's premium out of the basis
     return LOT_METHOD
 
 

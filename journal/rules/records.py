@@ -45,6 +45,7 @@ class Lot:
     hp: date | None  # holding period start after tacking
     tx: str
     seq: int
+    folded: Decimal  # option cash in ``open_cash`` (an assigned put's premium), still open
     wash: Decimal  # disallowed loss still carried by the open units
     wash_total: Decimal  # every disallowed loss this lot received
     # The 1099-B's view of the lot (§3.8: IB applies only the washes it can see).
@@ -81,7 +82,7 @@ class Lot:
         self.source = source
         self.tx = ex.transaction_id
         self.seq = ex.seq
-        self.wash = self.wash_total = self.broker_wash = ZERO
+        self.wash = self.wash_total = self.broker_wash = self.folded = ZERO
         self.families = ()
         self.absorbed = self.needs_review = self.clock_suspended = False
         self.qcc = self.suspended = self.mtm_year = self.closed_on = None
@@ -141,6 +142,8 @@ class Piece:
     wash: Decimal = ZERO  # disallowed losses of earlier sales carried in ``cost``
     broker_wash: Decimal = ZERO  # the part of ``wash`` IB carries too (same account/security)
     broker_hp: date | None = None  # holding period start as IB counts it
+    open_folded: Decimal = ZERO  # option cash in ``open_cash`` (assigned put's premium)
+    close_folded: Decimal = ZERO  # option cash in ``close_cash`` (called-away call's premium)
     # Filled in by journal.rules.form8949 after the pass.
     broker_proceeds: Decimal | None = None
     broker_cost: Decimal | None = None

@@ -76,7 +76,6 @@ class PassState:
     stock_lots: list[Lot] = field(default_factory=list)
     option_lots: list[Lot] = field(default_factory=list)
     extra_cash: defaultdict = field(default_factory=_zeros)  # stock leg seq -> option cash
-    extra_ib: defaultdict = field(default_factory=_zeros)  # stock leg seq -> IB's option cash
     leg_kind: dict[int, str] = field(default_factory=dict)  # stock leg seq -> source/kind
     stock_qty: defaultdict = field(default_factory=_zeros)  # (account, symbol) -> shares
     opt_open: defaultdict = field(default_factory=_zeros)  # (account, underlying) -> contracts

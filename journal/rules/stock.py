@@ -39,7 +39,8 @@ def stock(st: PassState, e: ExecutionRecord) -> None:
     queue = st.positions[stock_key(e)]
     side = 1 if e.quantity > 0 else -1
     total = remaining = abs(e.quantity)
-    cash = e.net_cash + st.extra_cash.pop(e.seq, ZERO)
+    extra = st.extra_cash.pop(e.seq, ZERO)  # the assigned/exercised option's cash
+    cash = e.net_cash + extra
     fifo = e.fifo_pnl
     kind = st.leg_kind.get(e.seq)
     st.stock_qty[(e.account, e.symbol)] += e.quantity
@@ -55,16 +56,18 @@ def stock(st: PassState, e: ExecutionRecord) -> None:
         exclude = {id(lot) for lot, _ in plan}
         for lot, n in plan:
             c = part(cash, n, remaining)
+            x = part(extra, n, remaining) if extra else ZERO
             f = part(fifo, n, remaining) if fifo is not None else None
             cash -= c
+            extra -= x
             if fifo is not None and f is not None:
                 fifo -= f
             remaining -= n
-            _close_stock(st, e, lot, n, c, f, kind, exclude)
+            _close_stock(st, e, lot, n, c, f, kind, exclude, x)
             if lot.rem == 0:
                 queue.remove(lot)
     if remaining > 0 and side < 0 and marked_closing(e):
-        _sale_without_lot(st, e, remaining, total, cash, fifo, kind)
+        _sale_without_lot(st, e, remaining, total, cash, fifo, kind, extra)
         remaining = ZERO
     if remaining > 0:
         source = kind if kind in _OPENING_SOURCES else "purchase"
@@ -72,6 +75,7 @@ def stock(st: PassState, e: ExecutionRecord) -> None:
             source = "short_sale"
         lot = Lot(f"{e.account}:{e.transaction_id}", e.account, e, e.symbol, e.symbol, side,
                   remaining, cash, e.trade_date, False, source=source)
+        lot.folded = extra
         queue.append(lot)
         if e.symbol in TRACKED_BY:
             mixed_straddle(st, e, (), TRACKED_BY[e.symbol])
@@ -79,7 +83,8 @@ def stock(st: PassState, e: ExecutionRecord) -> None:
 
 
 def _sale_without_lot(st: PassState, e: ExecutionRecord, remaining: Decimal, total: Decimal,
-                      cash: Decimal, fifo: Decimal | None, kind: str | None) -> None:
+                      cash: Decimal, fifo: Decimal | None, kind: str | None,
+                      extra: Decimal) -> None:
     opening = part(e.cost or ZERO, remaining, total)
     lot = Lot(f"{e.account}:{e.transaction_id}:?", e.account, e, e.symbol, e.symbol, 1,
               remaining, opening, None, False)
@@ -88,11 +93,14 @@ def _sale_without_lot(st: PassState, e: ExecutionRecord, remaining: Decimal, tot
                  "bought in the ledger; IB's cost used, acquisition date unknown (VARIOUS)",
                  d=e.trade_date, symbol=e.symbol, tx=e.transaction_id)
     st.stock_lots.append(lot)
-    _close_stock(st, e, lot, remaining, cash, fifo, kind, {id(lot)})
+    _close_stock(st, e, lot, remaining, cash, fifo, kind, {id(lot)}, extra)
 
 
 def _close_stock(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Decimal,
-                 f: Decimal | None, kind: str | None, exclude: set[int]) -> None:
+                 f: Decimal | None, kind: str | None, exclude: set[int],
+                 close_folded: Decimal) -> None:
+    open_folded = part(lot.folded, n, lot.rem) if lot.folded else ZERO
+    lot.folded -= open_folded
     oc, w, _p, bw = lot.take(n)
     lot.closed_on = e.trade_date
     if lot.side > 0:
@@ -109,7 +117,8 @@ def _close_stock(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
                   n, lot.acquired, e.trade_date, proceeds, cost, term,
                   kind if kind in _SALE_KINDS else "stock_sale", False, e.transaction_id,
                   e.seq, f, lot.lot_id, lot.hp, lot.side, e.symbol, closing=e, open_cash=oc,
-                  close_cash=c, wash=w, broker_wash=bw, broker_hp=lot.broker_hp)
+                  close_cash=c, wash=w, broker_wash=bw, broker_hp=lot.broker_hp,
+                  open_folded=open_folded, close_folded=close_folded)
     st.pieces.append(piece)
     if lot.side < 0 and proceeds < cost and settles_next_year(e.trade_date, stock=True):
         year_end_short_loss(st, e, f"{fmt_qty(n)} {e.symbol}", e.trade_date, proceeds - cost)

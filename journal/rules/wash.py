@@ -59,11 +59,13 @@ def split(st: PassState, lot: Lot, m: Decimal) -> Lot:
     carries its own basis and holding period)."""
     lot.splits += 1
     frac_cost = part(lot.orig_cost, m, lot.qty) if lot.qty else ZERO
+    folded = part(lot.folded, m, lot.rem) if lot.folded else ZERO
+    lot.folded -= folded
     oc, w, p, bw = lot.take(m)
     new = Lot(f"{lot.lot_id}.{lot.splits}", lot.account, lot.ex, lot.symbol, lot.underlying,
               lot.side, m, oc, lot.acquired, lot.is_option, lot.is1256, lot.source)
     new.prem, new.wash, new.hp, new.qcc = p, w, lot.hp, lot.qcc
-    new.broker_wash, new.broker_hp = bw, lot.broker_hp
+    new.broker_wash, new.broker_hp, new.folded = bw, lot.broker_hp, folded
     new.needs_review, new.mtm_year = lot.needs_review, lot.mtm_year
     new.orig_cost = -oc + w
     lot.orig_cost -= frac_cost
