@@ -137,3 +137,11 @@ def test_a_wash_sale_ib_applies_itself_needs_no_b_or_t(ledger):
     row = only(cmd("tax", "2026"))
     assert (row["part"], row["box"], row["line"], row["code"]) == ("II", "D", "8a", "")
     assert (row["cost_basis"], row["gain_loss"]) == ("45291.65", "708.35")
+
+
+def test_txf_warns_of_corrections_it_cannot_carry(run, tmp_path):
+    """TXF carries a wash-sale amount but no B/E correction: the export says so."""
+    assert run("import", RULES / "c_called_away_ib_basis.xml").exit_code == 0
+    res = run("tax", "2026", "--txf", tmp_path / "t.txf")
+    assert res.exit_code == 0 and "cannot be expressed in TXF" in res.stderr
+    assert run("tax", "2025", "--txf", tmp_path / "u.txf").stderr.count("TXF") == 0

@@ -101,7 +101,7 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon, xlsx_path, tx
     if txf_path:
         from journal.exporters import txf
 
-        if any(r.adjustment and "W" not in r.code for r in report.rows):
+        if any(r.adjustment != r.wash_sale for r in report.rows):  # B/E besides W too
             click.echo("warning: adjustments other than wash sales (codes B, E, …) cannot be "
                        "expressed in TXF; enter them by hand", err=True)
         try:
