@@ -161,6 +161,7 @@ from journal.cli import (  # noqa: F401  # noqa: E402,F401
     commands_ledger,
     commands_review,
     commands_rules,
+    commands_serve,
     commands_status,
     commands_tax,
 )

@@ -1,0 +1,332 @@
+"""The read pages: overview, progression, underlyings and cycles, lots, statement rows,
+flags, trades. Each asks the views for typed tables (memoised per ledger version) and
+renders them; every figure that has something behind it links there."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from journal.web import charts
+from journal.web.app import not_found, render, server, view
+from journal.web.html import fields_html, table_html, url
+from journal.web.state import View
+
+PERIODS = {"month": "Monthly", "week": "Weekly", "year": "Yearly"}
+BY_DATES = {"trade": "trade date", "open": "open date", "close": "close date"}
+
+
+def page_number(request: Request) -> int:
+    try:
+        return max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _day(request: Request, name: str = "as_of") -> date | None:
+    text = request.query_params.get(name)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(400, f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+# --- shared tables, memoised ------------------------------------------------------------
+
+def summary(v: View, period: str = "month", by_date: str = "trade"):
+    from journal.views import review
+
+    return v.memo(("summary", period, by_date),
+                  lambda: review.summary(v.data, v.result, period=period, by_date=by_date))
+
+
+def by_cycle(v: View):
+    from journal.views import review
+
+    return v.memo("by_cycle", lambda: review.by_cycle(v.data, v.result))
+
+
+def by_underlying(v: View):
+    from journal.views import review
+
+    return v.memo("by_underlying", lambda: review.by_underlying(v.data, v.result))
+
+
+# --- links -------------------------------------------------------------------------------
+
+def cycle_link(r: Mapping[str, Any]) -> str | None:
+    return url("cycles", r["cycle_id"]) if r.get("cycle_id") else None
+
+
+def lot_linker(v: View):
+    """A link to a lot's page for rows whose ``lot_id`` is a stock lot (an option line's
+    id names no lot page)."""
+    known = v.memo("lot_ids", lambda: frozenset(x.lot_id for x in v.result.lots))
+
+    def link(r: Mapping[str, Any]) -> str | None:
+        lot_id = r.get("lot_id")
+        return url("lots", lot_id) if lot_id in known else None
+
+    return link
+
+
+def tx_link(r: Mapping[str, Any], key: str = "transaction_id") -> str | None:
+    if not r.get(key) or not r.get("account"):
+        return None
+    return url("source", r["account"], r[key])
+
+
+def underlying_link(r: Mapping[str, Any], key: str = "underlying") -> str | None:
+    return url("underlyings", r[key]) if r.get(key) else None
+
+
+def sources_cell(pairs) -> Markup:
+    return Markup(", ".join(f'<a href="{escape(url("source", a, t))}">{escape(t)}</a>'
+                            for a, t in pairs or ()))
+
+
+# --- pages -------------------------------------------------------------------------------
+
+def overview(request: Request):
+    """Where the wheel stands today: ``journal status`` plus the all-time totals."""
+    from journal import checklist
+    from journal.views import market, overview as overview_views, status
+
+    v = view(request)
+    day = _day(request) or server(request).options.today()
+
+    def compute():
+        result = v.result_on(day)
+        marks = market.Marks(v.data, day, market.user_prices(checklist.load_settings()))
+        return status.status(v.data, result, day, marks=marks)
+
+    parts = dict(v.memo(("status", day), compute))
+    all_time = overview_views.all_time(summary(v, "year"))
+    recent = by_cycle(v)
+    recent = recent.with_rows(sorted(recent.rows, key=lambda r: (r["started"], r["cycle_id"]),
+                                     reverse=True)[:10])
+    lot_link = lot_linker(v)
+    links = {"description": cycle_link, "lot_id": lot_link, "symbol": lot_link,
+             "code": lambda r: url("flags") + f"#flag-{r['code']}", "cycle_id": cycle_link}
+    return render(request, "overview.html", title="Overview", day=day,
+                  headline=table_html(parts["period"], name="period", links=links),
+                  all_time=table_html(all_time, name="all_time", per_page=None),
+                  sections=[(key, parts[key].title, table_html(parts[key], name=key,
+                                                               links=links))
+                            for key in ("open_options", "open_lots", "expiring", "flags",
+                                        "statements")],
+                  notes={k: t.notes for k, t in parts.items()},
+                  recent=table_html(recent, name="recent_cycles", links=links,
+                                    keys=["cycle_id", "underlying", "started", "ended",
+                                          "premium_net", "realized_gain",
+                                          "return_on_collateral_annualized"]))
+
+
+def progress(request: Request):
+    """Weekly, monthly or yearly progression with its charts, by trade, open or close
+    date (``journal summary``)."""
+    period = request.query_params.get("period", "month")
+    by_date = request.query_params.get("by", "trade")
+    if period not in PERIODS or by_date not in BY_DATES:
+        raise HTTPException(400, "period is week, month or year; by is trade, open or close")
+    v = view(request)
+    t = summary(v, period, by_date)
+    labels = [str(r[period]) for r in t.rows]
+    anchors = [f"p-{label}" for label in labels]
+    bars = charts.bars(f"Net premium per {period}", labels,
+                       [r.get("premium_net") for r in t.rows], name="premium",
+                       href=lambda i: "#" + anchors[i])
+    realized = charts.bars(f"Realized gain per {period}", labels,
+                           [r.get("realized_gain") for r in t.rows], name="realized",
+                           href=lambda i: "#" + anchors[i])
+    running = charts.line("Cumulative realized gain", labels,
+                          [r.get("cumulative_realized_gain") for r in t.rows],
+                          name="cumulative")
+    return render(request, "progress.html", title=f"{PERIODS[period]} progression",
+                  period=period, by_date=by_date, periods=PERIODS, by_dates=BY_DATES,
+                  charts=[bars, realized, running], notes=t.notes,
+                  table=table_html(t, name="summary", per_page=None,
+                                   row_anchor=lambda r: f"p-{r[period]}"))
+
+
+def underlyings(request: Request):
+    """Per underlying (``journal review --by underlying``)."""
+    t = by_underlying(view(request))
+    return render(request, "table_page.html", title="Underlyings", notes=t.notes,
+                  intro="Each underlying leads to its wheel cycles.",
+                  tables=[table_html(t, name="underlyings", per_page=None,
+                                     links={"underlying": underlying_link})])
+
+
+def underlying(request: Request):
+    """One underlying: its cycles and its lots."""
+    from journal.views import results, timeline
+
+    symbol = request.path_params["symbol"]
+    v = view(request)
+    cycles = timeline.cycles_of(by_cycle(v), symbol)
+    lots = v.memo(("lots", symbol.upper()),
+                  lambda: results.lots(v.result, show_all=True, symbol=symbol))
+    if not cycles.rows and not lots.rows and not any(
+            r.get("underlying", "").upper() == symbol.upper() for r in by_underlying(v).rows):
+        raise not_found(f"no underlying {symbol} in the ledger")
+    return render(request, "table_page.html", title=f"{symbol}: wheel cycles",
+                  intro="", notes=cycles.notes,
+                  tables=[table_html(cycles, name="cycles", links={"cycle_id": cycle_link},
+                                     page=page_number(request)),
+                          Markup("<h2>Lots</h2>"),
+                          table_html(lots, name="lots", links={"lot_id": lot_linker(v)},
+                                     page=page_number(request))])
+
+
+def cycle(request: Request):
+    """One wheel cycle: its figures, timeline, positions and the regrouping form."""
+    from journal.views import results, timeline
+
+    cycle_id = request.path_params["cycle_id"]
+    v = view(request)
+    c = results.find_cycle(v.result, cycle_id)
+    if c is None:
+        raise not_found(f"no cycle {cycle_id} (the cycles list has them)")
+    events = v.memo(("timeline", cycle_id), lambda: timeline.timeline(v.result, c))
+    positions = v.memo(("positions", cycle_id), lambda: results.cycle_positions(v.result, c))
+    figures = timeline.cycle_row(by_cycle(v), cycle_id)
+    txs = sorted({r["open_transaction_id"] for r in positions.rows
+                  if r.get("open_transaction_id")}
+                 | {r["transaction_id"] for r in events.rows
+                    if r.get("transaction_id") and r["event"].startswith("shares ")})
+    labels = sorted(x.cycle_id for x in v.result.cycles
+                    if x.underlying == c.underlying and x.account == c.account)
+    tx = {"transaction_id": lambda r: tx_link(r),
+          "open_transaction_id": lambda r: tx_link({**r, "account": c.account},
+                                                   "open_transaction_id"),
+          "close_transaction_id": lambda r: tx_link({**r, "account": c.account},
+                                                    "close_transaction_id"),
+          "lot_id": lot_linker(v)}
+    return render(request, "cycle.html", title=f"Cycle {cycle_id}", cycle=c,
+                  figures=fields_html(figures, name="cycle"),
+                  timeline=table_html(events, name="timeline", links=tx, per_page=None),
+                  positions=table_html(positions, name="positions", links=tx,
+                                       per_page=None),
+                  notes=positions.notes, transactions=txs, labels=labels,
+                  done=request.query_params.get("done"))
+
+
+def lot(request: Request):
+    """A lot: its figures, why its basis is what it is, what was sold of it."""
+    from journal.views import trail
+
+    lot_id = request.path_params["lot_id"]
+    v = view(request)
+    try:
+        figures = trail.lot(v.result, lot_id)
+        steps = v.memo(("explain", lot_id), lambda: trail.explanation(v.result, lot_id))
+    except KeyError:
+        raise not_found(f"no lot {lot_id}") from None
+    sold = trail.realized_of(v.result, lot_id=lot_id)
+    return render(request, "lot.html", title=f"Lot {lot_id}", lot_id=lot_id,
+                  figures=fields_html(figures, name="lot", links={"cycle_id": cycle_link,
+                                                                  "symbol": underlying_link_sym}),
+                  explanation=_explanation_html(steps),
+                  sold=table_html(sold, name="realized", per_page=None,
+                                  links={"description": lambda r: tx_link(
+                                      r, "closing_transaction_id")}))
+
+
+def underlying_link_sym(r: Mapping[str, Any]) -> str | None:
+    return underlying_link(r, "symbol")
+
+
+def _explanation_html(steps) -> Markup:
+    from journal.web.html import table_html as render_table
+
+    shown = steps.select(["basis", "step", "description", "date", "amount", "total",
+                          "sources"])
+    return render_table(shown, name="explanation", keys=shown.keys, per_page=None,
+                        cells={"sources": lambda r: sources_cell(r.get("sources"))})
+
+
+def source(request: Request):
+    """The statement rows of one IB transaction, and what the rules made of it."""
+    from journal import provenance
+    from journal.views import trail
+
+    account = request.path_params["account"]
+    tx = request.path_params["transaction_id"]
+    v = view(request)
+    records = provenance.load_sources(v.state.engine, account, [tx])
+    positions = trail.positions_of(v.result, account, tx)
+    lots = trail.lots_of(v.result, account, tx)
+    realized = trail.realized_of(v.result, account=account, transaction_id=tx)
+    if not records and not positions.rows and not lots:
+        raise not_found(f"no execution {tx} in account {account}")
+    links = {"cycle_id": cycle_link,
+             "open_transaction_id": lambda r: tx_link(r, "open_transaction_id"),
+             "close_transaction_id": lambda r: tx_link(r, "close_transaction_id")}
+    return render(request, "source.html", title=f"Transaction {tx}", account=account, tx=tx,
+                  rows=table_html(trail.sources(records), name="sources", per_page=None),
+                  raws=[(r, trail.raw_attributes(r)) for r in records],
+                  positions=table_html(positions, name="positions", links=links,
+                                       per_page=None),
+                  lots=lots,
+                  realized=table_html(realized, name="realized", per_page=None,
+                                      links={"lot_id": lot_linker(v)}),
+                  done=request.query_params.get("done"))
+
+
+def flags(request: Request):
+    """Flags grouped by code with their meaning and rule, each with the rows concerned."""
+    from journal.views import flags as flag_views
+
+    v = view(request)
+    groups = v.memo("flag_groups", lambda: flag_views.groups(v.result.flags))
+    by_code: dict[str, list] = {}
+    for f in v.result.flags:
+        by_code.setdefault(f.code, []).append(f)
+    links = {"transaction_id": tx_link, "symbol": lambda r: underlying_link(r, "symbol"),
+             "tax_year": lambda r: url("tax", r["tax_year"])}
+    sections = []
+    for g in groups.rows:
+        detail = flag_views.detail(by_code.get(g["code"], ()))
+        sections.append((g, table_html(detail, name=f"flags-{g['code']}", links=links,
+                                       keys=detail.keys, page=1, per_page=500)))
+    return render(request, "flags.html", title="Flags to review",
+                  groups=table_html(groups, name="flag_groups", keys=groups.keys,
+                                    per_page=None,
+                                    links={"code": lambda r: f"#flag-{r['code']}"}),
+                  sections=sections)
+
+
+def trades(request: Request):
+    """The executions as IB reported them (``journal trades --all``), newest first."""
+    from journal import readmodel
+    from journal.views import ledger
+
+    account = request.query_params.get("account") or None
+    symbol = request.query_params.get("symbol") or None
+    v = view(request)
+
+    def compute():
+        records = readmodel.load_trades(v.state.engine, accounts=[account] if account else (),
+                                        include_voided=True)
+        return ledger.trades(records, symbol=symbol)
+
+    t = v.memo(("trades", account, symbol), compute)
+    newest = t.with_rows(list(reversed(t.rows)))
+
+    def page_url(n: int) -> str:
+        return url("trades", account=account, symbol=symbol, page=n)
+
+    return render(request, "table_page.html", title="Trades", notes=(),
+                  intro="Every execution the ledger holds, newest first "
+                        "(cancelled and duplicate rows included).",
+                  tables=[table_html(newest, name="trades", page=page_number(request),
+                                     page_url=page_url,
+                                     links={"transaction_id": tx_link})])
