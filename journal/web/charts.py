@@ -18,8 +18,8 @@ from journal.render.text import formatter
 from journal.views.table import Kind
 
 WIDTH, HEIGHT = 800, 240
-LEFT, RIGHT, TOP, BOTTOM = 78, 12, 14, 34
-MAX_LABELS = 12
+LEFT, RIGHT, TOP, BOTTOM = 86, 12, 14, 36
+MAX_LABELS = 8
 _money = formatter(Kind.MONEY)
 
 
@@ -74,7 +74,7 @@ class _Plot:
             out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
                        f'stroke="{"#888" if abs(v) < 1e-9 else "#e3e3e3"}" stroke-width="1"/>')
             out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                       f'font-size="12" fill="#555">{escape(_axis_text(v))}</text>')
+                       f'font-size="14" fill="#555">{escape(_axis_text(v))}</text>')
             v += self.step
         every = max(1, math.ceil(len(labels) / MAX_LABELS))
         for i, label in enumerate(labels):
@@ -82,8 +82,8 @@ class _Plot:
                 continue
             if i != len(labels) - 1 and len(labels) - 1 - i < every:
                 continue  # keep the last label clear of its neighbour
-            out.append(f'<text x="{self.x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" '
-                       f'text-anchor="middle" font-size="12" fill="#555">'
+            out.append(f'<text x="{self.x(i):.1f}" y="{HEIGHT - BOTTOM + 20}" '
+                       f'text-anchor="middle" font-size="14" fill="#555">'
                        f"{escape(label)}</text>")
         return out
 

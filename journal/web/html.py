@@ -22,6 +22,7 @@ from journal.views.table import Kind, Table
 Link = Callable[[Mapping[str, Any]], "str | None"]
 
 PER_PAGE = 200
+WRAP_AT = 48  # longer text cells (messages, reasons) wrap instead of widening the table
 
 
 def url(*parts: Any, **query: Any) -> str:
@@ -48,7 +49,7 @@ def table_html(t: Table, *, name: str, keys: Sequence[str] | None = None,
                per_page: int | None = PER_PAGE, page_url: Callable[[int], str] | None = None,
                row_anchor: Callable[[Mapping[str, Any]], str | None] | None = None,
                cells: Mapping[str, Callable[[Mapping[str, Any]], Markup]] | None = None,
-               empty: str = "Nothing here.") -> Markup:
+               caption: bool = False, empty: str = "Nothing here.") -> Markup:
     """``t`` as an HTML table (its key columns unless ``keys``), ``per_page`` rows at a
     time (None: all), each cell linked where ``links`` has a function for its column
     (``cells``: a column whose cell content is made by a function, already escaped)."""
@@ -65,7 +66,7 @@ def table_html(t: Table, *, name: str, keys: Sequence[str] | None = None,
         first = (page - 1) * per_page
         rows = rows[first:first + per_page]
     out = [f'<div class="scroll"><table data-table="{escape(name)}">']
-    if t.title:
+    if caption and t.title:
         out.append(f"<caption>{escape(t.title)}</caption>")
     out.append("<thead><tr>")
     for c in cols:
@@ -91,6 +92,8 @@ def table_html(t: Table, *, name: str, keys: Sequence[str] | None = None,
                     classes.append("neg")
             if kind is Kind.ID:
                 classes.append("id")
+            elif kind is Kind.TEXT and isinstance(v, str) and len(v) > WRAP_AT:
+                classes.append("wrap")
             cls = f' class="{" ".join(classes)}"' if classes else ""
             out.append(f"<td{cls} data-value=\"{escape(_exact(v))}\">{text}</td>")
         out.append("</tr>")

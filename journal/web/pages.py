@@ -151,7 +151,9 @@ def progress(request: Request):
                           name="cumulative")
     return render(request, "progress.html", title=f"{PERIODS[period]} progression",
                   period=period, by_date=by_date, periods=PERIODS, by_dates=BY_DATES,
-                  charts=[bars, realized, running], notes=t.notes,
+                  charts=[(f"Net premium per {period}", bars),
+                          (f"Realized gain per {period}", realized),
+                          ("Cumulative realized gain", running)], notes=t.notes,
                   table=table_html(t, name="summary", per_page=None,
                                    row_anchor=lambda r: f"p-{r[period]}"))
 
