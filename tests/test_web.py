@@ -48,7 +48,7 @@ def pages_of(c) -> list[str]:
         if r.status_code in (301, 302, 303, 307):
             todo.append(r.headers["location"])
             continue
-        for href in re.findall(r'href="(/(?:underlyings|cycles|lots|source|tax)/[^"#]*)"',
+        for href in re.findall(r'href="(/(?:underlyings|cycles|lots|source|tax|flags)/[^"#]*)"',
                                r.text):
             href = href.replace("&amp;", "&")
             if href not in seen and "?" not in href:
@@ -87,6 +87,7 @@ def test_static_assets_come_from_the_package(web):
     ("/lots/U7654321:123", 404),
     ("/source/U7654321/999", 404),
     ("/underlyings/ZZZZ", 404),
+    ("/flags/NO_SUCH_FLAG", 404),
     ("/tax/1999", 404),
     ("/tax/2025/other.pdf", 404),
     ("/nothing", 404),

@@ -24,7 +24,7 @@ MSFT_CYCLE = "/cycles/U7654321%3AMSFT%3A2025-10-21"
 PAGES = [
     "/", "/progress", "/progress?period=week&by=open", "/progress?period=year&by=close",
     "/underlyings", "/underlyings/MSFT", MSFT_CYCLE, "/lots/U7654321%3A3718840618",
-    "/source/U7654321/3718840618", "/flags", "/trades", "/tax/2025", "/import", "/calc",
+    "/source/U7654321/3718840618", "/flags", "/flags/NON_QCC", "/trades", "/tax/2025", "/import", "/calc",
     "/calc?premium=2.10&strike=410&dte=30&price=425&symbol=MSFT",
 ]
 

@@ -144,6 +144,7 @@ def routes() -> list:
         Route("/lots/{lot_id:path}", pages.lot),
         Route("/source/{account}/{transaction_id}", pages.source),
         Route("/flags", pages.flags),
+        Route("/flags/{code}", pages.flag_code),
         Route("/trades", pages.trades),
         Route("/tax", tax_pages.index),
         Route("/tax/{year:int}", tax_pages.year),

@@ -283,27 +283,61 @@ def source(request: Request):
                   done=request.query_params.get("done"))
 
 
+FLAG_PREVIEW = 20  # rows per code on the flags page; /flags/CODE has them all
+
+
+def _flag_links():
+    return {"transaction_id": tx_link, "symbol": lambda r: underlying_link(r, "symbol"),
+            "tax_year": lambda r: url("tax", r["tax_year"])}
+
+
+def _flags_by_code(v: View) -> dict[str, list]:
+    def compute():
+        out: dict[str, list] = {}
+        for f in v.result.flags:
+            out.setdefault(f.code, []).append(f)
+        return out
+
+    return v.memo("flags_by_code", compute)
+
+
 def flags(request: Request):
     """Flags grouped by code with their meaning and rule, each with the rows concerned."""
     from journal.views import flags as flag_views
 
     v = view(request)
     groups = v.memo("flag_groups", lambda: flag_views.groups(v.result.flags))
-    by_code: dict[str, list] = {}
-    for f in v.result.flags:
-        by_code.setdefault(f.code, []).append(f)
-    links = {"transaction_id": tx_link, "symbol": lambda r: underlying_link(r, "symbol"),
-             "tax_year": lambda r: url("tax", r["tax_year"])}
+    by_code = _flags_by_code(v)
     sections = []
     for g in groups.rows:
-        detail = flag_views.detail(by_code.get(g["code"], ()))
-        sections.append((g, table_html(detail, name=f"flags-{g['code']}", links=links,
-                                       keys=detail.keys, page=1, per_page=500)))
-    return render(request, "flags.html", title="Flags to review",
+        detail = flag_views.detail(by_code.get(g["code"], ())[:FLAG_PREVIEW])
+        sections.append((g, table_html(detail, name=f"flags-{g['code']}",
+                                       links=_flag_links(), keys=detail.keys,
+                                       per_page=None)))
+    return render(request, "flags.html", title="Flags to review", preview=FLAG_PREVIEW,
                   groups=table_html(groups, name="flag_groups", keys=groups.keys,
                                     per_page=None,
                                     links={"code": lambda r: f"#flag-{r['code']}"}),
                   sections=sections)
+
+
+def flag_code(request: Request):
+    """Every flag of one code (``journal flags --detail --code CODE``)."""
+    from journal import vocab
+    from journal.views import flags as flag_views
+
+    code = request.path_params["code"]
+    v = view(request)
+    rows = _flags_by_code(v).get(code)
+    if rows is None:
+        raise not_found(f"no flag {code} in the ledger")
+    detail = flag_views.detail(rows)
+    info = vocab.flag_info(code)
+    return render(request, "flag.html", title=f"Flag {code}", code=code, info=info,
+                  count=len(rows),
+                  table=table_html(detail, name=f"flags-{code}", links=_flag_links(),
+                                   keys=detail.keys, page=page_number(request),
+                                   page_url=lambda n: url("flags", code, page=n)))
 
 
 def trades(request: Request):
