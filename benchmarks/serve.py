@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Time every page of `journal serve` on a large ledger, cold and warm (issue 13 §4:
 every page ≤ 300 ms once warm).
 

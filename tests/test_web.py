@@ -7,10 +7,9 @@ import re
 import socket
 
 import pytest
+from conftest import SAMPLES
 from ledger_helpers import snapshot
 from web_helpers import BASE, client, tables
-
-from conftest import SAMPLES
 
 FLEX = SAMPLES / "wheel_2025_U7654321.xml"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from browser import PageWatch
 from click.testing import CliRunner
-
 from conftest import SAMPLES
+
 from journal.cli import cli
 
 WIDTHS = (1280, 400)

@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES, SAMPLES
 from web_helpers import client, fields, shown, tables
 
-from conftest import FIXTURES, SAMPLES
 from journal.cli import cli
 
 LEDGERS = {

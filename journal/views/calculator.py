@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from journal.views.table import Table
 
 if TYPE_CHECKING:
+    from journal.calc import CalcInput
     from journal.rules.types import RuleResult
 
 
@@ -38,7 +39,7 @@ def check(req: Request) -> None:
     calc.check(_input(req, req.day or date.today()))
 
 
-def _input(req: Request, day: date, **more) -> object:
+def _input(req: Request, day: date, **more) -> CalcInput:
     from journal import calc
 
     return calc.CalcInput(premium=req.premium, strike=req.strike, dte=req.dte,

@@ -10,6 +10,7 @@ own so its uploads queue instead of racing each other for the database.
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import threading
 from decimal import Decimal, InvalidOperation
@@ -75,6 +76,21 @@ def import_form(request: Request):
                   errors=[], limit=_megabytes(server(request).options.max_upload_bytes))
 
 
+def _save(uploads: list[UploadFile], folder: Path) -> list[tuple[str, Path]]:
+    """Each upload as a file of its own (under its safe name, in a folder of its own so
+    two uploads of the same name do not meet)."""
+    files = []
+    for n, up in enumerate(uploads):
+        name = safe_name(up.filename)
+        (folder / str(n)).mkdir()
+        path = folder / str(n) / name
+        up.file.seek(0)
+        with open(path, "wb") as out:
+            shutil.copyfileobj(up.file, out, 1 << 20)
+        files.append((name, path))
+    return files
+
+
 def _import_files(srv, files: list[tuple[str, Path]]) -> list[dict]:
     from journal import imports
     from journal.views import imports as views
@@ -103,16 +119,7 @@ async def import_upload(request: Request):
         raise HTTPException(400, "choose at least one statement file (Flex XML or "
                                  "Activity Statement CSV)")
     with tempfile.TemporaryDirectory(prefix="journal-upload-") as tmp:
-        files = []
-        for n, up in enumerate(uploads):
-            name = safe_name(up.filename)
-            folder = Path(tmp) / str(n)
-            folder.mkdir()
-            path = folder / name
-            with open(path, "wb") as out:
-                while chunk := await up.read(1 << 20):
-                    out.write(chunk)
-            files.append((name, path))
+        files = await run_in_threadpool(_save, uploads, Path(tmp))
         await form.close()
         rows = await run_in_threadpool(_import_files, srv, files)
     failed = [r for r in rows if r["status"] == "failed"]
@@ -218,20 +225,22 @@ def calc(request: Request):
             day = date.fromisoformat(params["date"])
         except ValueError:
             errors.append(f"date: {params['date']!r} is not a date (YYYY-MM-DD)")
-    req_kw = dict(price=_number(params, "price", errors),
-                  contracts=_whole(params, "contracts", errors),
-                  commission=_number(params, "commission", errors),
-                  cash=_number(params, "cash", errors),
-                  open_contracts=_whole(params, "open", errors))
+    price = _number(params, "price", errors)
+    contracts = _whole(params, "contracts", errors)
+    commission = _number(params, "commission", errors)
+    cash = _number(params, "cash", errors)
+    open_contracts = _whole(params, "open", errors)
     if errors:
         return render(request, "calc.html", title="Calculator", status=400, values=values,
                       answer=None, errors=errors, warnings=())
     symbol = (params.get("symbol") or "").strip() or None
+    if premium is None or strike is None or dte is None:  # reported in errors above
+        raise HTTPException(400, "premium, strike and dte are required")
     req = calculator.Request(
-        premium=premium, strike=strike, dte=dte, price=req_kw["price"],  # type: ignore[arg-type]
-        contracts=req_kw["contracts"] if req_kw["contracts"] is not None else 1,
-        commission=req_kw["commission"] or Decimal(0), cash=req_kw["cash"], symbol=symbol,
-        open_contracts=req_kw["open_contracts"], day=day, call=bool(params.get("call")),
+        premium=premium, strike=strike, dte=dte, price=price,
+        contracts=contracts if contracts is not None else 1,
+        commission=commission or Decimal(0), cash=cash, symbol=symbol,
+        open_contracts=open_contracts, day=day, call=bool(params.get("call")),
         account=(params.get("account") or "").strip() or None)
     try:
         calculator.check(req)

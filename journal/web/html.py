@@ -100,7 +100,7 @@ def table_html(t: Table, *, name: str, keys: Sequence[str] | None = None,
     out.append("</tbody></table></div>")
     if not total:
         out = [f'<p class="empty" data-table="{escape(name)}" data-rows="0">'
-               f"{escape(empty)}</p>"]
+               + f"{escape(empty)}</p>"]
     elif per_page is not None and total > per_page and page_url is not None:
         out.append(_pager(total, first, len(rows), page, per_page, page_url))
     return Markup("".join(out))

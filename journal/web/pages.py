@@ -97,7 +97,8 @@ def sources_cell(pairs) -> Markup:
 def overview(request: Request):
     """Where the wheel stands today: ``journal status`` plus the all-time totals."""
     from journal import checklist
-    from journal.views import market, overview as overview_views, status
+    from journal.views import market, status
+    from journal.views import overview as overview_views
 
     v = view(request)
     day = _day(request) or server(request).options.today()

@@ -20,7 +20,7 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Iterable
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import escape
@@ -63,7 +63,7 @@ def cookies(scope) -> dict[str, str]:
         if name == b"cookie":
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed cookie header is as good as none
+            except CookieError:  # a malformed cookie header is as good as none
                 return {}
     return {k: m.value for k, m in jar.items()}
 

@@ -49,8 +49,8 @@ def ledger_version(engine) -> tuple:
     from journal import models
     from journal.db import snapshot
 
-    ib = models.ImportBatch.__table__
-    co = models.CycleOverride.__table__
+    ib = models.table("import_batch")
+    co = models.table("cycle_override")
     with snapshot(engine) as conn:
         batches = tuple(conn.execute(select(func.count(), func.max(ib.c.id))).one())
         overrides = tuple(conn.execute(select(func.count(), func.max(co.c.id))).one())
@@ -84,6 +84,7 @@ class LedgerState:
             from journal import checklist
             from journal.errors import JournalError
 
+            files: tuple[str, ...]
             try:
                 s = checklist.load_settings()
                 files = (s.prices_csv, s.earnings_csv, s.cash_csv)
