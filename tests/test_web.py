@@ -404,3 +404,25 @@ def test_the_help_does_not_load_the_web_stack():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_long_tables_page_through_every_row(run, db_path, tmp_path):
+    import json
+
+    from ledger_helpers import write_statement
+
+    assert run("import", "-q", write_statement(tmp_path / "big.xml", range(450))
+               ).exit_code == 0
+    cli_rows = json.loads(run("trades", "--all", "--format", "json").stdout)
+    with client(db_path) as c:
+        got, page = [], 1
+        while True:
+            r = c.get(f"/trades?page={page}")
+            got += tables(r.text)["trades"]
+            if 'rel="next"' not in r.text:
+                break
+            page += 1
+    assert page == 3
+    assert "rows 401–450 of 450" in r.text
+    assert [g["transaction_id"] for g in got] == \
+        [t["transaction_id"] for t in reversed(cli_rows)]

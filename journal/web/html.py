@@ -101,18 +101,20 @@ def table_html(t: Table, *, name: str, keys: Sequence[str] | None = None,
     if not total:
         out = [f'<p class="empty" data-table="{escape(name)}" data-rows="0">'
                + f"{escape(empty)}</p>"]
-    elif per_page is not None and total > per_page and page_url is not None:
+    elif per_page is not None and total > per_page:
         out.append(_pager(total, first, len(rows), page, per_page, page_url))
     return Markup("".join(out))
 
 
 def _pager(total: int, first: int, count: int, page: int, per_page: int,
-           page_url: Callable[[int], str]) -> str:
+           page_url: Callable[[int], str] | None) -> str:
     pages = (total + per_page - 1) // per_page
     parts = [f'<nav class="pager">rows {first + 1:,}–{first + count:,} of {total:,}']
-    if page > 1:
+    if page_url is None:
+        parts.append(" (the downloads and the command line have them all)")
+    elif page > 1:
         parts.append(f' · <a href="{escape(page_url(page - 1))}" rel="prev">‹ previous</a>')
-    if page < pages:
+    if page_url is not None and page < pages:
         parts.append(f' · <a href="{escape(page_url(page + 1))}" rel="next">next ›</a>')
     parts.append("</nav>")
     return "".join(parts)

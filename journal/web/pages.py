@@ -21,9 +21,10 @@ PERIODS = {"month": "Monthly", "week": "Weekly", "year": "Yearly"}
 BY_DATES = {"trade": "trade date", "open": "open date", "close": "close date"}
 
 
-def page_number(request: Request) -> int:
+def page_number(request: Request, name: str = "page") -> int:
+    """The page of rows asked for (1 when absent or not a number)."""
     try:
-        return max(1, int(request.query_params.get("page", "1")))
+        return max(1, int(request.query_params.get(name, "1")))
     except ValueError:
         return 1
 
@@ -174,7 +175,8 @@ def underlying(request: Request):
 
     symbol = request.path_params["symbol"]
     v = view(request)
-    cycles = timeline.cycles_of(by_cycle(v), symbol)
+    cycles = v.memo(("cycles_of", symbol.upper()),
+                    lambda: timeline.cycles_of(by_cycle(v), symbol))
     lots = v.memo(("lots", symbol.upper()),
                   lambda: results.lots(v.result, show_all=True, symbol=symbol))
     if not cycles.rows and not lots.rows and not any(
@@ -183,10 +185,13 @@ def underlying(request: Request):
     return render(request, "table_page.html", title=f"{symbol}: wheel cycles",
                   intro="", notes=cycles.notes,
                   tables=[table_html(cycles, name="cycles", links={"cycle_id": cycle_link},
-                                     page=page_number(request)),
+                                     page=page_number(request),
+                                     page_url=lambda n: url("underlyings", symbol, page=n)),
                           Markup("<h2>Lots</h2>"),
                           table_html(lots, name="lots", links={"lot_id": lot_linker(v)},
-                                     page=page_number(request))])
+                                     page=page_number(request, "page_lots"),
+                                     page_url=lambda n: url("underlyings", symbol,
+                                                            page_lots=n))])
 
 
 def cycle(request: Request):

@@ -62,6 +62,8 @@ def line_linker(v: View):
 
 
 def year(request: Request):
+    """The tax year's page. Its tables are rendered once per ledger version and page of
+    rows: the 46.5k-trade ledger has thousands of lines a year."""
     from journal.views import flags as flag_views
     from journal.views import tax as views
     from journal.views import trail
@@ -72,33 +74,39 @@ def year(request: Request):
         raise not_found(f"the ledger has no realized events in {y}"
                         + (f" (it has {', '.join(map(str, years(v)))})" if years(v) else ""))
     rep = report(v, y)
-    page = page_number(request)
-    summary = views.summary(rep)
     line_link, lot_link = line_linker(v), lot_linker(v)
-    parts = [(title, table_html(t, name=f"f8949-{t.rows[0]['box']}" if t.rows else title,
-                                links={"description": line_link, "lot_id": lot_link},
-                                page=page, page_url=lambda n: url("tax", y, page=n)))
-             for title, t in trail.form8949(rep)]
+
+    def paged(section: str, param: str, make_table, name: str, **kw):
+        page = page_number(request, param)
+
+        def render_table():
+            return table_html(make_table(), name=name, page=page,
+                              page_url=lambda n: url("tax", y, **{param: n}), **kw)
+
+        return v.memo(("tax_html", y, section, page), render_table)
+
+    parts = v.memo(("tax_8949", y), lambda: trail.form8949(rep))
     f6781, split = trail.form6781(rep)
-    reconciliation = recon(v, y)
+    flag_keys = [c.key for c in flag_views.DETAIL_COLUMNS]
     return render(
         request, "tax.html", title=f"Tax year {y}", year=y, years=years(v),
         provisional=rep.provisional,
-        summary=table_html(summary, name="tax_summary", per_page=None),
-        parts=parts,
+        summary=table_html(views.summary(rep), name="tax_summary", per_page=None),
+        parts=[(title, paged(f"8949-{title}", "page", lambda t=t: t,
+                             f"f8949-{t.rows[0]['box']}" if t.rows else title,
+                             links={"description": line_link, "lot_id": lot_link}))
+               for title, t in parts],
         schedule_d=table_html(trail.schedule_d(rep), name="schedule_d", per_page=None),
-        f6781=table_html(f6781, name="f6781", per_page=None,
-                         links={"description": tx_link}),
+        f6781=paged("6781", "page_6781", lambda: f6781, "f6781",
+                    links={"description": tx_link}),
         split=fields_html(split, name="section_1256"),
-        wash=table_html(trail.wash_sales(rep), name="wash_sales", per_page=None,
-                        links={"description": line_link}),
-        recon=table_html(views.reconciliation(reconciliation), name="reconciliation",
-                         page=page, page_url=lambda n: url("tax", y, page=n),
-                         links={"description": tx_link}),
-        flags=table_html(flag_views.detail(rep.flags), name="tax_flags",
-                         keys=[c.key for c in flag_views.DETAIL_COLUMNS],
-                         links={"transaction_id": tx_link,
-                                "symbol": lambda r: underlying_link(r, "symbol")}),
+        wash=paged("wash", "page_wash", lambda: trail.wash_sales(rep), "wash_sales",
+                   links={"description": line_link}),
+        recon=paged("recon", "page_recon", lambda: views.reconciliation(recon(v, y)),
+                    "reconciliation", links={"description": tx_link}),
+        flags=paged("flags", "page_flags", lambda: flag_views.detail(rep.flags), "tax_flags",
+                    keys=flag_keys, links={"transaction_id": tx_link,
+                                           "symbol": lambda r: underlying_link(r, "symbol")}),
         downloads=[(kind, DOWNLOADS[kind][0].format(y=y)) for kind in ("xlsx", "csv", "txf")])
 
 
