@@ -87,6 +87,7 @@ def test_static_assets_come_from_the_package(web):
     ("/source/U7654321/999", 404),
     ("/underlyings/ZZZZ", 404),
     ("/flags/NO_SUCH_FLAG", 404),
+    ("/trades?account=U0000000", 404),
     ("/tax/1999", 404),
     ("/tax/2025/other.pdf", 404),
     ("/nothing", 404),
@@ -426,3 +427,18 @@ def test_long_tables_page_through_every_row(run, db_path, tmp_path):
     assert "rows 401–450 of 450" in r.text
     assert [g["transaction_id"] for g in got] == \
         [t["transaction_id"] for t in reversed(cli_rows)]
+
+
+def test_serve_builds_the_first_pages_in_the_background(ledger):
+    import time
+    from datetime import date
+
+    with client(ledger, warm_up=True) as c:
+        state = c.app.state.journal.state
+        deadline = time.monotonic() + 60
+        while "by_cycle" not in state._gen.values:  # the last thing it builds
+            assert time.monotonic() < deadline, "no warm-up"
+            time.sleep(0.05)
+        assert {"source", ("status", date(2025, 12, 31)), ("summary", "month", "trade")} <= \
+            set(state._gen.values)
+        assert c.get("/").status_code == 200

@@ -61,7 +61,8 @@ def serve(obj, host, port, open_browser, read_only, token, max_upload_mb):
 
     sock = bind(host, port)
     options = Options(host=host, port=port, token=token, read_only=read_only,
-                      max_upload_bytes=max_upload_mb << 20, ledger_label=obj.ledger_label())
+                      max_upload_bytes=max_upload_mb << 20, ledger_label=obj.ledger_label(),
+                      warm_up=True)
     server = make_server(engine, options, sock)
     url = address(sock, host) + (f"?token={token}" if token else "")
     click.echo(f"serving {obj.ledger_label()} at {url}"

@@ -47,6 +47,7 @@ class Options:
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     ledger_label: str = ""
     today: Callable[[], date] = date.today
+    warm_up: bool = False  # build the first pages' tables in the background at start
 
 
 @dataclass
@@ -166,5 +167,17 @@ def create_app(engine, options: Options | None = None) -> Starlette:
         middleware=[Middleware(security.Guard, hosts=hosts, token=options.token,
                                on_error=_fault(options.ledger_label))],
         exception_handlers={HTTPException: _http_error, JournalError: _journal_error})
-    app.state.journal = Server(engine, options, LedgerState(engine), templates())
+    app.state.journal = srv = Server(engine, options, LedgerState(engine), templates())
+    if options.warm_up:
+        import threading
+
+        from journal.web.pages import warm_up
+
+        def warm() -> None:
+            try:
+                warm_up(srv.state, options.today())
+            except Exception:  # the page that needs it will say what went wrong
+                log.debug("warm-up failed", exc_info=True)
+
+        threading.Thread(target=warm, name="journal-warm-up", daemon=True).start()
     return app

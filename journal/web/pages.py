@@ -95,21 +95,37 @@ def sources_cell(pairs) -> Markup:
 
 # --- pages -------------------------------------------------------------------------------
 
-def overview(request: Request):
-    """Where the wheel stands today: ``journal status`` plus the all-time totals."""
+def status_parts(v: View, day: date) -> list:
+    """``journal status --as-of DAY``'s sections (the rules as of that day)."""
     from journal import checklist
     from journal.views import market, status
-    from journal.views import overview as overview_views
-
-    v = view(request)
-    day = _day(request) or server(request).options.today()
 
     def compute():
         result = v.result_on(day)
         marks = market.Marks(v.data, day, market.user_prices(checklist.load_settings()))
         return status.status(v.data, result, day, marks=marks)
 
-    parts = dict(v.memo(("status", day), compute))
+    return v.memo(("status", day), compute)
+
+
+def warm_up(state, day: date) -> None:
+    """Build what the first pages need before anyone asks (``journal serve`` starts this
+    in the background: on a large ledger the first read and rules pass take seconds)."""
+    v = View(state)
+    status_parts(v, day)
+    summary(v, "month")
+    summary(v, "year")
+    by_underlying(v)
+    by_cycle(v)
+
+
+def overview(request: Request):
+    """Where the wheel stands today: ``journal status`` plus the all-time totals."""
+    from journal.views import overview as overview_views
+
+    v = view(request)
+    day = _day(request) or server(request).options.today()
+    parts = dict(status_parts(v, day))
     all_time = overview_views.all_time(summary(v, "year"))
     recent = by_cycle(v)
     recent = recent.with_rows(sorted(recent.rows, key=lambda r: (r["started"], r["cycle_id"]),
@@ -140,24 +156,29 @@ def progress(request: Request):
         raise HTTPException(400, "period is week, month or year; by is trade, open or close")
     v = view(request)
     t = summary(v, period, by_date)
-    labels = [str(r[period]) for r in t.rows]
-    anchors = [f"p-{label}" for label in labels]
-    bars = charts.bars(f"Net premium per {period}", labels,
-                       [r.get("premium_net") for r in t.rows], name="premium",
-                       href=lambda i: "#" + anchors[i])
-    realized = charts.bars(f"Realized gain per {period}", labels,
-                           [r.get("realized_gain") for r in t.rows], name="realized",
+
+    def draw():
+        labels = [str(r[period]) for r in t.rows]
+        anchors = [f"p-{label}" for label in labels]
+        bars = charts.bars(f"Net premium per {period}", labels,
+                           [r.get("premium_net") for r in t.rows], name="premium",
                            href=lambda i: "#" + anchors[i])
-    running = charts.line("Cumulative realized gain", labels,
-                          [r.get("cumulative_realized_gain") for r in t.rows],
-                          name="cumulative")
+        realized = charts.bars(f"Realized gain per {period}", labels,
+                               [r.get("realized_gain") for r in t.rows], name="realized",
+                               href=lambda i: "#" + anchors[i])
+        running = charts.line("Cumulative realized gain", labels,
+                              [r.get("cumulative_realized_gain") for r in t.rows],
+                              name="cumulative")
+        return ([(f"Net premium per {period}", bars),
+                 (f"Realized gain per {period}", realized),
+                 ("Cumulative realized gain", running)],
+                table_html(t, name="summary", per_page=None,
+                           row_anchor=lambda r: f"p-{r[period]}"))
+
+    drawn, table = v.memo(("progress_html", period, by_date), draw)
     return render(request, "progress.html", title=f"{PERIODS[period]} progression",
                   period=period, by_date=by_date, periods=PERIODS, by_dates=BY_DATES,
-                  charts=[(f"Net premium per {period}", bars),
-                          (f"Realized gain per {period}", realized),
-                          ("Cumulative realized gain", running)], notes=t.notes,
-                  table=table_html(t, name="summary", per_page=None,
-                                   row_anchor=lambda r: f"p-{r[period]}"))
+                  charts=drawn, notes=t.notes, table=table)
 
 
 def underlyings(request: Request):
@@ -218,11 +239,12 @@ def cycle(request: Request):
           "close_transaction_id": lambda r: tx_link({**r, "account": c.account},
                                                     "close_transaction_id"),
           "lot_id": lot_linker(v)}
+    timeline_html, positions_html = v.memo(("cycle_html", cycle_id), lambda: (
+        table_html(events, name="timeline", links=tx, per_page=None),
+        table_html(positions, name="positions", links=tx, per_page=None)))
     return render(request, "cycle.html", title=f"Cycle {cycle_id}", cycle=c,
                   figures=fields_html(figures, name="cycle"),
-                  timeline=table_html(events, name="timeline", links=tx, per_page=None),
-                  positions=table_html(positions, name="positions", links=tx,
-                                       per_page=None),
+                  timeline=timeline_html, positions=positions_html,
                   notes=positions.notes, transactions=txs, labels=labels,
                   done=request.query_params.get("done"))
 
@@ -352,16 +374,19 @@ def trades(request: Request):
     from journal.views import ledger
 
     account = request.query_params.get("account") or None
-    symbol = request.query_params.get("symbol") or None
+    symbol = (request.query_params.get("symbol") or "").upper() or None
     v = view(request)
+    if account is not None and account not in v.source.account_ids:
+        raise not_found(f"account {account} is not in the ledger (it has "
+                        f"{', '.join(v.source.account_ids) or 'none yet'})")
 
     def compute():
         records = readmodel.load_trades(v.state.engine, accounts=[account] if account else (),
                                         include_voided=True)
-        return ledger.trades(records, symbol=symbol)
+        t = ledger.trades(records, symbol=symbol)
+        return t.with_rows(list(reversed(t.rows)))
 
-    t = v.memo(("trades", account, symbol), compute)
-    newest = t.with_rows(list(reversed(t.rows)))
+    newest = v.memo(("trades", account, symbol), compute)
 
     def page_url(n: int) -> str:
         return url("trades", account=account, symbol=symbol, page=n)
