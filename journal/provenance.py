@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -28,30 +27,30 @@ class SourceRecord:
 
     account: str
     transaction_id: str
-    trade_date: Optional[date]
-    date_time: Optional[datetime]
+    trade_date: date | None
+    date_time: datetime | None
     description: str
-    quantity: Optional[Decimal]
-    price: Optional[Decimal]
-    net_cash: Optional[Decimal]
-    currency: Optional[str]
-    open_close: Optional[str]
-    notes: Optional[str]
+    quantity: Decimal | None
+    price: Decimal | None
+    net_cash: Decimal | None
+    currency: str | None
+    open_close: str | None
+    notes: str | None
     status: str
-    origin: Optional[str]
-    file_name: Optional[str]
-    file_format: Optional[str]
-    imported_at: Optional[datetime]
-    source_line: Optional[int]
-    batch_id: Optional[int]
-    raw: Optional[str]  # JSON object of the row's attributes, as stored
+    origin: str | None
+    file_name: str | None
+    file_format: str | None
+    imported_at: datetime | None
+    source_line: int | None
+    batch_id: int | None
+    raw: str | None  # JSON object of the row's attributes, as stored
 
 
 def load_sources(engine: Engine, account: str, transaction_ids) -> list:
     """Every stored execution of ``account`` with one of ``transaction_ids`` (all
     statuses: a cancelled or duplicate row is part of the story), with its statement."""
-    ex = models.Execution.__table__
-    ib = models.ImportBatch.__table__
+    ex = models.table("execution")
+    ib = models.table("import_batch")
     ids = sorted({str(t) for t in transaction_ids if t})
     if not ids:
         return []

@@ -27,8 +27,9 @@ def web(ledger):
 
 
 def csrf_of(c, path="/import") -> str:
-    page = c.get(path).text
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    m = re.search(r'name="csrf" value="([^"]+)"', c.get(path).text)
+    assert m, "no CSRF token on the page"
+    return m.group(1)
 
 
 def pages_of(c) -> list[str]:
@@ -94,6 +95,7 @@ def test_static_assets_come_from_the_package(web):
     ("/progress?period=day", 400),
     ("/progress?by=settle", 400),
     ("/?as_of=yesterday", 400),
+    ("/trades?from=2025-13-01", 400),
 ])
 def test_unknown_things_are_clear_errors(web, path, status):
     r = web.get(path)
@@ -123,7 +125,7 @@ def test_downloads_are_the_cli_files(web, run, tmp_path):
     assert r.status_code == 200 and r.content[:2] == b"PK"
     import io
 
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     book = load_workbook(io.BytesIO(r.content), read_only=True)
     assert any("8949" in name for name in book.sheetnames)
@@ -153,7 +155,9 @@ def test_text_from_a_statement_and_from_a_label_is_escaped(run, db_path, sample_
 
 
 def _a_cycle(c) -> str:
-    return re.search(r'href="(/cycles/[^"]+)"', c.get("/underlyings/MSFT").text).group(1)
+    m = re.search(r'href="(/cycles/[^"]+)"', c.get("/underlyings/MSFT").text)
+    assert m, "no cycle on the MSFT page"
+    return m.group(1)
 
 
 #### CSRF, token, host ######################################################################
@@ -442,3 +446,20 @@ def test_serve_builds_the_first_pages_in_the_background(ledger):
         assert {"source", ("status", date(2025, 12, 31)), ("summary", "month", "trade")} <= \
             set(state._gen.values)
         assert c.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("period", ["week", "month", "year"])
+def test_a_progression_period_leads_to_its_trades(web, run, period):
+    import json
+
+    page = web.get(f"/progress?period={period}").text
+    links = re.findall(r'href="(/trades\?from=([\d-]+)&amp;to=([\d-]+))"', page)
+    assert len(links) == len(tables(page)["summary"]) > 0
+    href, first, last = next(x for x in links if x[1] >= "2025-10-01")
+    got = tables(web.get(href.replace("&amp;", "&")).text)["trades"]
+    cli_rows = json.loads(run("trades", "--all", "--from", first, "--to", last, "--format",
+                              "json").stdout)
+    assert got and [g["transaction_id"] for g in got] == \
+        [t["transaction_id"] for t in reversed(cli_rows)]
+    # by open or close date a period holds trades of other periods: no such link
+    assert "/trades?from=" not in web.get(f"/progress?period={period}&by=close").text

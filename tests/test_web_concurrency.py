@@ -59,8 +59,9 @@ def _rows(db: str) -> tuple:
 
 def _browser(base: str) -> httpx.Client:
     c = httpx.Client(base_url=base, timeout=120)
-    page = c.get("/import").text
-    c.headers["x-csrf"] = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    m = re.search(r'name="csrf" value="([^"]+)"', c.get("/import").text)
+    assert m, "no CSRF token on the page"
+    c.headers["x-csrf"] = m.group(1)
     return c
 
 

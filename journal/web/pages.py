@@ -39,6 +39,34 @@ def _day(request: Request, name: str = "as_of") -> date | None:
         raise HTTPException(400, f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def period_days(label: Any, period: str) -> tuple[date, date] | None:
+    """The first and last day of a progression period ("2025-W06", "2025-02", 2025)."""
+    import calendar
+
+    text = str(label)
+    try:
+        if period == "week":
+            y, w = text.split("-W")
+            first = date.fromisocalendar(int(y), int(w), 1)
+            return first, date.fromordinal(first.toordinal() + 6)
+        if period == "month":
+            year, month = map(int, text.split("-"))
+            return date(year, month, 1), date(year, month,
+                                               calendar.monthrange(year, month)[1])
+        return date(int(text), 1, 1), date(int(text), 12, 31)
+    except ValueError:
+        return None
+
+
+def trades_link(period: str):
+    """A progression period leads to the executions traded in it."""
+    def link(r: Mapping[str, Any]) -> str | None:
+        days = period_days(r[period], period)
+        return url("trades", **{"from": days[0], "to": days[1]}) if days else None
+
+    return link
+
+
 # --- shared tables, memoised ------------------------------------------------------------
 
 def summary(v: View, period: str = "month", by_date: str = "trade"):
@@ -173,7 +201,10 @@ def progress(request: Request):
                  (f"Realized gain per {period}", realized),
                  ("Cumulative realized gain", running)],
                 table_html(t, name="summary", per_page=None,
-                           row_anchor=lambda r: f"p-{r[period]}"))
+                           row_anchor=lambda r: f"p-{r[period]}",
+                           # by open or close date a row holds trades of other periods
+                           links={period: trades_link(period)} if by_date == "trade"
+                           else None))
 
     drawn, table = v.memo(("progress_html", period, by_date), draw)
     return render(request, "progress.html", title=f"{PERIODS[period]} progression",
@@ -375,6 +406,7 @@ def trades(request: Request):
 
     account = request.query_params.get("account") or None
     symbol = (request.query_params.get("symbol") or "").upper() or None
+    first, last = _day(request, "from"), _day(request, "to")
     v = view(request)
     if account is not None and account not in v.source.account_ids:
         raise not_found(f"account {account} is not in the ledger (it has "
@@ -382,17 +414,20 @@ def trades(request: Request):
 
     def compute():
         records = readmodel.load_trades(v.state.engine, accounts=[account] if account else (),
-                                        include_voided=True)
+                                        date_from=first, date_to=last, include_voided=True)
         t = ledger.trades(records, symbol=symbol)
         return t.with_rows(list(reversed(t.rows)))
 
-    newest = v.memo(("trades", account, symbol), compute)
+    newest = v.memo(("trades", account, symbol, first, last), compute)
 
     def page_url(n: int) -> str:
-        return url("trades", account=account, symbol=symbol, page=n)
+        return url("trades", account=account, symbol=symbol, page=n,
+                   **{"from": first, "to": last})
 
+    span = (f" traded from {first or 'the start'} to {last or 'the end'}"
+            if first or last else "")
     return render(request, "table_page.html", title="Trades", notes=(),
-                  intro="Every execution the ledger holds, newest first "
+                  intro=f"Every execution the ledger holds{span}, newest first "
                         "(cancelled and duplicate rows included).",
                   tables=[table_html(newest, name="trades", page=page_number(request),
                                      page_url=page_url,
