@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from journal import config, wheel
 from journal.errors import ConfigError
@@ -27,7 +27,8 @@ SECTION = "checklist"
 HUNDRED = wheel.HUNDRED
 
 # key -> (default, kind, help). Percentages are percent numbers (3 means 3 %).
-DEFAULTS: dict[str, tuple[object, str, str]] = {
+# Any: each default has the type its Settings field declares (Decimal, int or str).
+DEFAULTS: dict[str, tuple[Any, str, str]] = {
     "otm_min_pct": (Decimal("2"), "decimal", "strike at least this % below the price"),
     "otm_max_pct": (Decimal("4"), "decimal", "strike at most this % below the price"),
     "min_dte": (20, "int", "days to expiry at sale, at least"),
