@@ -10,7 +10,7 @@ import sys
 import threading
 from datetime import date
 
-import httpx
+import httpx2 as httpx  # the maintained fork Starlette's TestClient uses (test extra)
 import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
