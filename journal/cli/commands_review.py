@@ -200,25 +200,32 @@ def _ledger_on(obj, sale_date, symbol):
 def export(obj, xlsx_path, accounts):
     """Write the whole journal as one Excel workbook.
 
-    Sheets: Ledger, Positions, Lots, Cycles, Monthly (with charts), Review, Flags (cases
-    to review) and Coverage (the statements' span and gaps per account).
+    An Overview sheet first (headline figures and charts of premium, realized gain and
+    capital in use), then one table per sheet: Monthly, Yearly, Open positions, Per
+    underlying, Cycles, Puts sold, Realized, Lots, Option positions, Ledger, Flags by
+    code, Flags and Coverage (the statements' span and gaps per account).
 
     \b
     Example:
       journal export --xlsx journal.xlsx
     """
     from journal.exporters.xlsx_journal import write_workbook
-    from journal.views import workbook
+    from journal.views import report, workbook
 
     src = _load(obj, accounts)
-    sheets = workbook.journal_sheets(obj.engine(), src, checklist.load_settings(),
-                                     accounts=accounts)
+    settings = checklist.load_settings()
+    review = report.build(src, settings, accounts)
+    sheets = workbook.journal_sheets(obj.engine(), src, review, settings, accounts=accounts)
     try:
-        write_workbook(xlsx_path, sheets)
+        counts = write_workbook(xlsx_path, review, sheets, title=_title(accounts))
     except OSError as exc:
         raise JournalError(f"{xlsx_path}: cannot write: {exc.strerror or exc}") from exc
-    click.echo(f"wrote {xlsx_path} ("
-               + ", ".join(f"{t}: {len(tb.rows)}" for t, tb in sheets) + " rows)")
+    click.echo(f"wrote {xlsx_path} (" + ", ".join(f"{t}: {n:,}" for t, n in counts)
+               + " rows)")
+
+
+def _title(accounts) -> str:
+    return "csp-journal" + (f" — {', '.join(accounts.sorted)}" if accounts else "")
 
 
 @cli.command()

@@ -1,114 +1,149 @@
-"""The whole journal as one Excel workbook (`journal export --xlsx FILE`).
+"""The whole journal as one Excel workbook (``journal export --xlsx FILE``).
 
-Takes finished typed tables (:class:`journal.views.table.Table`) and writes one sheet per
-table, with money as numbers, dates as dates, a frozen header, an autofilter and readable
-widths.
-The Monthly sheet gets native Excel charts (premium per month as bars, cumulative realized
-gain as a line) that refer to the sheet's own cells, so they follow any edit.
+A first "Overview" sheet holds the headline figures and three native charts (premium per
+month, cumulative realized gain, capital in use) that refer to the Monthly sheet's cells,
+so they are in view when the workbook opens and follow any edit. Every other sheet is one
+typed table (:class:`journal.views.table.Table`): human headers in bold, a number format
+per column kind (money, integer counts, percentages, dates), a frozen header row, an
+autofilter and widths read from the first rows. Rows stream into the file one at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.utils import get_column_letter
-
-from journal.render.text import csv_safe, neutralise
+from journal.exporters import xlsx_charts as charts
+from journal.exporters.xlsx_stream import ENCODERS, Book, Sheet, column_letter, styled, \
+    widths_for
+from journal.render.text import formatter
+from journal.views.report import Review, as_columns
 from journal.views.table import Table
+from journal.views.workbook import Sheet as SheetSpec
 
-MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
-MAX_WIDTH = 48
-
-
-def _cell_value(v):
-    if isinstance(v, bool) or v is None:
-        return v
-    if isinstance(v, (Decimal, int, float, date, datetime)):
-        return v
-    # statement text must stay text, never a formula a spreadsheet would evaluate, and
-    # control characters (which openpyxl refuses) are made visible
-    return csv_safe(neutralise(str(v)))
+SAMPLE_ROWS = 200  # rows read ahead to size the columns
+MONTHLY = "Monthly"
+BLUE, TEAL, ORANGE, GREY = "4C78A8", "72B7B2", "F58518", "54A24B"
 
 
-def _write_sheet(ws, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
-    # write-only sheets stream rows to disk: widths, panes and formats are set up front
-    formats = {}
-    for i, col in enumerate(columns, start=1):
-        letter = get_column_letter(i)
-        width = max([len(col)] + [len(str(r.get(col) or "")) for r in rows[:500]])
-        ws.column_dimensions[letter].width = min(MAX_WIDTH, width + 2)
-        sample = next((r.get(col) for r in rows if r.get(col) is not None), None)
-        if isinstance(sample, Decimal):
-            formats[col] = MONEY_FORMAT
-        elif isinstance(sample, datetime):
-            formats[col] = "yyyy-mm-dd hh:mm:ss"
-        elif isinstance(sample, date):
-            formats[col] = "yyyy-mm-dd"
-    ws.freeze_panes = "A2"
-    if rows:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    ws.append(list(columns))
-    for r in rows:
-        out = []
-        for c in columns:
-            v = _cell_value(r.get(c))
-            fmt = formats.get(c)
-            if fmt and v is not None:
-                cell = WriteOnlyCell(ws, value=v)
-                cell.number_format = fmt
-                v = cell
-            out.append(v)
-        ws.append(out)
+def _sample(rows: Iterable[Mapping[str, Any]], n: int) -> tuple[list, Iterable]:
+    """The first ``n`` rows, and an iterable of all rows (the sample included)."""
+    it = iter(rows)
+    head = []
+    for r in it:
+        head.append(r)
+        if len(head) >= n:
+            break
+
+    def chain():
+        yield from head
+        yield from it
+
+    return head, chain()
 
 
-def _monthly_charts(ws, columns: Sequence[str], n_rows: int) -> None:
-    if n_rows == 0 or "premium_gross" not in columns:
+def write_table(book: Book, title: str, t: Table, records: Iterable[Any] | None = None) -> int:
+    """One sheet: bold human headers, then the rows (``t.rows``, dicts by column key, or
+    ``records`` whose attributes are the column keys); returns how many rows."""
+    keys = t.keys
+    if records is None:
+        head, rows = _sample(t.rows, SAMPLE_ROWS)
+        values = _dict_values(keys)
+    else:
+        head, rows = _sample(records, SAMPLE_ROWS)
+        values = _attr_values(keys)
+    shows = [formatter(c.kind) for c in t.columns]
+    widths = widths_for([c.title for c in t.columns],
+                        ([f(v) for f, v in zip(shows, values(r))] for r in head))
+    encoders = [ENCODERS[c.kind.value] for c in t.columns]
+    n = 0
+    with book.sheet(title, widths) as sh:
+        sh.append([c.title for c in t.columns], [styled("header")] * len(keys))
+        append = sh.append
+        for r in rows:
+            append(values(r), encoders)
+            n += 1
+        sh.autofilter(len(keys))
+        _notes(sh, t.notes)
+    return n
+
+
+def _dict_values(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
+    """A row's values in column order (a row missing a key leaves that cell empty)."""
+    getter = operator.itemgetter(*keys)
+
+    def values(r: Mapping[str, Any]) -> Sequence[Any]:
+        try:
+            got = getter(r)
+        except KeyError:
+            return [r.get(k) for k in keys]
+        return got if len(keys) > 1 else (got,)
+
+    return values
+
+
+def _attr_values(keys: Sequence[str]) -> Callable[[Any], Sequence[Any]]:
+    getter = operator.attrgetter(*keys)
+    return getter if len(keys) > 1 else (lambda r: (getter(r),))
+
+
+def _notes(sh: Sheet, notes: Sequence[str]) -> None:
+    """Notes under the table, after one blank row (outside the filter range)."""
+    if not notes:
         return
-    first = columns[0]  # month or year
-    cats = Reference(ws, min_col=1, min_row=2, max_row=n_rows + 1)
-    anchor_col = get_column_letter(len(columns) + 2)
-
-    bar = BarChart()
-    bar.type = "col"
-    bar.title = f"Premium per {first}"
-    bar.y_axis.title = "premium"
-    for name in ("premium_gross", "premium_net"):
-        col = columns.index(name) + 1
-        bar.add_data(Reference(ws, min_col=col, min_row=1, max_row=n_rows + 1),
-                     titles_from_data=True)
-    bar.set_categories(cats)
-    bar.height, bar.width = 8, 18
-    ws.add_chart(bar, f"{anchor_col}2")
-
-    if "cumulative_realized_gain" in columns:
-        line = LineChart()
-        line.title = "Cumulative realized gain"
-        col = columns.index("cumulative_realized_gain") + 1
-        line.add_data(Reference(ws, min_col=col, min_row=1, max_row=n_rows + 1),
-                      titles_from_data=True)
-        line.set_categories(cats)
-        line.height, line.width = 8, 18
-        ws.add_chart(line, f"{anchor_col}20")
+    sh.blank()
+    for note in notes:
+        sh.append([note], [ENCODERS["text"]])
 
 
-def write_workbook(path: str | Path, sheets: Sequence[tuple[str, Table]],
-                   *, chart_sheet: str = "Monthly") -> Path:
-    """``sheets`` is [(title, table)], written in that order, every column."""
-    path = Path(path)
-    # before any sheet exists: a write-only workbook dropped unsaved leaves open streams
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook(write_only=True)
-    for title, tbl in sheets:
-        ws = wb.create_sheet(title[:31])
-        _write_sheet(ws, tbl.keys, tbl.rows)
-        if title == chart_sheet:
-            _monthly_charts(ws, tbl.keys, len(tbl.rows))
-    wb.save(path)
-    return path
+def _overview(book: Book, review: Review, title: str) -> None:
+    """The headline figures down column A/B, the charts to their right."""
+    pairs = as_columns(review.headline)
+    widths = [38.0, 18.0, 3.0]
+    with book.sheet("Overview", widths, freeze=None) as sh:
+        sh.append([title], [styled("title")])
+        sh.append([review.headline.title], [styled("bold")])
+        for column, value in pairs:
+            sh.append([column.title, value], [ENCODERS["text"], ENCODERS[column.kind.value]])
+        sh.blank()
+        for note in review.headline.notes:
+            sh.append([note], [styled("wrap")])
+        _charts(sh, review.monthly)
+
+
+def _charts(sh: Sheet, monthly: Table) -> None:
+    n = len(monthly.rows)
+    if n == 0:
+        return
+    keys = monthly.keys
+    letter = {k: column_letter(i) for i, k in enumerate(keys)}
+    cats = charts.ref(MONTHLY, letter[keys[0]], 2, n + 1)
+
+    def series(key: str, color: str) -> charts.Series:
+        return charts.Series(charts.ref(MONTHLY, letter[key], 1),
+                             charts.ref(MONTHLY, letter[key], 2, n + 1), color)
+
+    skip = 12 if n > 36 else (3 if n > 12 else 1)  # a label a year (or a quarter)
+    sh.add_chart(charts.chart("Premium per month", cats,
+                              [series("premium_gross", BLUE), series("premium_net", TEAL)],
+                              label_skip=skip), col=3, row=0, width_cm=16, height_cm=6)
+    sh.add_chart(charts.chart("Cumulative realized gain", cats,
+                              [series("cumulative_realized_gain", ORANGE)], kind="line",
+                              label_skip=skip), col=3, row=12, width_cm=16, height_cm=6)
+    sh.add_chart(charts.chart("Capital in use (end of month)", cats,
+                              [series("capital_in_use", GREY)], kind="line",
+                              label_skip=skip), col=3, row=24, width_cm=16, height_cm=6)
+
+
+def write_workbook(path: str | Path, review: Review, sheets: Iterable[SheetSpec], *,
+                   title: str = "csp-journal") -> list[tuple[str, int]]:
+    """Overview first, then each sheet as it comes; returns (sheet, rows) in order."""
+    counts: list[tuple[str, int]] = []
+    with Book(path) as book:
+        _overview(book, review, title)
+        for spec in sheets:
+            counts.append((spec.title, write_table(book, spec.title, spec.table,
+                                                   spec.records)))
+    return counts

@@ -142,6 +142,15 @@ CYCLE_POSITION_COLUMNS = (
 )
 
 
+def position_result(p):
+    """What an option position made once it ended (premium less the cost to close);
+    None while open, and for an assignment, whose premium went into the shares' basis
+    or proceeds."""
+    if p.outcome is None or p.outcome == "assigned":
+        return None
+    return p.premium_net - p.close_cost
+
+
 def find_cycle(result: RuleResult, cycle_id: str):
     """The cycle with this id, else None."""
     return next((c for c in result.cycles if c.cycle_id == cycle_id), None)
@@ -160,14 +169,12 @@ def cycle_positions(result: RuleResult, cycle) -> Table:
             continue
         chain = chain_of.get(p.open_transaction_id or "") or chain_of.get(
             p.close_transaction_id or "")
-        assigned_call = p.outcome == "assigned" and p.put_call == "C"
         rows.append({
             "chain": chain, "description": p.description, "contracts": p.contracts,
             "opened": p.opened, "closed": p.closed,
             "outcome": (p.outcome or "open").replace("_", " "),
             "premium_net": p.premium_net, "close_cost": p.close_cost,
-            "result": None if p.outcome is None or assigned_call
-            or p.outcome == "assigned" else p.premium_net - p.close_cost,
+            "result": position_result(p),
             "open_transaction_id": p.open_transaction_id,
             "close_transaction_id": p.close_transaction_id,
         })

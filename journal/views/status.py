@@ -126,9 +126,10 @@ def _position_columns(keys) -> list[Column]:
 
 
 def status(data: LedgerData, result: RuleResult, as_of: date, *,
-           marks: Marks | None = None,
-           accounts: Accounts = ALL) -> list[tuple[str, Table]]:
-    """The status screen's sections: [(key, table)] in screen order."""
+           marks: Marks | None = None, accounts: Accounts = ALL,
+           periods: bool = True) -> list[tuple[str, Table]]:
+    """The status screen's sections: [(key, table)] in screen order (without the
+    "period" one when ``periods`` is False: the report has its own yearly table)."""
     options = _open_options(result, as_of, marks, accounts)
     lots = _lots(result, marks, accounts)
     note = marks.note() if marks is not None and (options or lots.rows) else None
@@ -140,7 +141,7 @@ def status(data: LedgerData, result: RuleResult, as_of: date, *,
                      title=f"Expiring in the next {EXPIRY_WINDOW} days")
     flagged = flag_views.groups(flag_views.select(result.flags, accounts=accounts))
     return [
-        ("period", _periods(data, result, as_of, accounts)),
+        *([("period", _periods(data, result, as_of, accounts))] if periods else []),
         ("open_options", open_table),
         ("open_lots", lots),
         ("expiring", expiring),

@@ -1,28 +1,30 @@
-"""The tables of the journal workbook (``journal export --xlsx``) and the HTML report
-(``journal report --html``): the same views the terminal shows, complete."""
+"""The sheets of the journal workbook (``journal export --xlsx``): the same views the
+terminal and the HTML report show, complete, one table per sheet.
+
+Sheets are produced one at a time (a generator) and the long ones stream their rows, so
+the exporter holds one sheet's rows at most, never the whole workbook.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from journal.views.filters import ALL, Accounts
-from journal.views.table import Table, sections_table, untyped
+from journal.views.table import Table
 
 if TYPE_CHECKING:
     from journal.readmodel import LedgerData
+    from journal.views.report import Review
     from journal.views.source import Source
 
 
-def records(items: Iterable) -> Table:
-    """Rule records (positions, lots, cycles) with every field; tuples as text."""
-    rows = []
-    for x in items:
-        d = dataclasses.asdict(x)
-        rows.append({k: (", ".join(map(str, v)) if isinstance(v, (tuple, list)) else v)
-                     for k, v in d.items()})
-    return untyped(rows, list(rows[0]) if rows else ["(no rows)"])
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    table: Table  # columns and notes (and the rows, unless ``records`` streams them)
+    records: Iterable[Any] | None = None  # records whose attributes are the column keys
 
 
 def coverage(data: LedgerData, accounts: Accounts = ALL) -> Table:
@@ -37,36 +39,29 @@ def coverage(data: LedgerData, accounts: Accounts = ALL) -> Table:
     return ledger.coverage(overviews)
 
 
-def journal_sheets(engine, src: Source, settings,
-                   accounts: Accounts = ALL) -> list[tuple[str, Table]]:
+def journal_sheets(engine, src: Source, review: Review, settings,
+                   accounts: Accounts = ALL) -> Iterator[Sheet]:
+    """Every sheet after the Overview, in workbook order."""
     from journal import readmodel
-    from journal.views import flags, ledger, review
+    from journal.views import flags, ledger, market, positions, report, results
 
     res = src.result
-    sections = review.sections(src.data, res, settings, accounts=accounts)
-    return [
-        ("Ledger", ledger.trades(readmodel.load_trades(engine, accounts=accounts.sorted))),
-        ("Positions", records(accounts.rows(res.option_positions))),
-        ("Lots", records(accounts.rows(res.lots))),
-        ("Cycles", records(accounts.rows(res.cycles))),
-        ("Monthly", review.summary(src.data, res, period="month", accounts=accounts)),
-        ("Review", sections_table(list(sections.items()))),
-        ("Flags", flags.detail(flags.select(res.flags, accounts=accounts))),
-        ("Coverage", coverage(src.data, accounts)),
-    ]
-
-
-def report_sections(engine, src: Source, settings, accounts: Accounts = ALL
-                    ) -> tuple[Table, list[tuple[str, Table]]]:
-    """The report's monthly table and its sections, in page order."""
-    from journal.views import flags, review
-
-    res = src.result
-    sections = review.sections(src.data, res, settings, accounts=accounts)
+    yield Sheet("Monthly", review.monthly)
+    yield Sheet("Yearly", review.yearly)
+    marks = market.Marks(src.data, review.as_of, market.user_prices(settings))
+    yield Sheet("Open positions",
+                positions.positions(res, review.as_of, accounts=accounts, marks=marks))
+    yield Sheet("Per underlying", review.underlying)
+    yield Sheet("Cycles", review.cycle)
+    yield Sheet("Puts sold", review.grades)
+    yield Sheet("Realized", results.realized(res, accounts=accounts))
+    yield Sheet("Lots", results.lots(res, accounts=accounts, show_all=True))
+    yield Sheet("Option positions", report.option_positions(res, accounts))
+    trades = readmodel.load_trades(engine, accounts=accounts.sorted)
+    # the trades listing's columns are the records' own attributes: streamed as they are
+    yield Sheet("Ledger", ledger.trades(()), records=trades)
+    del trades
     selected = flags.select(res.flags, accounts=accounts)
-    return (review.summary(src.data, res, period="month", accounts=accounts),
-            [(review.SECTION_LABELS[k], t) for k, t in sections.items()]
-            + [("Yearly", review.summary(src.data, res, period="year", accounts=accounts)),
-               ("Flags to review", flags.groups(selected)),
-               ("Flags in detail", flags.detail(selected)),
-               ("Statement coverage", coverage(src.data, accounts))])
+    yield Sheet("Flags by code", flags.groups(selected))
+    yield Sheet("Flags", flags.detail(selected))
+    yield Sheet("Coverage", coverage(src.data, accounts))
