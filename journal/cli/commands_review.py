@@ -234,26 +234,28 @@ def _title(accounts) -> str:
 @account_option
 @click.pass_obj
 def report(obj, html_path, accounts):
-    """Write one self-contained HTML page: charts, monthly table and the review.
+    """Write one self-contained HTML page of the review.
 
-    The page loads nothing from the network; open it in any browser.
+    Headline figures and open positions first, then charts of premium, realized gain
+    and capital in use over the whole history, the yearly and recent monthly figures,
+    the top underlyings, recent cycles and puts, the flags by code and the statements'
+    coverage. The page loads nothing from the network; open it in any browser.
 
     \b
     Example:
       journal report --html review.html
     """
-    from journal import report_html
-    from journal.views import workbook
+    from journal.exporters import html_report
+    from journal.views import report as views
 
     src = _load(obj, accounts)
-    monthly, sections = workbook.report_sections(obj.engine(), src, checklist.load_settings(),
-                                                 accounts=accounts)
-    page = report_html.render(
-        "csp-journal review" + (f" — {', '.join(accounts.sorted)}" if accounts else ""),
-        monthly, sections, note=report_html.as_of_text(src.data.ledger_end))
+    review = views.build(src, checklist.load_settings(), accounts)
+    page = html_report.render(review, _title(accounts).replace("csp-journal",
+                                                                "csp-journal review"),
+                              accounts.sorted or src.account_ids)
     try:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise JournalError(f"{html_path}: cannot write: {exc.strerror or exc}") from exc
-    click.echo(f"wrote {html_path}")
+    click.echo(f"wrote {html_path} ({len(page.encode()):,} bytes)")

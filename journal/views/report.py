@@ -55,6 +55,7 @@ class Review:
     grades: Table
     status: dict[str, Table]
     headline: Table
+    coverage: Table
 
 
 def build(src: Source, settings, accounts: Accounts = ALL) -> Review:
@@ -62,6 +63,7 @@ def build(src: Source, settings, accounts: Accounts = ALL) -> Review:
     from journal.views import market
     from journal.views import review as views
     from journal.views import status as status_views
+    from journal.views.workbook import coverage
 
     data, res = src.data, src.result
     as_of = data.ledger_end or date.today()
@@ -75,7 +77,8 @@ def build(src: Source, settings, accounts: Accounts = ALL) -> Review:
         underlying=_noted(views.by_underlying(data, res, accounts=accounts), "underlying"),
         cycle=cycles(views.by_cycle(data, res, accounts=accounts), res, accounts),
         grades=_noted(views.grades(data, settings, accounts=accounts), "put"),
-        status=parts, headline=headline(monthly, yearly, parts, as_of))
+        status=parts, headline=headline(monthly, yearly, parts, as_of),
+        coverage=coverage(data, accounts))
 
 
 def _noted(t: Table, basis: str) -> Table:
@@ -149,6 +152,16 @@ def recent(t: Table, key: str, n: int, *, what: str) -> Table:
     note = f"The {n} most recent {what} of {len(rows):,}; the workbook " \
            "(journal export --xlsx) has them all."
     return replace(t, rows=rows[:n], notes=(*t.notes, note))
+
+
+def from_first_activity(t: Table) -> Table:
+    """The period table from its first period with any premium, result or capital:
+    leading empty periods squeeze a chart's history for nothing."""
+    keys = [c.key for c in t.columns[1:] if c.kind in (Kind.MONEY, Kind.COUNT)]
+    for i, r in enumerate(t.rows):
+        if any(r.get(k) for k in keys):
+            return replace(t, rows=list(t.rows)[i:])
+    return replace(t, rows=[])
 
 
 def last_months(t: Table, n: int = RECENT_MONTHS) -> Table:
