@@ -134,7 +134,12 @@ def xlsx_totals(path) -> dict:
         row = total_row(sheet)
         out[part] = [dec(row[i]) for i in (5, 6, 8, 9)]
         # Independent of the formulas: add the data cells up ourselves.
-        data = fe.values[sheet][1:-2]
+        rows = fe.values[sheet]
+        end = next(i for i, r in enumerate(rows) if r and r[0] == "Total")
+        data = rows[1:end]
+        # one line per box follows the total; together they make the part's total
+        boxes = [r for r in rows[end + 1:] if r and str(r[0]).startswith("Box ")]
+        assert [sum((dec(r[i]) for r in boxes), D(0)) for i in (5, 6, 8, 9)] == out[part]
         sums = [sum((dec(r[i]) for r in data if r[i] != ""), D(0)) for i in (5, 6, 8, 9)]
         assert sums == out[part], (sheet, sums, out[part])
     out["6781"] = dec(total_row("6781", "Line 7: net gain or (loss)")[7])
@@ -145,8 +150,8 @@ def xlsx_totals(path) -> dict:
     out["sched_d"] = {k: dec(v[5]) for k, v in sched.items()}
     # The totals cells are formulas (openpyxl reads the formula text back).
     ws = fe.wb["8949 Part I"]
-    last = ws.max_row
-    assert str(ws[f"J{last}"].value).startswith("=SUM(J2:"), ws[f"J{last}"].value
+    total = next(r for r in range(1, ws.max_row + 1) if ws[f"A{r}"].value == "Total")
+    assert str(ws[f"J{total}"].value).startswith("=SUM(J2:"), ws[f"J{total}"].value
     assert str(fe.wb["Schedule D"]["F2"].value).startswith("=SUMIFS(")
     return out
 

@@ -11,13 +11,13 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from tax_checks import check_all_formats
 
 from journal import tax
 from journal.errors import ConfigError, JournalError
 from journal.exporters import txf, xlsx_tax
 from journal.output import render
 from journal.rules.types import Flag, RealizedEvent, RuleResult
-from tax_checks import check_all_formats
 
 D = Decimal
 INJECT = '=HYPERLINK("http://evil.example","x")'
@@ -186,8 +186,19 @@ def test_xlsx_layout(tmp_path):
         assert ws.column_dimensions["A"].width >= 5
     ws = wb["8949 Part I"]
     assert ws["F2"].number_format == xlsx_tax.MONEY_FMT
-    assert ws["E2"].is_date
-    assert ws.auto_filter.ref == f"A1:N{len(rep.part1) + 1}"
+    assert ws["E2"].is_date and ws["E2"].number_format == "yyyy-mm-dd"
+    assert ws.auto_filter.ref == f"A1:O{len(rep.part1) + 1}"
+    assert all(c.font.b for c in ws[1]) and ws["O1"].value == "Wash sale (W) in (g)"
+    # one Form 8949 page per box: the rows come grouped by box, each box with its total
+    boxes = [ws[f"A{r}"].value for r in range(2, len(rep.part1) + 2)]
+    assert boxes == sorted(boxes) == ["A", "A", "A", "A", "A", "B"]
+    labels = [ws[f"A{r}"].value for r in range(len(rep.part1) + 3, ws.max_row + 1)]
+    assert labels == ["Total", "Box A", "Box B"]
+    assert ws[f"J{ws.max_row}"].value == '=SUMIFS(J2:J8,A2:A8,"B")'
+    assert ws[f"A{ws.max_row}"].font.b
+    w = load_workbook(path, data_only=True)["8949 Part I"]  # the cached values
+    assert w[f"J{ws.max_row}"].value == float(D("42298.35") - D("40791.65"))
+    assert w[f"O{len(rep.part1) + 3}"].value == 4500  # the W part of (g), totalled
 
 
 def test_txf_records_follow_the_spec():

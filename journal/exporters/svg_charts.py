@@ -106,12 +106,12 @@ def chart(title: str, labels: Sequence[str], series: Sequence[Series], *,
     def x(i: int) -> float:
         return left + slot * (i + 0.5)
 
-    parts = [f'<svg viewBox="0 0 {width} {height}" role="img" '
-             f'aria-labelledby="{ident}-t" class="chart-svg" '
-             f'font-family="system-ui,sans-serif" font-size="{FONT}">',
+    parts = [(f'<svg viewBox="0 0 {width} {height}" role="img" '
+              f'aria-labelledby="{ident}-t" class="chart-svg" '
+              f'font-family="system-ui,sans-serif" font-size="{FONT}">'),
              f'<title id="{ident}-t">{escape(title)}</title>',
-             f'<text x="{left}" y="16" font-weight="600" font-size="{FONT + 1}">'
-             f"{escape(title)}</text>"]
+             (f'<text x="{left}" y="16" font-weight="600" font-size="{FONT + 1}">'
+              f"{escape(title)}</text>")]
     for t in ticks:  # gridlines and dollar labels
         parts.append(f'<line x1="{left}" x2="{width - RIGHT}" y1="{y(t):.1f}" '
                      f'y2="{y(t):.1f}" stroke="{"#999" if t == 0 else "#e3e3e3"}" '
@@ -172,7 +172,7 @@ def _line(s: Series, x, y, base: float) -> str:
 
 def _legend(series: Sequence[Series], width: int) -> str:
     items = []
-    pos = width - RIGHT
+    pos = float(width - RIGHT)
     for s in reversed(series):
         text_w = len(s.label) * FONT * 0.55
         pos -= text_w + 22

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from journal.exporters import xlsx_charts as charts
-from journal.exporters.xlsx_stream import ENCODERS, Book, Sheet, column_letter, styled, \
-    widths_for
+from journal.exporters.xlsx_stream import ENCODERS, Book, Sheet, column_letter, styled, widths_for
 from journal.render.text import formatter
 from journal.views.report import Review, as_columns
 from journal.views.table import Table

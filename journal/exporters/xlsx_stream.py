@@ -16,6 +16,7 @@ failed export leaves neither a half-written workbook nor a temporary file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import zipfile
@@ -311,7 +312,7 @@ class Book:
         self.active = 0
         self._charts = 0
 
-    def __enter__(self) -> Book:
+    def __enter__(self) -> Book:  # noqa: PYI034 - typing.Self needs Python 3.11
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
@@ -383,10 +384,8 @@ class Book:
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the first error is the one to report
             self.zip.close()
-        except Exception:  # noqa: BLE001 - the first error is the one to report
-            pass
         self.tmp.unlink(missing_ok=True)
 
     def _workbook_xml(self) -> str:
@@ -443,8 +442,7 @@ def widths_for(titles: Sequence[str], samples: Iterable[Sequence[str]], *,
               for t in titles]
     for row in samples:
         for i, text in enumerate(row):
-            if len(text) > widest[i]:
-                widest[i] = len(text)
+            widest[i] = max(widest[i], len(text))
     return [float(min(cap, w + 2)) for w in widest]
 
 

@@ -18,8 +18,16 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from journal.exporters.xlsx_stream import ENCODERS, MONEY_FMT, Book, Formula, Sheet, \
-    column_letter, formula, styled
+from journal.exporters.xlsx_stream import (
+    ENCODERS,
+    MONEY_FMT,
+    Book,
+    Formula,
+    Sheet,
+    column_letter,
+    formula,
+    styled,
+)
 from journal.reconcile import Reconciliation, recon_dicts
 from journal.tax import ZERO, TaxReport, flag_dicts
 
@@ -40,6 +48,7 @@ F8949_COLS: Columns = [
     ("(h) Gain or (loss)", "gain", "money", 14), ("Term", "term", "text", 8),
     ("Account", "account", "text", 12), ("Kind", "kind", "text", 20),
     ("Transaction ID", "transaction_id", "text", 14),
+    ("Wash sale (W) in (g)", "wash_sale", "money", 13),
 ]
 SCHEDULE_D_COLS: Columns = [
     ("Line", "line", "text", 6), ("Description", "text", "text", 52),
@@ -70,8 +79,10 @@ RECON_COLS: Columns = [
     ("IB fifoPnlRealized", "ib_pnl", "money", 14), ("Ours", "ours", "money", 14),
     ("Difference (ours − IB)", "difference", "money", 14),
     ("Explained", "explained", "money", 14), ("Unexplained", "unexplained", "money", 14),
-    ("Status", "status", "text", 12), ("Reasons", "reasons", "text", 60)]
+    ("Status", "status", "text", 12), ("Reasons", "reasons", "text", 60),
+    ("Form 8949 codes", "form8949", "text", 40)]
 
+# "int" (a tax year) is a plain number: the count format would print 2025 as 2,025
 _KIND = {"text": ENCODERS["text"], "money": ENCODERS["money"], "date": ENCODERS["date"],
          "int": ENCODERS["any"]}
 _BOLD = styled("bold")
@@ -114,22 +125,37 @@ def _row_dict(r) -> dict:
             "date_acquired": r.date_acquired or "VARIOUS", "date_sold": r.date_sold,
             "proceeds": r.proceeds, "cost": r.cost, "code": r.code,
             "adjustment": r.adjustment, "gain": r.gain, "term": r.term, "account": r.account,
-            "kind": r.kind, "transaction_id": r.transaction_id}
+            "kind": r.kind, "transaction_id": r.transaction_id, "wash_sale": r.wash_sale}
+
+
+_SUMMED = ("proceeds", "cost", "adjustment", "gain", "wash_sale")
 
 
 def _f8949(book: Book, title: str, rows) -> None:
+    """The part's rows grouped by box (one Form 8949 page per box, in date order within
+    it), the part's total, then one total per box: what goes on each page's line 2."""
+    rows = sorted(rows, key=lambda r: r.box)  # stable: the report's date order stays
     with book.sheet(title, [c[3] for c in F8949_COLS]) as sh:
         last = _rows(sh, F8949_COLS, [_row_dict(r) for r in rows])
-        sums = {"proceeds": ZERO, "cost": ZERO, "adjustment": ZERO, "gain": ZERO}
-        for r in rows:
-            for k in sums:
-                sums[k] += getattr(r, k)
-        cells: dict[int, Any] = {0: "Total"}
-        for i, (_h, key, _k, _w) in enumerate(F8949_COLS):
-            if key in sums:
-                col = column_letter(i)
-                cells[i] = Formula(f"SUM({col}2:{col}{last})", sums[key])
-        _line(sh, len(F8949_COLS), cells)
+        width = len(F8949_COLS)
+        _line(sh, width, _sums(rows, "Total", lambda col: f"SUM({col}2:{col}{last})"))
+        box_col = _letter(F8949_COLS, "box")
+        for box in sorted({r.box for r in rows}):
+            mine = [r for r in rows if r.box == box]
+            crit = f'{box_col}2:{box_col}{last},"{box}"'
+            _line(sh, width, _sums(mine, f"Box {box}",
+                                   lambda col, c=crit: f"SUMIFS({col}2:{col}{last},{c})"))
+
+
+def _sums(rows, label: str, text) -> dict[int, Any]:
+    """A totals line: ``label``, then each summed column's formula ``text(letter)`` with
+    its cached value."""
+    cells: dict[int, Any] = {0: label}
+    for i, (_h, key, _k, _w) in enumerate(F8949_COLS):
+        if key in _SUMMED:
+            cells[i] = Formula(text(column_letter(i)), sum((getattr(r, key) for r in rows),
+                                                           ZERO))
+    return cells
 
 
 def _schedule_d(book: Book, report: TaxReport, f6781: dict[str, str]) -> None:
@@ -227,7 +253,7 @@ def _flags_sheet(book: Book, report: TaxReport) -> None:
         if not grouped:
             return
         _line(sh, 1, {0: "By code"})
-        text, count = ENCODERS["text"], ENCODERS["any"]
+        text, count = ENCODERS["text"], ENCODERS["count"]
         for g in grouped:
             sh.append([g["code"], g["severity"], None, g["count"],
                        ", ".join(map(str, g["years"])), None, g["meaning"]],
