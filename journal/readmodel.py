@@ -15,6 +15,7 @@ excluded by the ledger itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -318,13 +319,17 @@ def _converters(kinds: str) -> list:
 def _fetch(conn, stmt) -> list:
     """Driver-level rows: SQLAlchemy's per-value type processing costs more than the
     rules."""
+    return _execute(conn, stmt).fetchall()
+
+
+def _execute(conn, stmt):
     compiled = stmt.compile(dialect=conn.dialect)
     params = compiled.construct_params()
     if conn.dialect.paramstyle == "qmark":
         args = tuple(params[k] for k in compiled.positiontup)
     else:
         args = params
-    return conn.exec_driver_sql(str(compiled), args).fetchall()
+    return conn.exec_driver_sql(str(compiled), args)
 
 
 def _raw_rows(conn, stmt, kinds: str) -> list:
@@ -438,9 +443,16 @@ def _periods(conn) -> list:
                    for acc in (accs or "").split(",") if acc})
 
 
-def load_trades(engine: Engine, *, accounts=(), date_from: Optional[date] = None,
-                date_to: Optional[date] = None, include_voided: bool = False) -> list:
+def load_trades(engine: Engine, **filters) -> list:
     """The executions as IB reported them, oldest first per account (``trades``)."""
+    return list(iter_trades(engine, **filters))
+
+
+def iter_trades(engine: Engine, *, accounts=(), date_from: Optional[date] = None,
+                date_to: Optional[date] = None, include_voided: bool = False
+                ) -> Iterator[TradeRecord]:
+    """:func:`load_trades` one record at a time, read in one snapshot: an export of the
+    whole ledger holds a chunk of rows, never all of them."""
     ex = models.table("execution")
     q = select(ex.c.account_id, ex.c.trade_date, ex.c.date_time, ex.c.description,
                ex.c.symbol, ex.c.underlying_symbol, ex.c.asset_category, ex.c.put_call,
@@ -457,18 +469,18 @@ def load_trades(engine: Engine, *, accounts=(), date_from: Optional[date] = None
     if not include_voided:
         q = q.where(ex.c.status == "active")
     q = q.order_by(ex.c.account_id, ex.c.trade_date, ex.c.date_time, ex.c.id)
+    conv = [(i, c) for i, c in enumerate(_converters("taDtttttdattdddddttttt"))
+            if c is not None]
     with snapshot(engine) as conn:
-        rows = _raw_rows(conn, q, "taDtttttdattdddddttttt")
-    out = []
-    for (acc, tdate, dt, desc, sym, und, cat, pc, strike, expiry, bs, oc, qty, price,
-         proceeds, comm, net, ccy, notes, typ, status, tx) in rows:
-        sym = (sym or "").strip()
-        out.append(TradeRecord(
-            acc, tdate, dt, desc or sym,
-            vocab.underlying_of(und, sym, desc, option=vocab.is_option(cat, pc)), cat, pc,
-            strike, expiry, bs, oc, qty, price, proceeds, comm, net, ccy, notes, typ, status,
-            tx))
-    return out
+        cursor = _execute(conn.execution_options(stream_results=True), q)
+        while chunk := cursor.fetchmany(2000):
+            for raw in chunk:
+                r = list(raw)
+                for i, c in conv:
+                    r[i] = c[r[i]]
+                sym = (r[4] or "").strip()  # r: the query's columns, in order
+                und = vocab.underlying_of(r[5], sym, r[3], option=vocab.is_option(r[6], r[7]))
+                yield TradeRecord(*r[:3], r[3] or sym, und, *r[6:])  # type: ignore[call-arg]
 
 
 def load_accounts(engine: Engine) -> list:

@@ -57,7 +57,7 @@ def journal_sheets(engine, src: Source, review: Review, settings,
     yield Sheet("Realized", results.realized(res, accounts=accounts))
     yield Sheet("Lots", results.lots(res, accounts=accounts, show_all=True))
     yield Sheet("Option positions", report.option_positions(res, accounts))
-    trades = readmodel.load_trades(engine, accounts=accounts.sorted)
+    trades = readmodel.iter_trades(engine, accounts=accounts.sorted)
     # the trades listing's columns are the records' own attributes: streamed as they are
     yield Sheet("Ledger", ledger.trades(()), records=trades)
     del trades
