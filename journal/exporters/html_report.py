@@ -49,6 +49,9 @@ td.w{white-space:normal;min-width:14rem;max-width:32rem}
 th:first-child,td:first-child{position:sticky;left:0;background:#fff;z-index:1;
 box-shadow:1px 0 0 #e3e7ec}
 th:first-child{background:#f1f4f7}
+.tall{max-height:26rem;overflow-y:auto}
+.tall thead th{position:sticky;top:0;z-index:2}
+.tall thead th:first-child{z-index:3}
 .note{color:#56606e;font-size:.8rem;margin:.35rem 0}
 .basis{background:#fff;border-left:3px solid #4c78a8;padding:.4rem .8rem;margin:.6rem 0}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));
@@ -63,6 +66,7 @@ details summary{cursor:pointer;color:#2c5d8f;font-size:.85rem;margin:.4rem 0}
 
 BLUE, ORANGE, GREEN = "4C78A8", "F58518", "54A24B"
 WRAP_AT = 40
+TALL = 15  # rows beyond which a table scrolls in a box of its own height, header held
 
 
 def _cell(value, kind: Kind) -> str:
@@ -84,7 +88,8 @@ def table_html(t: Table, label: str, *, all_columns: bool = False) -> str:
     if not body:
         body = [f'<tr><td colspan="{len(t.columns)}">(none)</td></tr>']
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in t.notes)
-    return (f'<div class="scroll" role="region" tabindex="0" aria-label="{escape(label)}">'
+    box = "scroll tall" if len(t.rows) > TALL else "scroll"
+    return (f'<div class="{box}" role="region" tabindex="0" aria-label="{escape(label)}">'
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
             f"</div>{notes}")
 
