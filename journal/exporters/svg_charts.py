@@ -77,8 +77,11 @@ def x_ticks(labels: Sequence[str], width: float) -> list[tuple[int, str]]:
         return [(i, month_label(s, with_year=i == 0 or s.endswith("-01")))
                 for i, s in enumerate(labels)]
     if n <= room * 3:
-        return [(i, month_label(s, with_year=True)) for i, s in enumerate(labels)
-                if s[5:7] in ("01", "04", "07", "10") or i == 0]
+        quarters = [(i, month_label(s, with_year=True)) for i, s in enumerate(labels)
+                    if s[5:7] in ("01", "04", "07", "10") or i == 0]
+        if len(quarters) > 1 and quarters[1][0] * width / n < 48:
+            quarters = quarters[1:]  # a first month crowding the first quarter
+        return quarters
     years = [(i, s[:4]) for i, s in enumerate(labels) if s.endswith("-01") or i == 0]
     if years and years[0][0] == 0 and len(years) > 1 and years[1][0] < 6:
         years = years[1:]  # a first label crowding the first January
