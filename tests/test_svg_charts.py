@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal as D
+from itertools import pairwise
 
 import pytest
 
@@ -28,7 +29,7 @@ def test_axis_labels_fit_from_one_month_to_twenty_years(n, width):
     assert ticks, "at least one label"
     slot = width / n
     # labels never closer than the ~48 units one needs
-    gaps = [(b - a) * slot for (a, _), (b, _) in zip(ticks, ticks[1:])]
+    gaps = [(b - a) * slot for (a, _), (b, _) in pairwise(ticks)]
     assert all(g >= 40 for g in gaps), (n, width, ticks)
     assert [i for i, _ in ticks] == sorted({i for i, _ in ticks})
     if n > width // 48 * 3:  # too many for quarters: one label a year (or every few)
@@ -48,14 +49,14 @@ def test_dollar_axis_labels():
     for lo, hi in ((-120, 980), (0, 37), (5, 8_300_000), (-2000, -10), (0, 0)):
         ticks = svg.nice_ticks(lo, hi)
         assert ticks[0] <= min(lo, 0) and ticks[-1] >= max(hi, 0) and 0 in ticks
-        steps = {round(b - a, 6) for a, b in zip(ticks, ticks[1:])}
+        steps = {round(b - a, 6) for a, b in pairwise(ticks)}
         assert len(steps) == 1 and 2 <= len(ticks) <= 7, ticks
         mantissa = f"{steps.pop():e}".split("e")[0]
         assert float(mantissa) in (1, 2, 2.5, 5), ticks  # round steps only
 
 
 def test_chart_draws_every_value_and_the_axis_covers_them():
-    values = [D("100"), D("-50.5"), None, D("2500")]
+    values = [D(100), D("-50.5"), None, D(2500)]
     out = svg.chart("Net premium", months(4), [svg.Series("net", values, "4C78A8")],
                     width=400, height=200, ident="t")
     assert out.startswith("<svg") and out.endswith("</svg>")
