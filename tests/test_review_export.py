@@ -342,3 +342,38 @@ def test_html_report_lists_flags_and_statement_coverage(run, tmp_path):
     # grouped by code as `journal flags` shows them, with the meaning of each
     assert "NON_QCC" in text and "not a qualified covered call" in text
     assert "2025-01-02" in text and "2025-12-31" in text
+
+
+def test_statement_text_and_odd_values_are_written_safely(tmp_path):
+    """Text a spreadsheet would run stays text; characters XML cannot carry, over-long
+    text, lists and non-finite numbers give a workbook both readers open."""
+    from openpyxl import load_workbook
+
+    from journal.exporters.xlsx_stream import Book
+    from journal.exporters.xlsx_journal import write_table
+    from journal.views.table import Kind, col, table
+
+    inject = '=HYPERLINK("http://evil.example","x")'
+    t = table((col("text", "Text"), col("money", "Money", Kind.MONEY),
+               col("chains", "Chains", Kind.LIST), col("n", "N", Kind.COUNT),
+               col("pct", "Pct", Kind.PERCENT)),
+              [{"text": inject, "money": D("-1234.5678"), "chains": ("a", "b"), "n": 3,
+                "pct": D("12.5")},
+               {"text": "bell\x07 and \x1b esc <&>", "money": D("NaN"), "chains": [],
+                "n": D("2.5"), "pct": None},
+               {"text": "x" * 40000, "money": None, "chains": None, "n": None,
+                "pct": D(0)}])
+    out = tmp_path / "odd.xlsx"
+    with Book(out) as book:
+        assert write_table(book, "Odd", t) == 3
+    ws = load_workbook(out)["Odd"]
+    assert ws["A2"].data_type == "s" and ws["A2"].value == "'" + inject
+    assert "\x07" not in ws["A3"].value and ws["A3"].value.endswith("esc <&>")
+    assert len(ws["A4"].value) == 32767  # Excel's limit for one cell
+    assert ws["B2"].value == -1234.5678 and ws["B3"].value == "NaN"
+    assert ws["C2"].value == "a, b" and ws["C3"].value is None
+    assert (ws["D2"].value, ws["D2"].number_format) == (3, "#,##0")
+    assert ws["D3"].value == 2.5 and ws["D3"].number_format != "#,##0"  # not shown as 3
+    assert (ws["E2"].value, ws["E2"].number_format) == (0.125, "0.00%")
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Odd").to_python()
+    assert rows[1][0] == "'" + inject and rows[1][1] == -1234.5678
