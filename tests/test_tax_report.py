@@ -220,7 +220,7 @@ def test_wash_sale_sheet_names_the_replacement(tmp_path):
     from journal.rules.types import WashSale
 
     ws_rec = WashSale("U1", "MSFT", "t-b", date(2025, 11, 10), "IRA1", "r-1",
-                      date(2025, 11, 21), D(100), D("4500.00"), False, 2025)
+                      date(2025, 11, 21), D(100), D("4500.004"), False, 2025)
     other_year = WashSale("U1", "MSFT", "t-b", date(2024, 11, 10), "U1", "r-0",
                           date(2024, 11, 21), D(100), D("1.00"), True, 2024)
     res = RuleResult(realized=tuple(events()), wash_sales=(ws_rec, other_year))
@@ -232,3 +232,4 @@ def test_wash_sale_sheet_names_the_replacement(tmp_path):
     assert sheet["C2"].value == "100 sh MSFT" or sheet["B2"].value == "100 sh MSFT"
     text = sheet["K2"].value
     assert "2025-11-21" in text and "IRA1" in text and "no basis carried" in text
+    assert "4,500.00 disallowed" in text  # money in text shows cents

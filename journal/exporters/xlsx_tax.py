@@ -221,8 +221,10 @@ def write(path, report: TaxReport, recon: Reconciliation | None = None) -> None:
 def _replacement_text(w) -> str:
     where = getattr(w, "replacement_account", "")
     when = getattr(w, "replacement_date", None)
+    amount = getattr(w, "disallowed", None)
+    shown = f"{amount:,.2f}" if isinstance(amount, Decimal) else ""  # cents, as displayed
     text = (f"{getattr(w, 'quantity', '')} on {when.isoformat() if when else '?'} in {where}, "
-            f"{getattr(w, 'disallowed', '')} disallowed")
+            f"{shown} disallowed")
     if getattr(w, "basis_carried", True) is False:
         text += " (IRA: loss lost, no basis carried)"
     return text
