@@ -13,7 +13,6 @@ are when ``journal config set`` rewrites it).
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -37,9 +36,9 @@ DEFAULTS: dict[str, tuple[Any, str, str]] = {
     "max_contracts_per_underlying": (2, "int", "open short puts per underlying, at most"),
     "cash_buffer_pct": (Decimal("10"), "decimal", "cash above the collateral, in %"),
     "earnings_days": (7, "int", "no sale this many days before an earnings date"),
-    "earnings_csv": ("", "path", "CSV with columns symbol,date (earnings dates)"),
-    "prices_csv": ("", "path", "CSV with columns date,symbol,close (underlying prices)"),
-    "cash_csv": ("", "path", "CSV with columns date,account,cash (cash balances)"),
+    "earnings_csv": ("", "path", "CSV or xlsx with columns symbol,date (earnings dates)"),
+    "prices_csv": ("", "path", "CSV or xlsx with columns date,symbol,close (underlying prices)"),
+    "cash_csv": ("", "path", "CSV or xlsx with columns date,account,cash (cash balances)"),
 }
 
 CHECKS = ("otm", "dte", "premium", "size", "cash", "earnings")
@@ -78,20 +77,13 @@ def settings_rows(settings: Settings) -> list[dict]:
 # --- user-supplied tables ----------------------------------------------------------------
 
 def _read_csv(path_text: str, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """The rows of a user's table, a CSV file or an xlsx workbook (journal.tables)."""
+    from journal.tables import read_rows
+
     path = Path(path_text).expanduser()
     if not path.exists():
         raise ConfigError(f"{path}: file not found (set in [{SECTION}] of {config.config_path()})")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        header = [c.strip().lower() for c in (reader.fieldnames or [])]
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise ConfigError(f"{path}:1: missing column(s) {', '.join(missing)} "
-                              f"(expected {','.join(columns)})")
-        out = []
-        for n, row in enumerate(reader, start=2):
-            out.append((n, {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}))
-    return out
+    return read_rows(path, columns)
 
 
 def _csv_date(path, line, text) -> date:
