@@ -202,6 +202,92 @@ class ClosedLotRow(NamedTuple):
     source: SourceRef
 
 
+class CorporateActionRow(NamedTuple):
+    """A ``CorporateAction`` at DETAIL level (or of an older layout without levels), as IB
+    wrote it: its meaning (kind, ratio, which leg is old or new) is read later, from the
+    stored row, by :mod:`journal.corpact`. ``date_time`` is None when IB gave only a date."""
+
+    account_id: str
+    action_key: str  # transactionID, else "k:<hash>" (ledger key with the account)
+    asset_category: str | None
+    symbol: str | None
+    description: str | None
+    conid: str | None
+    underlying_symbol: str | None
+    underlying_conid: str | None
+    put_call: str | None
+    strike: Decimal | None
+    expiry: date | None
+    multiplier: Decimal | None
+    currency: str | None
+    isin: str | None
+    fx_rate_to_base: Decimal | None
+    type: str | None  # IB's code as reported (None in layouts before 2010)
+    transaction_id: str | None
+    action_id: str | None
+    level_of_detail: str | None
+    date_time: datetime | None
+    action_date: date | None
+    report_date: date | None
+    quantity: Decimal | None
+    amount: Decimal | None
+    proceeds: Decimal | None
+    value: Decimal | None
+    fifo_pnl_realized: Decimal | None
+    code: str | None
+    origin: str
+    match_key: str | None
+    raw: dict
+    source: SourceRef
+
+
+class TransferRow(NamedTuple):
+    """A ``Transfer`` of positions or cash into or out of the account (ACATS, ATON, FOP,
+    INTERNAL …). IB's row carries no basis: ``position_amount`` is the market value."""
+
+    account_id: str
+    transfer_key: str  # transactionID, else "k:<hash>"
+    asset_category: str | None
+    symbol: str | None
+    description: str | None
+    conid: str | None
+    underlying_symbol: str | None
+    put_call: str | None
+    strike: Decimal | None
+    expiry: date | None
+    multiplier: Decimal | None
+    currency: str | None
+    isin: str | None
+    fx_rate_to_base: Decimal | None
+    type: str | None
+    direction: str | None  # IN | OUT
+    transaction_id: str | None
+    transfer_date: date | None
+    report_date: date | None
+    quantity: Decimal | None
+    transfer_price: Decimal | None
+    position_amount: Decimal | None
+    pnl_amount: Decimal | None
+    cash_transfer: Decimal | None
+    peer_account: str | None
+    peer_account_name: str | None
+    company: str | None
+    delivering_broker: str | None
+    code: str | None
+    origin: str
+    match_key: str | None
+    raw: dict
+    source: SourceRef
+
+
+def action_match_key(account, security, when, quantity) -> str:
+    """Cross-format identity of a corporate action or transfer row (the Activity CSV has
+    no ids): account, the row's own security (ISIN, else symbol), date(-time), quantity."""
+    stamp = when.isoformat() if when is not None else ""
+    qty = "" if quantity is None else format(quantity.normalize(), "f")
+    return f"{account}|{(security or '').strip().upper()}|{stamp}|{qty}"
+
+
 def balance_key(from_date, to_date) -> str:
     """One cash balance per account and period, whichever format it came from (Flex and
     the Activity CSV then meet on the same key and the ledger keeps one)."""
@@ -233,4 +319,4 @@ class ParseSummary(NamedTuple):
 
 
 Event = (StatementStart | AccountInfo | TradeRow | KnownRow | OptionEAERow | CashRow | OpenPositionRow
-         | ClosedLotRow | ParseSummary)
+         | ClosedLotRow | CorporateActionRow | TransferRow | ParseSummary)

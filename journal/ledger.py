@@ -25,13 +25,14 @@ from typing import Any
 from sqlalchemy import Table, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from journal import models
+from journal import models, vocab
 from journal.db import writer
 from journal.events import (
     AccountInfo,
     CashBalanceRow,
     CashRow,
     ClosedLotRow,
+    CorporateActionRow,
     KnownKeys,
     KnownRow,
     OpenPositionRow,
@@ -39,6 +40,7 @@ from journal.events import (
     ParseSummary,
     StatementStart,
     TradeRow,
+    TransferRow,
 )
 from journal.ledger_links import (  # noqa: F401 - re-exported: the ledger's public names
     ACTIVE,
@@ -47,7 +49,9 @@ from journal.ledger_links import (  # noqa: F401 - re-exported: the ledger's pub
     CORRECTED,
     CSV_KEY_PREFIX,
     DUPLICATE,
+    apply_action_cancels,
     apply_cancellations,
+    link_action_copies,
     link_cross_format,
     match_instrument,
     norm_decimal,
@@ -68,6 +72,8 @@ class IngestResult:
     new_cash_transactions: int = 0
     new_open_positions: int = 0
     new_closed_lots: int = 0
+    new_corporate_actions: int = 0
+    new_transfers: int = 0
     counts: dict = field(default_factory=dict)
     warnings: tuple = ()
     sha256: str | None = None  # of the bytes parsed
@@ -188,6 +194,9 @@ _POS_EVENT_FIELDS = [f for f in OpenPositionRow._fields
                                   "listing_exchange")]
 _LOT_EVENT_FIELDS = [f for f in ClosedLotRow._fields if f not in ("raw", "source")]
 _BALANCE_EVENT_FIELDS = [f for f in CashBalanceRow._fields if f not in ("raw", "source")]
+_CA_EVENT_FIELDS = [f for f in CorporateActionRow._fields if f not in ("raw", "source")]
+_TRANSFER_EVENT_FIELDS = [f for f in TransferRow._fields if f not in ("raw", "source")]
+_TAIL_STATUS = ["instrument_id", "status", "batch_id", "source_line", "raw"]
 _TAIL = ["instrument_id", "batch_id", "source_line", "raw"]
 _SOURCE = ["batch_id", "source_line", "raw"]
 _INSTRUMENT_COLUMNS = ["id", "conid", "asset_class", "symbol", "description", "underlying_symbol",
@@ -207,6 +216,8 @@ _pick_cash = _picker(CashRow, _CASH_EVENT_FIELDS)
 _pick_pos = _picker(OpenPositionRow, _POS_EVENT_FIELDS)
 _pick_lot = _picker(ClosedLotRow, _LOT_EVENT_FIELDS)
 _pick_balance = _picker(CashBalanceRow, _BALANCE_EVENT_FIELDS)
+_pick_ca = _picker(CorporateActionRow, _CA_EVENT_FIELDS)
+_pick_transfer = _picker(TransferRow, _TRANSFER_EVENT_FIELDS)
 
 try:  # orjson encodes the raw attributes ~10x faster; the text is the same compact JSON
     import orjson
@@ -355,8 +366,14 @@ class _Ingest:
                              ["account_id", "lot_key"], deps)
         self.bal_w = _Writer(conn, models.table("cash_balance"), _BALANCE_EVENT_FIELDS + _SOURCE,
                              ["account_id", "balance_key"], deps)
+        self.ca_w = _Writer(conn, models.table("corporate_action"),
+                            _CA_EVENT_FIELDS + _TAIL_STATUS, ["account_id", "action_key"], deps)
+        self.xfer_w = _Writer(conn, models.table("transfer"),
+                              _TRANSFER_EVENT_FIELDS + _TAIL_STATUS,
+                              ["account_id", "transfer_key"], deps)
         self.writers = [self.acct_w, self.inst_w, self.ex_w, self.eae_w, self.cash_w,
-                        self.pos_w, self.lot_w, self.bal_w]  # in dependency order
+                        self.pos_w, self.lot_w, self.bal_w, self.ca_w,
+                        self.xfer_w]  # in dependency order
         self.known_accounts: set[str] = set(
             conn.execute(text("SELECT id FROM account")).scalars().all())
         self.seen_instruments: set[str] = set()
@@ -371,6 +388,7 @@ class _Ingest:
             TradeRow: self.trade, KnownRow: self.known_row, OptionEAERow: self.option_event,
             CashRow: self.cash, OpenPositionRow: self.position, CashBalanceRow: self.balance,
             ClosedLotRow: self.closed_lot, StatementStart: self.statement,
+            CorporateActionRow: self.corporate_action, TransferRow: self.transfer,
             AccountInfo: self.account_info, ParseSummary: self.parse_summary,
         }
 
@@ -455,6 +473,20 @@ class _Ingest:
         self.account(ev.account_id)
         self.lot_w.add((*_pick_lot(ev), self.batch_id, ev.source.line, raw_json(ev.raw)))
 
+    def corporate_action(self, ev: CorporateActionRow) -> None:
+        self.account(ev.account_id)
+        inst = self.instrument(ev)
+        status = CANCEL if "Ca" in vocab.codes(ev.code) else ACTIVE
+        self.ca_w.add((*_pick_ca(ev), inst, status, self.batch_id, ev.source.line,
+                       raw_json(ev.raw)))
+
+    def transfer(self, ev: TransferRow) -> None:
+        self.account(ev.account_id)
+        inst = self.instrument(ev)
+        status = CANCEL if "Ca" in vocab.codes(ev.code) else ACTIVE
+        self.xfer_w.add((*_pick_transfer(ev), inst, status, self.batch_id, ev.source.line,
+                         raw_json(ev.raw)))
+
     def statement(self, ev: StatementStart) -> None:
         self.account(ev.account_id)
         if ev.period_from or ev.period_to:  # no period: the statement covers no trades
@@ -479,9 +511,14 @@ class _Ingest:
                     raise _AlreadyImported(prev.id)
         self._update_accounts()
         linked = (0, 0, 0)
+        action_copies = (0, 0)
         if self.accounts:
             apply_cancellations(conn, list(self.accounts))
             linked = link_cross_format(conn, list(self.accounts), self.batch_id or 0)
+            if self.ca_w.written or self.xfer_w.written:
+                apply_action_cancels(conn, list(self.accounts))
+                action_copies = link_action_copies(conn, list(self.accounts),
+                                                   self.batch_id or 0)
         result.accounts = list(self.accounts)
         # CSV rows of this file that duplicate Flex rows count as duplicates, not as new rows
         ex_w = self.ex_w
@@ -494,6 +531,8 @@ class _Ingest:
         result.new_cash_transactions = self.cash_w.written - linked[2]
         result.new_open_positions = self.pos_w.written
         result.new_closed_lots = self.lot_w.written
+        result.new_corporate_actions = self.ca_w.written - action_copies[0]
+        result.new_transfers = self.xfer_w.written - action_copies[1]
         if summary is not None:
             result.counts = dict(summary.counts)
             result.warnings = tuple(summary.warnings)

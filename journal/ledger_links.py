@@ -208,3 +208,75 @@ def _drop_csv_copies(conn: Connection, table: Table, key_col: str, account: str,
     if doomed:
         conn.execute(table.delete().where(table.c.id.in_([r.id for r in doomed])))
     return sum(1 for r in doomed if r.batch_id == batch_id)
+
+
+#### corporate actions and transfers ####
+
+_ACTION_TABLES = (("corporate_action", "action_key", "date_time"),
+                  ("transfer", "transfer_key", "transfer_date"))
+
+
+def apply_action_cancels(conn: Connection, accounts: list[str]) -> None:
+    """IB reverses a corporate action (or transfer) with a row coded ``Ca``: the opposite
+    quantity, the same security, description and moment. Each such row voids the earliest
+    still-active row it mirrors, whichever statement arrived first; a rebooked row (other
+    quantity or description) stays active."""
+    for name, key_col, when_col in _ACTION_TABLES:
+        t = models.table(name)
+        key, when = t.c[key_col], t.c[when_col]
+        cancels = conn.execute(
+            select(t.c.id, t.c.account_id, key, t.c.conid, t.c.symbol, t.c.description, when,
+                   t.c.quantity)
+            .where(t.c.account_id.in_(accounts)).where(t.c.status == CANCEL)
+            .order_by(t.c.id)).all()
+        for c in cancels:
+            paired = conn.execute(select(t.c.id).where(t.c.account_id == c.account_id)
+                                  .where(t.c.replaced_by == c[2]).limit(1)).first()
+            if paired is not None:
+                continue
+            q = (select(t.c.id, t.c.quantity).where(t.c.account_id == c.account_id)
+                 .where(t.c.status == ACTIVE).where(_same(t.c.description, c.description))
+                 .where(_same(when, c[6])).order_by(t.c.id))
+            q = q.where(t.c.conid == c.conid) if c.conid else q.where(_same(t.c.symbol,
+                                                                             c.symbol))
+            for row_id, qty in conn.execute(q).all():
+                if qty is not None and c.quantity is not None and qty == -c.quantity:
+                    conn.execute(update(t).where(t.c.id == row_id)
+                                 .values(status=CANCELLED, replaced_by=c[2]))
+                    break
+
+
+def _same(column, value):
+    return column.is_(None) if value is None else column == value
+
+
+def link_action_copies(conn: Connection, accounts: list[str], batch_id: int) -> tuple:
+    """An Activity CSV row that repeats a Flex corporate action or transfer (same account,
+    security, moment and quantity: ``match_key``) is stored ``duplicate`` of it, paired one
+    to one. Returns how many of this batch's rows of each table were linked."""
+    out = []
+    for name, key_col, _when in _ACTION_TABLES:
+        t = models.table(name)
+        linked = 0
+        for acc in accounts:
+            if conn.execute(select(t.c.id).where(t.c.account_id == acc)
+                            .where(t.c.origin == "csv").limit(1)).first() is None:
+                continue
+            rows = conn.execute(
+                select(t.c.id, t.c[key_col], t.c.match_key, t.c.status, t.c.replaced_by,
+                       t.c.batch_id, t.c.origin)
+                .where(t.c.account_id == acc).where(t.c.match_key.is_not(None))
+                .where(t.c.status.in_((ACTIVE, DUPLICATE)))
+                .order_by(t.c.match_key, t.c.id)).all()
+            for _k, group in groupby(rows, key=lambda r: r.match_key):
+                members = list(group)
+                flex = [r for r in members if r.origin != "csv"]
+                for i, r in enumerate(x for x in members if x.origin == "csv"):
+                    want = (DUPLICATE, flex[i][1]) if i < len(flex) else (ACTIVE, None)
+                    if (r.status, r.replaced_by) != want:
+                        conn.execute(update(t).where(t.c.id == r.id)
+                                     .values(status=want[0], replaced_by=want[1]))
+                    if want[0] == DUPLICATE and r.batch_id == batch_id:
+                        linked += 1
+        out.append(linked)
+    return tuple(out)

@@ -255,3 +255,93 @@ class CycleOverride(_AccountRow, table=True):
     transaction_id: str = Field(max_length=80)
     cycle_label: str = Field(max_length=200)
     created_at: datetime = Field(sa_type=DateTime())
+
+
+class CorporateAction(_Source, _Contract, _AccountRow, table=True):
+    """A ``CorporateAction`` row at DETAIL level (split, merger, ID change, spinoff …) as
+    IB reported it. What it does to the lots is read from it by :mod:`journal.corpact`, so
+    a better reading never needs a re-import."""
+
+    __tablename__ = "corporate_action"
+    __table_args__ = (UniqueConstraint("account_id", "action_key"),)
+    action_key: str = Field(max_length=80)  # transactionID, else "k:<hash>" / "csv:<hash>"
+    transaction_id: Optional[str] = Field(default=None, max_length=40)
+    action_id: Optional[str] = Field(default=None, max_length=40)  # IB's group of legs
+    type: Optional[str] = Field(default=None, max_length=8)  # IB's code as reported
+    description: Optional[str] = None
+    level_of_detail: Optional[str] = Field(default=None, max_length=16)
+    isin: Optional[str] = Field(default=None, max_length=16)
+    underlying_conid: Optional[str] = Field(default=None, max_length=32)
+    fx_rate_to_base: Optional[Decimal] = Money()
+    date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())  # None: date only
+    action_date: Optional[date] = None
+    report_date: Optional[date] = None
+    quantity: Optional[Decimal] = Money()
+    amount: Optional[Decimal] = Money()
+    proceeds: Optional[Decimal] = Money()
+    value: Optional[Decimal] = Money()
+    fifo_pnl_realized: Optional[Decimal] = Money()
+    code: Optional[str] = None
+    # active | cancel (IB's Ca reversal) | cancelled | duplicate (a CSV copy of a Flex row)
+    status: str = Field(default="active", max_length=16)
+    replaced_by: Optional[str] = Field(default=None, max_length=80)
+    origin: str = Field(default="flex", max_length=16)
+    match_key: Optional[str] = None  # cross-format dedup
+
+
+class Transfer(_Source, _Contract, _AccountRow, table=True):
+    """A ``Transfer`` of positions (ACATS, ATON, FOP, INTERNAL …) into or out of the
+    account. IB's row has no basis; the user's ``transfer_basis`` or IB's lot records do."""
+
+    __tablename__ = "transfer"
+    __table_args__ = (UniqueConstraint("account_id", "transfer_key"),)
+    transfer_key: str = Field(max_length=80)
+    transaction_id: Optional[str] = Field(default=None, max_length=40)
+    type: Optional[str] = Field(default=None, max_length=16)
+    direction: Optional[str] = Field(default=None, max_length=8)  # IN | OUT
+    description: Optional[str] = None
+    isin: Optional[str] = Field(default=None, max_length=16)
+    fx_rate_to_base: Optional[Decimal] = Money()
+    transfer_date: Optional[date] = None
+    report_date: Optional[date] = None
+    quantity: Optional[Decimal] = Money()
+    transfer_price: Optional[Decimal] = Money()
+    position_amount: Optional[Decimal] = Money()  # IB's market value, never a basis
+    pnl_amount: Optional[Decimal] = Money()
+    cash_transfer: Optional[Decimal] = Money()
+    peer_account: Optional[str] = None  # the other side's account
+    peer_account_name: Optional[str] = None
+    company: Optional[str] = None
+    delivering_broker: Optional[str] = Field(default=None, max_length=32)
+    code: Optional[str] = None
+    status: str = Field(default="active", max_length=16)
+    replaced_by: Optional[str] = Field(default=None, max_length=80)
+    origin: str = Field(default="flex", max_length=16)
+    match_key: Optional[str] = None
+
+
+class TransferBasis(_AccountRow, table=True):
+    """The user's basis and acquisition dates of shares transferred in (their file
+    ``account,symbol,quantity,acquired,basis``): the statements do not carry them."""
+
+    __tablename__ = "transfer_basis"
+    __table_args__ = (UniqueConstraint("account_id", "symbol", "acquired", "quantity", "basis"),)
+    symbol: str = Field(max_length=64)
+    quantity: Decimal = Money()
+    acquired: date
+    basis: Decimal = Money()  # total for the row's shares
+    source_file: Optional[str] = None
+    source_line: Optional[int] = None
+    created_at: datetime = Field(sa_type=DateTime())
+
+
+class CorporateActionOverride(_AccountRow, table=True):
+    """A fact about a corporate action that only the user has (a spinoff's basis split,
+    a worthless year, a merger's tax treatment). Imported rows are never edited."""
+
+    __tablename__ = "corporate_action_override"
+    __table_args__ = (UniqueConstraint("account_id", "group_key", "field"),)
+    group_key: str = Field(max_length=120)  # as `journal actions` lists it
+    field: str = Field(max_length=32)
+    value: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=DateTime())

@@ -219,6 +219,19 @@ class FlagCode(str, Enum):
     TERM_NEEDS_REVIEW = "TERM_NEEDS_REVIEW"
     NEGATIVE_PROCEEDS = "NEGATIVE_PROCEEDS"
     PROVISIONAL_YEAR = "PROVISIONAL_YEAR"
+    CORPORATE_ACTION_UNKNOWN = "CORPORATE_ACTION_UNKNOWN"
+    CORPORATE_ACTION_TERMS = "CORPORATE_ACTION_TERMS"
+    CORPORATE_ACTION_NO_LOT = "CORPORATE_ACTION_NO_LOT"
+    CORPORATE_ACTION_MISMATCH = "CORPORATE_ACTION_MISMATCH"
+    SPINOFF_ALLOCATION = "SPINOFF_ALLOCATION"
+    DELISTED_WORTHLESS = "DELISTED_WORTHLESS"
+    MERGER_TREATMENT = "MERGER_TREATMENT"
+    OPTION_ADJUSTED = "OPTION_ADJUSTED"
+    OPTION_ADJUSTMENT_UNKNOWN = "OPTION_ADJUSTMENT_UNKNOWN"
+    TRANSFER_BASIS_MISSING = "TRANSFER_BASIS_MISSING"
+    TRANSFER_BASIS_CONFLICT = "TRANSFER_BASIS_CONFLICT"
+    TRANSFER_NO_LOT = "TRANSFER_NO_LOT"
+    WASH_SALE_TRANSFER = "WASH_SALE_TRANSFER"
 
     @property
     def info(self) -> FlagInfo:
@@ -315,6 +328,46 @@ FLAG_INFO: dict[FlagCode, FlagInfo] = {
     FlagCode.PROVISIONAL_YEAR: FlagInfo(
         "A year still open to January wash sales: a December loss can still be "
         "disallowed.", "§3", _I),
+    FlagCode.CORPORATE_ACTION_UNKNOWN: FlagInfo(
+        "A corporate action of a type IB has not published, or one the journal does not "
+        "handle (rights, bonds, choice dividends): kept, lots unchanged, so IB's position "
+        "may differ.", "§10", _C),
+    FlagCode.CORPORATE_ACTION_TERMS: FlagInfo(
+        "A corporate action whose ratio or cash cannot be read from IB's description, or "
+        "whose rows disagree with it: the rows are used (journal actions set).", "§10", _F),
+    FlagCode.CORPORATE_ACTION_NO_LOT: FlagInfo(
+        "A corporate action on shares the ledger never held: import the statements from "
+        "before it.", "§10", _F),
+    FlagCode.CORPORATE_ACTION_MISMATCH: FlagInfo(
+        "The ledger's shares times the action's ratio differ from IB's quantities beyond "
+        "rounding: IB's quantities are used.", "§10", _C),
+    FlagCode.SPINOFF_ALLOCATION: FlagInfo(
+        "Spun-off shares whose basis needs the issuer's fair-market-value split (Form "
+        "8937): basis 0.00 until set with journal actions set.", "§10", _C),
+    FlagCode.DELISTED_WORTHLESS: FlagInfo(
+        "Shares delisted as worthless: booked as sold for 0.00 on December 31 of that year "
+        "(§165(g)); the year is a question of fact.", "§10", _C),
+    FlagCode.MERGER_TREATMENT: FlagInfo(
+        "Stock merger with cash: treated as a tax-free reorganization (gain up to the "
+        "cash, §356); if Form 8937 says taxable, set it with journal actions set.", "§10",
+        _I),
+    FlagCode.OPTION_ADJUSTED: FlagInfo(
+        "An option adjusted by OCC without a corporate-action row (renamed contract, new "
+        "strike or deliverable): the adjustment was inferred.", "§10", _I),
+    FlagCode.OPTION_ADJUSTMENT_UNKNOWN: FlagInfo(
+        "An adjusted option whose new terms (contracts, deliverable) cannot be inferred.",
+        "§10", _C),
+    FlagCode.TRANSFER_BASIS_MISSING: FlagInfo(
+        "Shares transferred in without basis or acquisition date: supply them with "
+        "journal transfers basis FILE; a sale uses IB's cost meanwhile.", "§10", _C),
+    FlagCode.TRANSFER_BASIS_CONFLICT: FlagInfo(
+        "Your transfer basis file and IB's lot records disagree: your file is used.",
+        "§10", _I),
+    FlagCode.TRANSFER_NO_LOT: FlagInfo(
+        "Shares transferred out that the ledger does not hold.", "§10", _F),
+    FlagCode.WASH_SALE_TRANSFER: FlagInfo(
+        "Shares transferred in that were bought within 30 days of a loss sale of the same "
+        "security: a wash sale if confirmed; not applied.", "§3, §10", _C),
 }
 
 
@@ -325,3 +378,58 @@ def flag_info(code: str) -> Optional[FlagInfo]:
         return FLAG_INFO[FlagCode(code)]
     except ValueError:
         return None
+
+
+@unique
+class ActionKind(str, Enum):
+    """What a corporate action does to the lots (tax_rules.md §10), whatever IB's code."""
+
+    FORWARD_SPLIT = "forward_split"
+    REVERSE_SPLIT = "reverse_split"
+    STOCK_DIVIDEND = "stock_dividend"
+    ISSUE_CHANGE = "issue_change"  # CUSIP/ISIN/ticker change
+    TENDER = "tender"  # tendered to a contra CUSIP: the same security
+    CASH_MERGER = "cash_merger"
+    STOCK_MERGER = "stock_merger"  # stock, or stock and cash
+    SPINOFF = "spinoff"
+    WORTHLESS = "worthless"
+    UNHANDLED = "unhandled"  # a published type the journal does not apply (rights, bonds)
+    UNKNOWN = "unknown"  # not a type IB has published
+
+
+#: IB's corporate-action ``type`` codes. TC (merger) is split into cash or stock by its
+#: rows (journal.corpact); every other published code is kept but not applied.
+ACTION_TYPES: dict[str, ActionKind] = {
+    "FS": ActionKind.FORWARD_SPLIT, "FI": ActionKind.FORWARD_SPLIT,
+    "RS": ActionKind.REVERSE_SPLIT, "SD": ActionKind.STOCK_DIVIDEND,
+    "IC": ActionKind.ISSUE_CHANGE, "TO": ActionKind.TENDER, "TI": ActionKind.TENDER,
+    "TC": ActionKind.STOCK_MERGER, "SO": ActionKind.SPINOFF, "DW": ActionKind.WORTHLESS,
+    **{code: ActionKind.UNHANDLED for code in (
+        "BM OR RI SR DI ED PI CH HD HI CI CO CS CC CA CT CD CP FA GV BC PV".split())},
+}
+
+#: Kinds that keep the security: its lots carry over and its wash-sale identity too.
+IDENTITY_KINDS = frozenset({ActionKind.FORWARD_SPLIT, ActionKind.REVERSE_SPLIT,
+                            ActionKind.STOCK_DIVIDEND, ActionKind.ISSUE_CHANGE,
+                            ActionKind.TENDER})
+
+
+@unique
+class TransferType(str, Enum):
+    """IB's ``Transfer`` types in Flex spelling (the Activity CSV writes some otherwise)."""
+
+    INTERNAL = "INTERNAL"
+    INTERCOMPANY = "INTERCOMPANY"
+    ACATS = "ACATS"
+    ATON = "ATON"
+    FOP = "FOP"
+    OTC = "OTC"
+
+
+def transfer_type(text: Optional[str]) -> Optional[str]:
+    """A transfer type in Flex spelling: ``Internal`` -> INTERNAL, ``Inter-Company`` ->
+    INTERCOMPANY; an unknown one is kept as written (upper case)."""
+    if not text or not text.strip():
+        return None
+    t = text.strip().upper().replace("-", "").replace(" ", "")
+    return t

@@ -30,6 +30,7 @@ def _summary(fr) -> dict:
             "corrections": r.corrections, "option_events": r.new_option_events,
             "cash_transactions": r.new_cash_transactions,
             "open_positions": r.new_open_positions, "closed_lots": r.new_closed_lots,
+            "corporate_actions": r.new_corporate_actions, "transfers": r.new_transfers,
             "skipped_by_level": _skipped(r.counts), "warnings": list(r.warnings),
             "batch": r.batch_id,
         })

@@ -58,9 +58,12 @@ from journal.importers._io import StatementReader
 from journal.importers.activity_rows import (  # noqa: F401 - re-exported names
     ASSET_CODES,
     CASH_SECTIONS,
+    CORPORATE_ACTIONS,
     EAE,
     KEY_PREFIX,
     TRADES,
+    TRANSFERS,
+    ActionRows,
     ActivityRows,
     _dec,
     _field_pair,
@@ -90,7 +93,7 @@ Net Asset Value|Change in NAV|Mark-to-Market Performance Summary|Open Positions
 |Realized & Unrealized Performance Summary|Codes|Notes/Legal Notes|Month & Year to Date Performance Summary
 |Forex Balances|Change in Dividend Accruals|Interest Accruals|Change in Position Value
 |Location of Customer Assets, Positions and Money|Base Currency Exchange Rate|Net Stock Position Summary
-|Transaction Fees|Corporate Actions|Transfers|Commission Adjustments|Borrow Fee Details
+|Transaction Fees|Commission Adjustments|Borrow Fee Details
 |Stock Yield Enhancement Program Securities Lent|Broker Interest Paid|Broker Interest Received
 |Open Dividend Accruals|Complex Position Summary|Trade Confirms
 """.replace("\n", "").split("|"))
@@ -142,7 +145,7 @@ class _Shape:
         self.trades_open_line = None
 
 
-class ActivityCsvParser(ActivityRows):
+class ActivityCsvParser(ActivityRows, ActionRows):
     """Parses one Activity Statement CSV. ``parse()`` is a generator whose last event is a
     :class:`ParseSummary`; errors raise :class:`StatementError` (file, line, section)."""
 
@@ -390,6 +393,8 @@ class ActivityCsvParser(ActivityRows):
             if row is not None:
                 self.counts["cash_transactions"] += 1
             return row
+        elif section in (CORPORATE_ACTIONS, TRANSFERS):
+            return self._action_row(section, cols, account, line)
         elif section == CASH_REPORT:
             what = (cols.get("Currency Summary") or "").strip()
             if what in ("Starting Cash", "Ending Cash") and \
@@ -400,6 +405,23 @@ class ActivityCsvParser(ActivityRows):
             self._unknown.add(section)
             self._warn(f"section {section!r} is not imported")
         return None
+
+    def _action_row(self, section: str, cols: dict, account: str, line: int):
+        if _is_total(cols):
+            self.counts["skipped_totals"] += 1
+            return None
+        if section == TRANSFERS:
+            if not (cols.get("Symbol") or "").strip():
+                return None
+            self.counts["transfers"] += 1
+            return self._transfer(cols, account, line)
+        if not (cols.get("Description") or "").strip() or \
+                (cols.get("Report Date") or "").strip().startswith("Closed Lot"):
+            # IB's lot relief of a liquidation, in the columns of the rows around it
+            self.counts["skipped_corporate_action_closed_lot"] += 1
+            return None
+        self.counts["corporate_actions"] += 1
+        return self._corporate_action(cols, account, line)
 
     def _balance(self, account: str):
         pfrom, pto, _period = self.period

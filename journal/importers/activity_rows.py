@@ -17,15 +17,26 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from journal import vocab
+from journal import corpact, vocab
 from journal.errors import StatementError
-from journal.events import CashRow, ClosedLotRow, OptionEAERow, SourceRef, TradeRow
+from journal.events import (
+    CashRow,
+    ClosedLotRow,
+    CorporateActionRow,
+    OptionEAERow,
+    SourceRef,
+    TradeRow,
+    TransferRow,
+    action_match_key,
+)
 from journal.importers._convert import MONTHS, ConversionError, DateStyle, to_decimal, to_text
 
 KEY_PREFIX = "csv:"
 """Synthetic keys start with this; journal.ledger relies on it to find CSV rows."""
 TRADES = "Trades"
 EAE = "Option Exercises, Assignments and Expirations"
+CORPORATE_ACTIONS = "Corporate Actions"
+TRANSFERS = "Transfers"
 CASH_SECTIONS = {
     "Deposits & Withdrawals": "Deposits/Withdrawals",
     "Dividends": "Dividends",
@@ -68,6 +79,16 @@ _COL = {
     "settle": ("Settle Date",),
     "description": ("Description",),
     "amount": ("Amount",),
+    "report_date": ("Report Date",),
+    "value": ("Value",),
+    "xfer_type": ("Type",),
+    "direction": ("Direction",),
+    "xfer_company": ("Xfer Company",),
+    "xfer_account": ("Xfer Account",),
+    "xfer_qty": ("Qty", "Quantity"),
+    "xfer_price": ("Xfer Price",),
+    "market_value": ("Market Value",),
+    "cash_amount": ("Cash Amount",),
 }
 
 _OPT_SYMBOL = re.compile(
@@ -341,6 +362,82 @@ class ActivityRows:
             description=desc, symbol=symbol, conid=inst.conid if inst else None, action_id=None,
             code=to_text(_get(cols, "code")), raw={"section": section, **cols},
             source=SourceRef(self.path, line))
+
+
+class ActionRows:
+    """The Corporate Actions and Transfers sections (mixed into the parser like
+    :class:`ActivityRows`). The CSV names no ids: the row's own security comes from the
+    description's last parentheses, its conid from Financial Instrument Information."""
+
+    path: str
+    date_style: DateStyle
+    instruments: dict[str, _Instrument]
+    base_currency: str | None
+    _keyer: _Keyer
+
+    def _corporate_action(self, cols, account, line) -> CorporateActionRow:
+        label = (_get(cols, "asset") or "").strip()
+        asset = ASSET_CODES.get(label, label or None)
+        row_account = to_text(_get(cols, "account")) or account
+        desc = to_text(_get(cols, "description"))
+        terms = corpact.parse_description(desc)
+        when, _zone = self.date_style.datetime(_get(cols, "datetime"))
+        report = self.date_style.date(_get(cols, "report_date")) if _get(
+            cols, "report_date") else None
+        quantity = _dec(_get(cols, "quantity"))
+        symbol = terms.own_symbol
+        inst = self.instruments.get(symbol or "") or self.instruments.get(terms.own_name or "")
+        und = put_call = strike = expiry = None
+        mult = inst.multiplier if inst else None
+        if vocab.is_option(asset):
+            und, expiry, strike, put_call = (parse_option_symbol(terms.own_name)
+                                             or parse_option_symbol(symbol) or (None,) * 4)
+        elif asset == "STK":
+            und, mult = symbol, mult or Decimal(1)
+        code = ";".join(_codes(_get(cols, "code"))) or None
+        currency = to_text(_get(cols, "currency"))
+        key = self._keyer.key("ca", row_account, [
+            label, _get(cols, "report_date"), _get(cols, "datetime"), desc,
+            _num_text(_get(cols, "quantity")), _num_text(_get(cols, "proceeds")), code])
+        proceeds = _dec(_get(cols, "proceeds"))
+        return CorporateActionRow(
+            row_account, key, asset, symbol, desc, inst.conid if inst else None, und, None,
+            put_call, strike, expiry, mult, currency, terms.own_isin,
+            Decimal(1) if currency and currency == self.base_currency else None, None, None,
+            None, None, when, when.date() if when else report, report, quantity,
+            -proceeds if proceeds else proceeds, proceeds, _dec(_get(cols, "value")),
+            _dec(_get(cols, "realized")), code, "csv",
+            action_match_key(row_account, terms.own_isin or symbol, when, quantity),
+            {"section": CORPORATE_ACTIONS, **cols}, SourceRef(self.path, line))
+
+    def _transfer(self, cols, account, line) -> TransferRow:
+        label = (_get(cols, "asset") or "").strip()
+        asset = ASSET_CODES.get(label, label or None)
+        row_account = to_text(_get(cols, "account")) or account
+        symbol = to_text(_get(cols, "symbol"))
+        day = self.date_style.date(_get(cols, "date")) if _get(cols, "date") else None
+        quantity = _dec(_get(cols, "xfer_qty"))
+        inst = self.instruments.get(symbol or "")
+        (sym, desc, conid, und, put_call, strike, expiry, mult,
+         _listing) = self._contract(asset, symbol)  # type: ignore[attr-defined]
+        currency = to_text(_get(cols, "currency"))
+        code = ";".join(_codes(_get(cols, "code"))) or None
+        key = self._keyer.key("transfer", row_account, [
+            label, symbol, _get(cols, "date"), _get(cols, "xfer_type"), _get(cols, "direction"),
+            _get(cols, "xfer_account"), _num_text(_get(cols, "xfer_qty")),
+            _num_text(_get(cols, "market_value")), code])
+        isin = None
+        return TransferRow(
+            row_account, key, asset, sym, desc or (inst.description if inst else None), conid,
+            und, put_call, strike, expiry, mult, currency, isin,
+            Decimal(1) if currency and currency == self.base_currency else None,
+            vocab.transfer_type(_get(cols, "xfer_type")),
+            (to_text(_get(cols, "direction")) or "").upper() or None, None, day, day, quantity,
+            _dec(_get(cols, "xfer_price")), _dec(_get(cols, "market_value")),
+            _dec(_get(cols, "realized")), _dec(_get(cols, "cash_amount")),
+            to_text(_get(cols, "xfer_account")), None, to_text(_get(cols, "xfer_company")),
+            None, code, "csv", action_match_key(row_account, symbol, day, quantity),
+            {"section": TRANSFERS, **cols}, SourceRef(self.path, line))
 
 
 def _get(cols: dict, name: str):

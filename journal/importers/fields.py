@@ -135,6 +135,57 @@ LOT_SPEC = (
     ("notes", "notes", "codes"),
 )
 
+CORPORATE_ACTION_SPEC = (
+    *(f for f in _CONTRACT_SPEC if f[0] != "listing_exchange"),
+    ("isin", "isin", "text"),
+    ("fx_rate_to_base", "fxRateToBase", "dec"),
+    ("type", "type", "text"),
+    ("transaction_id", "transactionID", "text"),
+    ("action_id", "actionID", "text"),
+    ("level_of_detail", "levelOfDetail", "text"),
+    ("action_description", "actionDescription", "text"),
+    ("date_time", "dateTime", "dt"),
+    ("report_date", "reportDate", "date"),
+    ("quantity", "quantity", "dec"),
+    ("amount", "amount", "dec"),
+    ("proceeds", "proceeds", "dec"),
+    ("value", "value", "dec"),
+    ("fifo_pnl_realized", "fifoPnlRealized", "dec"),
+    ("code", "code", "codes"),
+)
+"""A ``CorporateAction`` row -> the fields of events.CorporateActionRow it fills."""
+
+TRANSFER_SPEC = (
+    *(f for f in _CONTRACT_SPEC if f[0] not in ("listing_exchange", "underlying_conid")),
+    ("isin", "isin", "text"),
+    ("fx_rate_to_base", "fxRateToBase", "dec"),
+    ("type", "type", "text"),
+    ("direction", "direction", "text"),
+    ("transaction_id", "transactionID", "text"),
+    ("transfer_date", "date", "date"),
+    ("date_time", "dateTime", "dt"),
+    ("report_date", "reportDate", "date"),
+    ("quantity", "quantity", "dec"),
+    ("transfer_price", "transferPrice", "dec"),
+    ("position_amount", "positionAmount", "dec"),
+    ("pnl_amount", "pnlAmount", "dec"),
+    ("cash_transfer", "cashTransfer", "dec"),
+    ("peer_account", "account", "text"),
+    ("peer_account_name", "accountName", "text"),
+    ("company", "company", "text"),
+    ("delivering_broker", "deliveringBroker", "text"),
+    ("code", "code", "codes"),
+)
+"""A ``Transfer`` row -> the fields of events.TransferRow it fills."""
+
+CORPORATE_ACTION_IDENTITY = ("actionID", "conid", "symbol", "dateTime", "reportDate", "quantity",
+                             "proceeds", "amount", "code", "actionDescription", "description")
+"""Attributes that identify a CorporateAction without a transactionID. Not (actionID,
+conid) alone: a posting, its cancel and the rebooked row share both."""
+
+TRANSFER_IDENTITY = ("type", "direction", "conid", "symbol", "date", "dateTime", "quantity",
+                     "account", "positionAmount", "cashTransfer")
+
 BALANCE_SPEC = (
     ("from_date", "fromDate", "date"),
     ("to_date", "toDate", "date"),
@@ -183,6 +234,15 @@ KNOWN_ATTRIBUTES = {
     percentOfNAV fifoPnlUnrealized side levelOfDetail openDateTime holdingPeriodDateTime
     vestingDate code originatingOrderID originatingTransactionID accruedInt
     """).split()),
+    "CorporateAction": frozenset((_CONTRACT_ATTRS + """
+    reportDate dateTime actionDescription amount proceeds value quantity fifoPnlRealized
+    mtmPnl code type transactionID actionID levelOfDetail costBasis
+    """).split()),
+    "Transfer": frozenset((_CONTRACT_ATTRS + """
+    reportDate date dateTime settleDate type direction company account accountName
+    deliveringBroker quantity transferPrice positionAmount positionAmountInBase pnlAmount
+    pnlAmountInBase fxPnl cashTransfer code clientReference transactionID levelOfDetail
+    """).split()),
     "CashReportCurrency": frozenset("""
     accountId acctAlias model currency fromDate toDate startingCash endingCash
     endingSettledCash commissions depositWithdrawals deposits withdrawals dividends
@@ -198,6 +258,7 @@ KNOWN_ATTRIBUTES = {
 reported once as unknown."""
 
 KNOWN_ATTRIBUTES["Lot"] = KNOWN_ATTRIBUTES["Trade"]
+KNOWN_ATTRIBUTES["TransferLot"] = KNOWN_ATTRIBUTES["Transfer"]
 
 CSV_COLUMNS = {
     "*": {"ClientAccountID": "accountId", "AccountAlias": "acctAlias",

@@ -63,12 +63,14 @@ SECTION_CODES = {"TRNT": "Trades", "CTRN": "CashTransactions", "POST": "OpenPosi
 SECTION_LABELS = {"trades": "Trades", "cash transactions": "CashTransactions",
                   "open positions": "OpenPositions", "cash report": "CashReport",
                   "account information": "AccountInformation",
-                  "option exercises, assignments and expirations": "OptionEAE"}
+                  "option exercises, assignments and expirations": "OptionEAE",
+                  "corporate actions": "CorporateActions", "transfers": "Transfers"}
 """BOS labels (``"Trades; trade date basis"``: the part before ``;``)."""
 
 ROW_KINDS = {"Trades": "Trade", "OptionEAE": "OptionEAE", "CashTransactions": "CashTransaction",
              "OpenPositions": "OpenPosition", "CashReport": "CashReportCurrency",
-             "AccountInformation": "AccountInformation"}
+             "AccountInformation": "AccountInformation",
+             "CorporateActions": "CorporateAction", "Transfers": "Transfer"}
 
 _MARKERS = (  # a section without a code is recognised from its columns, in this order
     ("Trades", {"buySell", "ibCommission", "openCloseIndicator", "ibExecID",
@@ -77,6 +79,8 @@ _MARKERS = (  # a section without a code is recognised from its columns, in this
     ("OpenPositions", {"positionValue", "costBasisMoney", "fifoPnlUnrealized", "percentOfNAV",
                        "costBasisPrice"}),
     ("CashReport", {"startingCash", "endingCash", "endingSettledCash"}),
+    ("CorporateActions", {"actionDescription"}),
+    ("Transfers", {"deliveringBroker", "transferPrice", "positionAmount"}),
     ("AccountInformation", {"accountType", "customerType", "accountCapabilities",
                             "tradingPermissions", "dateOpened", "dateFunded"}),
 )

@@ -22,17 +22,22 @@ from journal.events import (
     CashBalanceRow,
     CashRow,
     ClosedLotRow,
+    CorporateActionRow,
     KnownRow,
     OpenPositionRow,
     OptionEAERow,
     SourceRef,
     TradeRow,
+    TransferRow,
+    action_match_key,
     balance_key,
 )
 from journal.importers._convert import ConversionError, DateStyle, to_decimal, to_text
 from journal.importers.fields import (
     BALANCE_SPEC,
     CASH_SPEC,
+    CORPORATE_ACTION_IDENTITY,
+    CORPORATE_ACTION_SPEC,
     EAE_SPEC,
     KNOWN_ATTRIBUTES,
     KNOWN_CODES,
@@ -40,10 +45,13 @@ from journal.importers.fields import (
     POSITION_SPEC,
     TRADE_IDENTITY,
     TRADE_SPEC,
+    TRANSFER_IDENTITY,
+    TRANSFER_SPEC,
     VOCAB_CHECKS,
     compiled,
     event_fields,
 )
+from journal.vocab import ACTION_TYPES, transfer_type
 
 SUMMARY_LEVELS = ("ORDER", "SYMBOL_SUMMARY", "ASSET_SUMMARY")
 """Trades levels that repeat executions: a Trades section holding only these means the
@@ -99,6 +107,7 @@ class FlexRows:
             "Trades": self._trades, "OptionEAE": self._option_event,
             "CashTransactions": self._cash_transaction, "OpenPositions": self._open_position,
             "CashReport": self._cash_report, "TradeConfirms": self._trade_confirm,
+            "CorporateActions": self._corporate_action, "Transfers": self._transfer,
         }
 
     def warn(self, message: str) -> None:
@@ -174,6 +183,26 @@ class FlexRows:
     def _trade_confirm(self, tag, attrs, account, line):
         self.counts["skipped_trade_confirms"] += 1
         self.warn("TradeConfirm rows are not imported: use an Activity Flex query")
+
+    def _corporate_action(self, tag, attrs, account, line):
+        # SUMMARY rows (accountId "-", a date-only dateTime, no transactionID) repeat the
+        # DETAIL rows of the same actionID; layouts before 2010 have no levels at all.
+        level = (attrs.get("levelOfDetail") or "DETAIL").strip()
+        if level != "DETAIL" or (attrs.get("accountId") or "").strip() == "-":
+            self.counts[f"skipped_corporate_action_{level}"] += 1
+            return None
+        self.counts["corporate_actions"] += 1
+        return self.corporate_action(attrs, self.account_of(attrs, account, tag, line), line)
+
+    def _transfer(self, tag, attrs, account, line):
+        level = (attrs.get("levelOfDetail") or "TRANSFER").strip()
+        if tag != "Transfer" or level != "TRANSFER":
+            # TransferLot rows carry neither basis nor acquisition date (only IB's later
+            # OpenPositions LOT rows do): counted, not stored.
+            self.counts[f"skipped_transfer_{level}"] += 1
+            return None
+        self.counts["transfers"] += 1
+        return self.transfer(attrs, self.account_of(attrs, account, tag, line), line)
 
     # -- conversion ----------------------------------------------------------------------
     def convert(self, spec, attrs, tag, line) -> list:
@@ -295,6 +324,51 @@ class FlexRows:
                                    "quantity", "cost", "conid", "symbol")])
         return ClosedLotRow._make((account, key, *values, attrs, SourceRef(self.path, line)))
 
+    def corporate_action(self, attrs, account, line) -> CorporateActionRow:
+        self.check_vocab(attrs, "CorporateAction")
+        v = dict(zip(_CA_FIELDS, self.convert(CORPORATE_ACTION_SPEC, attrs, "CorporateAction",
+                                              line)))
+        code = v["type"]
+        if code is not None and code not in ACTION_TYPES:
+            self.warn(f"corporate action type {code!r} is not one IB has published; kept, "
+                      "lots unchanged (journal flags)")
+        key = v["transaction_id"] or self._keyer.key(
+            "ca", account, [attrs.get(a) for a in CORPORATE_ACTION_IDENTITY])
+        isin = v["isin"] or _isin_of(attrs)
+        when = v["date_time"]
+        day = when.date() if when is not None else None
+        if when is not None and _date_only(attrs.get("dateTime")):
+            when = None
+        return CorporateActionRow(
+            account, key, v["asset_category"], v["symbol"],
+            v["action_description"] or v["description"], v["conid"], v["underlying_symbol"],
+            v["underlying_conid"], v["put_call"], v["strike"], v["expiry"], v["multiplier"],
+            v["currency"], isin, v["fx_rate_to_base"], code, v["transaction_id"], v["action_id"],
+            v["level_of_detail"], when, day or v["report_date"], v["report_date"], v["quantity"],
+            v["amount"], v["proceeds"], v["value"], v["fifo_pnl_realized"], v["code"], "flex",
+            action_match_key(account, isin or (v["symbol"] or "").strip(), when or day,
+                             v["quantity"]),
+            attrs, SourceRef(self.path, line))
+
+    def transfer(self, attrs, account, line) -> TransferRow:
+        self.check_vocab(attrs, "Transfer")
+        v = dict(zip(_TRANSFER_FIELDS, self.convert(TRANSFER_SPEC, attrs, "Transfer", line)))
+        key = v["transaction_id"] or self._keyer.key(
+            "transfer", account, [attrs.get(a) for a in TRANSFER_IDENTITY])
+        isin = v["isin"] or _isin_of(attrs)
+        when = v["date_time"]
+        day = v["transfer_date"] or (when.date() if when is not None else v["report_date"])
+        direction = (v["direction"] or "").upper() or None
+        return TransferRow(
+            account, key, v["asset_category"], v["symbol"], v["description"], v["conid"],
+            v["underlying_symbol"], v["put_call"], v["strike"], v["expiry"], v["multiplier"],
+            v["currency"], isin, v["fx_rate_to_base"], transfer_type(v["type"]), direction,
+            v["transaction_id"], day, v["report_date"], v["quantity"], v["transfer_price"],
+            v["position_amount"], v["pnl_amount"], v["cash_transfer"], v["peer_account"],
+            v["peer_account_name"], v["company"], v["delivering_broker"], v["code"], "flex",
+            action_match_key(account, (v["symbol"] or "").strip(), day, v["quantity"]),
+            attrs, SourceRef(self.path, line))
+
     # -- the end -------------------------------------------------------------------------
     def check_found_trades(self, where: str = "") -> None:
         """Say why a statement gave no trades. A Trades section with only order or summary
@@ -319,6 +393,20 @@ class FlexRows:
             self.warn("no trades in the statement period (the Trades section is empty)")
 
 
+def _isin_of(attrs) -> str | None:
+    if (attrs.get("securityIDType") or "").strip().upper() == "ISIN":
+        return to_text(attrs.get("securityID"))
+    return None
+
+
+def _date_only(text) -> bool:
+    """``20240607`` or ``2024-06-07``: IB gave the day, not the moment."""
+    t = (text or "").strip()
+    return len(t) in (8, 10) and not any(c in t for c in ";: ,T")
+
+
+_CA_FIELDS = event_fields(CORPORATE_ACTION_SPEC)
+_TRANSFER_FIELDS = event_fields(TRANSFER_SPEC)
 _TRADE_FIELDS = event_fields(TRADE_SPEC)
 TRADE_DATE_TIME = _TRADE_FIELDS.index("date_time")
 TRADE_DATE = _TRADE_FIELDS.index("trade_date")
