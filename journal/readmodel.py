@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from journal import models, vocab
 from journal.coverage import complete_through
 from journal.db import snapshot
+from journal.readmodel_actions import load_actions
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +246,8 @@ class LedgerData:
     accounts: tuple = ()  # AccountRecord
     cash_balances: tuple = ()  # CashBalanceRecord
     cash: tuple = ()  # CashRecord (every cash transaction, dividends included)
+    corporate_actions: tuple = ()  # readmodel_actions.CorporateActionRecord
+    transfers: tuple = ()  # readmodel_actions.TransferRecord
 
     @property
     def last_trade(self) -> Optional[date]:
@@ -384,6 +387,7 @@ def load_ledger(engine: Engine) -> LedgerData:
             ct.c.account_id, ct.c.symbol, ct.c.date_time, ct.c.report_date, ct.c.amount)
             .where(or_(*(ct.c.type == t for t in DIVIDEND_TYPES))).order_by(ct.c.id), "ttDad")
         cash_balances, cash = _cash(conn, base_of)
+        actions, transfers = load_actions(conn, base_of)
 
     one = Decimal(1)
     zero = Decimal(0)
@@ -408,7 +412,7 @@ def load_ledger(engine: Engine) -> LedgerData:
                       for acc in (accs or "").split(",") if acc})
     return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
                       through, tuple(dividends), tuple(prices), tuple(periods), accounts,
-                      cash_balances, cash)
+                      cash_balances, cash, actions, transfers)
 
 
 def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:

@@ -220,6 +220,7 @@ class FlagCode(str, Enum):
     NEGATIVE_PROCEEDS = "NEGATIVE_PROCEEDS"
     PROVISIONAL_YEAR = "PROVISIONAL_YEAR"
     CORPORATE_ACTION_UNKNOWN = "CORPORATE_ACTION_UNKNOWN"
+    CORPORATE_ACTION_UNHANDLED = "CORPORATE_ACTION_UNHANDLED"
     CORPORATE_ACTION_TERMS = "CORPORATE_ACTION_TERMS"
     CORPORATE_ACTION_NO_LOT = "CORPORATE_ACTION_NO_LOT"
     CORPORATE_ACTION_MISMATCH = "CORPORATE_ACTION_MISMATCH"
@@ -332,6 +333,11 @@ FLAG_INFO: dict[FlagCode, FlagInfo] = {
         "A corporate action of a type IB has not published, or one the journal does not "
         "handle (rights, bonds, choice dividends): kept, lots unchanged, so IB's position "
         "may differ.", "§10", _C),
+    FlagCode.CORPORATE_ACTION_UNHANDLED: FlagInfo(
+        "A corporate action or transfer the journal does not apply yet (ISIN change, stock "
+        "merger, spinoff, delisting, tender, transfer in …): stored, lots unchanged, so "
+        "the lots and the tax year may be wrong until it is handled or you adjust them.",
+        "§10", _C),
     FlagCode.CORPORATE_ACTION_TERMS: FlagInfo(
         "A corporate action whose ratio or cash cannot be read from IB's description, or "
         "whose rows disagree with it: the rows are used (journal actions set).", "§10", _F),

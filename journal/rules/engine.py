@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 from journal import vocab
 from journal.readmodel import ExecutionRecord, LedgerData
-from journal.rules import assemble, flags, form8949
+from journal.rules import actions, assemble, flags, form8949
 from journal.rules.indexes import Marks, closed_lot_index, link_assignments
 from journal.rules.law import (  # noqa: F401 - re-exported for calc.py and older callers
     WASH_DAYS,
@@ -46,6 +46,7 @@ _DT_MIN = datetime.min
 def run_rules(data: LedgerData, settings: Settings, as_of: date | None) -> RuleResult:
     st = start(data, settings, as_of)
     run_pass(st)
+    actions.label_pieces(st)
     flags.post_pass(st)
     form8949.apply(st)
     return assemble.result(st)
@@ -85,7 +86,8 @@ def run_pass(st: PassState) -> None:
     foreign: dict[tuple, ExecutionRecord] = {}
     info_of, day_state = st.info, st.day_state
     stock_qty, opt_open = st.stock_qty, st.opt_open
-    for e in sorted(st.execs, key=order):
+
+    def book(e: ExecutionRecord) -> None:
         if e.currency and e.currency != "USD":
             foreign.setdefault((e.account, e.currency, e.trade_date.year), e)
         info = ExecInfo([], [])
@@ -95,13 +97,27 @@ def run_pass(st: PassState) -> None:
         elif vocab.is_stock(e.asset_category):
             stock(st, e)
         else:
-            continue
+            return
         key = (e.account, e.underlying)
         info.shares_after = stock_qty[key]
         info.options_after = opt_open[key]
         # the state at the end of a day, in processing order (cycles end on it)
         day_state[(e.account, e.underlying, e.trade_date)] = (info.shares_after,
                                                               info.options_after)
+
+    extra = actions.events(st)  # corporate actions and transfers, at their moment
+    if not extra:
+        for e in sorted(st.execs, key=order):
+            book(e)
+    else:
+        stream: list[tuple[tuple, object]] = [(order(e), e) for e in st.execs] + extra
+        stream.sort(key=lambda pair: pair[0])
+        for _key, item in stream:
+            if isinstance(item, ExecutionRecord):
+                book(item)
+            else:
+                for sale in actions.apply(st, item):
+                    book(sale)
     for (account, currency, year), e in foreign.items():
         st.flags.add(FlagCode.NON_USD, account,
                      f"trades in {currency} in {year} (first: {e.description or e.symbol} on "

@@ -1,0 +1,119 @@
+"""The read model's corporate actions and transfers (issue 14): IB's active rows, read in
+the same snapshot as the rest of the ledger by :func:`journal.readmodel.load_ledger`, each
+interpreted once by :mod:`journal.corpact` (kind, terms, the group of its legs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from journal import corpact, models, vocab
+
+
+@dataclass(frozen=True, slots=True)
+class CorporateActionRecord:
+    """One active DETAIL row. ``quantity`` is the signed change of this row's own
+    position; ``proceeds`` the cash to the holder (USD where :func:`vocab.to_usd` can)."""
+
+    seq: int
+    account: str
+    key: str  # action_key
+    group: str  # IB's actionID, or the synthetic group of rows without one
+    kind: vocab.ActionKind
+    type: str | None  # IB's code as reported (None on layouts before 2010)
+    asset_category: str | None
+    symbol: str
+    underlying: str
+    conid: str | None
+    isin: str | None
+    put_call: str | None
+    strike: Decimal | None
+    day: date  # dateTime's date: the tax date, never reportDate
+    moment: datetime | None  # None when IB gave only the date
+    report_date: date | None
+    quantity: Decimal
+    proceeds: Decimal
+    value: Decimal | None  # IB's market value of the leg (never a basis)
+    fifo_pnl: Decimal | None
+    currency: str | None
+    description: str
+    terms: corpact.ActionTerms
+
+    @property
+    def is_option(self) -> bool:
+        return vocab.is_option(self.asset_category, self.put_call)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRecord:
+    """One active transfer of positions. IB's row has no basis: ``market_value`` is
+    ``positionAmount``, never a cost."""
+
+    seq: int
+    account: str
+    key: str
+    type: str | None  # ACATS | ATON | FOP | INTERNAL | INTERCOMPANY | OTC (Flex spelling)
+    direction: str | None  # IN | OUT
+    asset_category: str | None
+    symbol: str
+    underlying: str
+    conid: str | None
+    put_call: str | None
+    day: date
+    quantity: Decimal
+    market_value: Decimal | None
+    peer_account: str | None
+    currency: str | None
+    description: str | None
+
+
+def load_actions(conn, base_of: dict) -> tuple[tuple, tuple]:
+    """(corporate actions, transfers), active rows in ledger order."""
+    ca, tr = models.table("corporate_action"), models.table("transfer")
+    zero = Decimal(0)
+    actions = []
+    for r in conn.execute(select(
+            ca.c.id, ca.c.account_id, ca.c.action_key, ca.c.action_id, ca.c.type,
+            ca.c.asset_category, ca.c.symbol, ca.c.underlying_symbol, ca.c.conid, ca.c.isin,
+            ca.c.put_call, ca.c.strike, ca.c.date_time, ca.c.action_date, ca.c.report_date,
+            ca.c.quantity, ca.c.proceeds, ca.c.value, ca.c.fifo_pnl_realized, ca.c.currency,
+            ca.c.fx_rate_to_base, ca.c.description)
+            .where(ca.c.status == "active").order_by(ca.c.id)):
+        day = r.action_date or (r.date_time.date() if r.date_time else r.report_date)
+        if day is None:
+            continue
+        terms = corpact.parse_description(r.description)
+        base = base_of.get(r.account_id)
+        proceeds, ccy = vocab.to_usd(r.proceeds or zero, r.currency, r.fx_rate_to_base, base)
+        fifo = vocab.to_usd(r.fifo_pnl_realized, r.currency, r.fx_rate_to_base, base)[0]
+        sym = (r.symbol or "").strip()
+        option = vocab.is_option(r.asset_category, r.put_call)
+        actions.append(CorporateActionRecord(
+            r.id, r.account_id, r.action_key,
+            corpact.group_key(r.action_id, r.description, r.date_time or day),
+            corpact.kind_of(r.type, terms), r.type, r.asset_category, sym,
+            vocab.underlying_of(r.underlying_symbol, corpact.base_symbol(sym), option=option),
+            r.conid, r.isin, r.put_call, r.strike, day, r.date_time, r.report_date,
+            r.quantity or zero, proceeds or zero, r.value, fifo, ccy, r.description or "",
+            terms))
+    transfers = []
+    for r in conn.execute(select(
+            tr.c.id, tr.c.account_id, tr.c.transfer_key, tr.c.type, tr.c.direction,
+            tr.c.asset_category, tr.c.symbol, tr.c.underlying_symbol, tr.c.conid,
+            tr.c.put_call, tr.c.transfer_date, tr.c.report_date, tr.c.quantity,
+            tr.c.position_amount, tr.c.peer_account, tr.c.currency, tr.c.description)
+            .where(tr.c.status == "active").order_by(tr.c.id)):
+        day = r.transfer_date or r.report_date
+        if day is None or not r.quantity:
+            continue
+        sym = (r.symbol or "").strip()
+        option = vocab.is_option(r.asset_category, r.put_call)
+        transfers.append(TransferRecord(
+            r.id, r.account_id, r.transfer_key, r.type, (r.direction or "").upper() or None,
+            r.asset_category, sym, vocab.underlying_of(r.underlying_symbol, sym, option=option),
+            r.conid, r.put_call, day, r.quantity, r.position_amount, r.peer_account,
+            r.currency, r.description))
+    return tuple(actions), tuple(transfers)

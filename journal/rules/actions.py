@@ -1,0 +1,339 @@
+"""Corporate actions and transfers in the pass (tax_rules.md §10, issue 14).
+
+An action is applied atomically, at its own moment (IB's ``dateTime``, 20:25 after the
+close; never ``reportDate``), to every open lot of the security in the account: the pass
+never sees the zero between an ``.OLD`` leg and its new leg. What is applied:
+
+* **Forward split / stock dividend** (IRC §305(a), §307(a), §1223(5)) and **reverse
+  split** (§368(a)(1)(E), §354, §358, §1036, §1223(1)): every lot's shares × ratio; total
+  basis, acquisition date, holding period and wash-sale adjustments unchanged. Never an
+  acquisition, so never a wash-sale replacement (§1091(a)). Cash in lieu of a fraction
+  arrives as IB's own ``FracShare`` trade at the same moment and is booked after the
+  action as the sale it is (Rev. Rul. 66-365).
+* **An option adjusted by OCC with a row** (same conid, the added contracts): contracts ×
+  factor, premium and open date unchanged; not a close (§1234(b)).
+* **Cash merger** (§1001): a sale of the shares for the cash on the action's date.
+* **Delisted worthless** (§165(g)(1)): a sale for 0.00 on December 31 of the action's
+  year, flagged ``DELISTED_WORTHLESS`` (the year is a question of fact).
+* **Transfer out**: lots leave FIFO with no sale and no gain or loss.
+
+Everything else (ISIN/ticker change, tender, stock merger, spinoff, rights,
+unknown codes, transfers in, splits that change the ticker) is **never silent**: it is
+flagged with what it is, and the lots stay as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from journal import vocab
+from journal.corpact import base_symbol
+from journal.readmodel import ExecutionRecord
+from journal.readmodel_actions import CorporateActionRecord, TransferRecord
+from journal.rules.money import ZERO, fmt_qty
+from journal.rules.records import Lot
+from journal.rules.state import PassState
+from journal.vocab import ActionKind, FlagCode
+
+_AFTER_CLOSE = time(20, 25)
+_SPLITS = (ActionKind.FORWARD_SPLIT, ActionKind.STOCK_DIVIDEND, ActionKind.REVERSE_SPLIT)
+_RATIO_TOLERANCE = Decimal("0.0001")  # IB rounds fractional legs to 4 dp
+_KIND_WORDS = {
+    ActionKind.FORWARD_SPLIT: "split", ActionKind.REVERSE_SPLIT: "reverse split",
+    ActionKind.STOCK_DIVIDEND: "stock dividend", ActionKind.ISSUE_CHANGE: "ISIN/ticker change",
+    ActionKind.TENDER: "tender", ActionKind.CASH_MERGER: "cash merger",
+    ActionKind.STOCK_MERGER: "stock merger", ActionKind.SPINOFF: "spinoff",
+    ActionKind.WORTHLESS: "delisting (worthless)", ActionKind.UNHANDLED: "corporate action",
+    ActionKind.UNKNOWN: "corporate action of unknown type",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionGroup:
+    """The legs of one corporate action in one account (IB's ``actionID``)."""
+
+    account: str
+    key: str
+    kind: ActionKind
+    day: date
+    moment: datetime
+    rows: tuple[CorporateActionRecord, ...]
+
+    @property
+    def description(self) -> str:
+        return self.rows[0].description
+
+    @property
+    def first_key(self) -> str:
+        return self.rows[0].key
+
+
+def events(st: PassState) -> list[tuple[tuple, object]]:
+    """The actions and transfers in scope, each with its place in the pass's order
+    ``(date, moment, phase, seq)``: an action before the executions of its moment (the
+    ``FracShare`` sale of its fraction), a transfer in at the start of its day (a sale that
+    day finds the lot), a transfer out at its end."""
+    as_of = st.as_of
+    out: list[tuple[tuple, object]] = []
+    for g in _groups(st.data.corporate_actions):
+        if as_of is None or g.day <= as_of:
+            out.append(((g.day, g.moment, -1, g.rows[0].seq), g))
+    for t in st.data.transfers:
+        if as_of is not None and t.day > as_of:
+            continue
+        out_going = t.direction == "OUT" or (t.direction is None and t.quantity < 0)
+        moment = datetime.combine(t.day, time.max if out_going else time.min)
+        out.append(((t.day, moment, 2 if out_going else -2, t.seq), t))
+    return out
+
+
+def _groups(rows) -> list[ActionGroup]:
+    by_key: dict[tuple, list[CorporateActionRecord]] = {}
+    for r in rows:
+        by_key.setdefault((r.account, r.group), []).append(r)
+    groups = []
+    for (account, key), legs in by_key.items():
+        first = legs[0]
+        kind = first.kind
+        if kind in (ActionKind.STOCK_MERGER, ActionKind.CASH_MERGER):
+            # IB's TC covers both: a leg that receives shares makes it a stock merger
+            kind = (ActionKind.STOCK_MERGER
+                    if any(r.quantity > 0 and not r.is_option for r in legs)
+                    else ActionKind.CASH_MERGER)
+        elif any(r.kind is ActionKind.UNKNOWN for r in legs):
+            kind = ActionKind.UNKNOWN
+        moment = first.moment or datetime.combine(first.day, _AFTER_CLOSE)
+        groups.append(ActionGroup(account, key, kind, first.day, moment, tuple(legs)))
+    return groups
+
+
+def apply(st: PassState, item: object) -> Iterator[ExecutionRecord]:
+    """Apply one action group or transfer; yields the sales it books (a cash merger), for
+    the pass to run like any execution."""
+    if isinstance(item, TransferRecord):
+        _transfer(st, item)
+        return
+    assert isinstance(item, ActionGroup)
+    g = item
+    if g.kind is ActionKind.UNKNOWN:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_UNKNOWN,
+              f"type {g.rows[0].type or '(none)'} is not one the journal knows")
+    elif g.kind in _SPLITS:
+        _split(st, g)
+    elif g.kind is ActionKind.CASH_MERGER:
+        yield from _cash_merger(st, g)
+    elif g.kind is ActionKind.WORTHLESS:
+        yield from _worthless(st, g)
+    else:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED, "not applied yet")
+
+
+def _legs(g: ActionGroup) -> str:
+    return ", ".join(f"{r.symbol} {r.quantity.normalize():+f}" for r in g.rows)
+
+
+def _flag(st: PassState, g: ActionGroup, code: FlagCode, why: str) -> None:
+    r = g.rows[0]
+    st.flags.add(code, g.account,
+                 f"{_KIND_WORDS[g.kind]} on {g.day} ({r.type or 'no type'}: "
+                 f"{g.description or '(no description)'}; rows {_legs(g)}): {why}; lots "
+                 "unchanged, so IB's position may differ from the ledger's",
+                 d=g.day, symbol=r.underlying, tx=g.first_key)
+
+
+def _stock_queue(st: PassState, account: str, symbol: str) -> list[Lot]:
+    return [lot for lot in st.positions.get((account, "S", symbol), ()) if lot.rem > 0]
+
+
+def _split(st: PassState, g: ActionGroup) -> None:
+    options = [r for r in g.rows if r.is_option]
+    stock = [r for r in g.rows if not r.is_option]
+    for r in options:
+        _adjust_option(st, g, r)
+    if not stock:
+        return
+    old = [r for r in stock if r.quantity < 0]
+    new = [r for r in stock if r.quantity > 0]
+    if len(stock) == 1:
+        symbol = base_symbol(stock[0].symbol)
+        target = symbol
+    elif len(old) == 1 and len(new) == 1:
+        symbol, target = base_symbol(old[0].symbol), base_symbol(new[0].symbol)
+    else:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED, "legs the journal cannot pair")
+        return
+    if target != symbol:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED,
+              f"the split also changes the ticker {symbol} -> {target}: not applied yet")
+        return
+    lots = _stock_queue(st, g.account, symbol)
+    held = sum((lot.rem * lot.side for lot in lots), ZERO)
+    if not lots or held <= 0:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT,
+              f"the ledger holds no {symbol} shares then: import the statements from before")
+        return
+    if len(stock) == 1:  # one row: the shares added (or removed)
+        after = held + stock[0].quantity
+    else:
+        after = new[0].quantity * held / -old[0].quantity  # IB's ratio, our shares
+    ratio = after / held
+    stated = g.rows[0].terms.ratio
+    if stated is not None and abs(stated - ratio) > _RATIO_TOLERANCE * max(stated, Decimal(1)):
+        st.flags.add(FlagCode.CORPORATE_ACTION_MISMATCH, g.account,
+                     f"{_KIND_WORDS[g.kind]} of {symbol} on {g.day}: {fmt_qty(held)} shares "
+                     f"in the ledger become {fmt_qty(after)} by IB's rows, but the "
+                     f"description says {stated}:1 ({g.description}); IB's rows used",
+                     d=g.day, symbol=symbol, tx=g.first_key)
+    _scale(lots, ratio, after)
+    _scale_pending(st, symbol, ratio)
+    st.stock_qty[(g.account, symbol)] += after - held
+    _day_state(st, g.account, symbol, g.day)
+
+
+def _scale(lots: list[Lot], ratio: Decimal, total: Decimal) -> None:
+    """Shares × ratio, cash (basis, wash adjustments, premium) unchanged; the rounding
+    residue of IB's total goes to the largest lot."""
+    for lot in lots:
+        lot.qty *= ratio
+        lot.rem *= ratio
+    residue = total - sum((lot.rem * lot.side for lot in lots), ZERO)
+    if residue:
+        big = max(lots, key=lambda lot: lot.rem)
+        big.rem += residue * big.side
+        big.qty += residue * big.side
+
+
+def _scale_pending(st: PassState, symbol: str, ratio: Decimal) -> None:
+    # a loss still waiting for its replacement is matched in post-split shares
+    for fam, pend in st.wash.pending.items():
+        if fam[0] == "S" and fam[1] == symbol:
+            for piece in pend:
+                piece.unmatched_qty *= ratio
+
+
+def _adjust_option(st: PassState, g: ActionGroup, r: CorporateActionRecord) -> None:
+    """OCC adjustment reported on the option itself (same conid): contracts × factor."""
+    lots = [lot for lot in st.positions.get((g.account, "O", r.conid), ()) if lot.rem > 0]
+    held = sum((lot.rem for lot in lots), ZERO)
+    if not lots or not r.conid:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT,
+              f"the ledger holds no open {r.symbol} contracts then")
+        return
+    after = held + abs(r.quantity)
+    factor = after / held
+    _scale(lots, factor, after * lots[0].side)
+    for lot in lots:  # the contract's terms from now on (descriptions, positions)
+        ex = lot.ex
+        lot.ex = replace(ex, symbol=r.symbol or ex.symbol,
+                         strike=r.strike or (ex.strike / factor if ex.strike else ex.strike),
+                         description=r.terms.own_name or ex.description)
+        lot.symbol = lot.ex.symbol
+    st.opt_open[(g.account, r.underlying)] += after - held
+    _day_state(st, g.account, r.underlying, g.day)
+
+
+def _cash_merger(st: PassState, g: ActionGroup) -> Iterator[ExecutionRecord]:
+    for r in g.rows:
+        if r.quantity >= 0 or r.is_option:
+            if r.is_option:
+                _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED,
+                      f"an option leg ({r.symbol}) of a cash merger is not applied")
+            continue
+        symbol = base_symbol(r.symbol)
+        held = sum((lot.rem for lot in _stock_queue(st, g.account, symbol)
+                    if lot.side > 0), ZERO)
+        shares = min(held, -r.quantity)
+        if shares < -r.quantity:
+            _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT,
+                  f"the ledger holds {fmt_qty(held)} of the {fmt_qty(-r.quantity)} {symbol} "
+                  "shares cashed out: import the statements from before")
+        if shares <= 0:
+            continue
+        cash = r.proceeds * shares / -r.quantity
+        fifo = r.fifo_pnl * shares / -r.quantity if r.fifo_pnl is not None else None
+        st.action_labels[r.key] = ("cash_merger", "cash merger")
+        yield ExecutionRecord(
+            -r.seq, g.account, r.key, vocab.AssetCategory.STK.value, symbol, symbol,
+            r.description, r.conid, None, None, None, Decimal(1), g.day, g.moment, -shares,
+            cash / shares, cash, None, fifo, frozenset({"C"}), "C", None, None, r.currency,
+            cash, ZERO, ZERO)
+
+
+def _worthless(st: PassState, g: ActionGroup) -> Iterator[ExecutionRecord]:
+    """Delisted worthless: a loss as if sold for nothing on the last day of the year
+    (IRC §165(g)(1)); the year is a question of fact, so the flag asks."""
+    year_end = date(g.day.year, 12, 31)
+    for r in g.rows:
+        if r.is_option or r.quantity >= 0:
+            continue
+        symbol = base_symbol(r.symbol)
+        held = sum((lot.rem for lot in _stock_queue(st, g.account, symbol)
+                    if lot.side > 0), ZERO)
+        shares = min(held, -r.quantity)
+        if shares <= 0:
+            _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT, "the ledger holds none of these "
+                  "shares then: import the statements from before")
+            continue
+        st.flags.add(FlagCode.DELISTED_WORTHLESS, g.account,
+                     f"{fmt_qty(shares)} {symbol} delisted on {g.day} ({g.description}): "
+                     f"booked as sold for 0.00 on {year_end} (§165(g)); if they became "
+                     "worthless in another year, or are not worthless, the line must move",
+                     d=year_end, symbol=symbol, tx=r.key)
+        st.action_labels[r.key] = ("worthless", "worthless")
+        yield ExecutionRecord(
+            -r.seq, g.account, r.key, vocab.AssetCategory.STK.value, symbol, symbol,
+            r.description, r.conid, None, None, None, Decimal(1), year_end, g.moment,
+            -shares, ZERO, ZERO, None, None, frozenset({"C"}), "C", None, None, r.currency,
+            ZERO, ZERO, ZERO)
+
+
+def _transfer(st: PassState, t: TransferRecord) -> None:
+    out_going = t.direction == "OUT" or (t.direction is None and t.quantity < 0)
+    if not t.symbol or t.asset_category == vocab.AssetCategory.CASH.value:
+        return  # cash moved between brokers: no lot, no tax event
+    what = f"transfer {'out' if out_going else 'in'} ({t.type or '?'}) of " \
+           f"{fmt_qty(abs(t.quantity))} {t.symbol} on {t.day}"
+    if not out_going or vocab.is_option(t.asset_category, t.put_call):
+        st.flags.add(FlagCode.CORPORATE_ACTION_UNHANDLED, t.account,
+                     f"{what}: not applied yet, no lot created; a later sale of these "
+                     "shares uses IB's cost with an unknown acquisition date "
+                     "(MISSING_OPENING_LOT) until basis and date are supplied",
+                     d=t.day, symbol=t.underlying, tx=t.key)
+        return
+    left = abs(t.quantity)
+    for lot in _stock_queue(st, t.account, t.symbol):  # FIFO: the queue's order
+        if left <= 0 or lot.side < 0:
+            break
+        n = min(left, lot.rem)
+        lot.take(n)  # the basis and wash adjustments leave with the shares
+        lot.closed_on = t.day
+        left -= n
+    moved = abs(t.quantity) - left
+    queue = st.positions.get((t.account, "S", t.symbol))
+    if queue:
+        queue[:] = [lot for lot in queue if lot.rem > 0]
+    st.stock_qty[(t.account, t.symbol)] -= moved
+    _day_state(st, t.account, t.symbol, t.day)
+    if left > 0:
+        st.flags.add(FlagCode.TRANSFER_NO_LOT, t.account,
+                     f"{what}: the ledger holds only {fmt_qty(moved)} of these shares",
+                     d=t.day, symbol=t.underlying, tx=t.key)
+
+
+def _day_state(st: PassState, account: str, underlying: str, day: date) -> None:
+    st.day_state[(account, underlying, day)] = (st.stock_qty[(account, underlying)],
+                                                st.opt_open[(account, underlying)])
+
+
+def label_pieces(st: PassState) -> None:
+    """Sales booked by an action say so on Form 8949: "100 CSHM (cash merger)"."""
+    if not st.action_labels:
+        return
+    for p in st.pieces:
+        label = st.action_labels.get(p.tx or "")
+        if label is not None and p.closing is not None and p.closing.seq < 0:
+            p.kind = label[0]
+            p.description = f"{p.description} ({label[1]})"
