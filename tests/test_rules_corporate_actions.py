@@ -95,6 +95,29 @@ def test_reverse_split_with_old_leg_and_cash_in_lieu(run, db_path):
     assert r.flags == ()
 
 
+# -- ISIN/ticker change (§1036, §1223(1)): lots carry over, wash identity follows ----------
+
+def test_isin_change_carries_lots_and_the_wash_sale_follows_the_security(run, db_path):
+    r = _result(run, db_path, CA / "id_change_sale.xml")
+    # L1's loss (402.00, sold as ABCD) is washed by L3, bought 21 days later as WXYZ (the
+    # same security after the change); L2 carried over and sold as WXYZ
+    lines = _lines(r, 2025)
+    assert [ln[:5] + ln[6:] for ln in lines] == [
+        ("100 ABCD", date(2025, 3, 3), date(2025, 6, 10), D("4599.00"), D("5001.00"),
+         D("402.00"), D("0.00"), "ST"),
+        ("100 WXYZ", date(2025, 4, 1), date(2025, 8, 15), D("5199.50"), D("4801.00"),
+         D("0.00"), D("398.50"), "ST"),
+        ("100 WXYZ", date(2025, 7, 1), date(2025, 8, 15), D("5199.50"), D("5103.00"),
+         D("0.00"), D("96.50"), "ST")]
+    assert lines[0][5] == "W"
+    assert lines[2][5] == "B"  # IB does not carry the wash across the CUSIP change (§3.8)
+    assert sum(e.gain for e in r.realized) == D("495.00")
+    l3 = next(lot for lot in r.lots if lot.acquired == date(2025, 7, 1))
+    assert (l3.holding_period_acquired, l3.wash_sale_adjustment) == (date(2025, 3, 24),
+                                                                     D("402.00"))
+    assert r.flags == ()
+
+
 # -- cash merger (§1001) and worthless shares (§165(g)(1)) --------------------------------
 
 def test_cash_merger_is_a_sale_on_the_action_date_not_the_report_date(run, db_path):
@@ -131,8 +154,6 @@ def test_transfer_out_relieves_the_first_lot_without_a_sale(run, db_path, name):
 # -- never silent: what the rules do not apply yet is flagged, naming the action -----------
 
 @pytest.mark.parametrize("name,code,words", [
-    ("id_change_sale.xml", "CORPORATE_ACTION_UNHANDLED",
-     ("ISIN/ticker change on 2025-06-16", "ABCD.NEW +100")),
     ("stock_merger_boot.xml", "CORPORATE_ACTION_UNHANDLED",
      ("stock merger on 2025-05-20", "TGTA -300", "ACQR +150")),
     ("spinoff.xml", "CORPORATE_ACTION_UNHANDLED", ("spinoff on 2025-04-01", "CHLD +25")),
@@ -161,6 +182,7 @@ def test_every_fixture_action_is_applied_or_flagged(run, db_path, tmp_path):
     lines (the tests above) or carries a flag."""
     applied = {"split_assigned_cc_called_away.xml", "split_assigned_cc_called_away.csv",
                "put_split_expires.xml", "reverse_split_cash_in_lieu.xml", "cash_merger.xml",
+               "id_change_sale.xml",
                "transfer_out.xml", "transfer_out.csv"}
     for i, path in enumerate(sorted(CA.glob("*.*"))):
         if path.suffix not in (".xml", ".csv") or path.name.endswith(".basis.csv") or \
@@ -192,7 +214,9 @@ def test_public_forward_split_scales_the_lots(run, db_path):
     assert _lots(r, "AAPL") == [(D("0.152"), D("0.152"), date(2000, 2, 5), D("10.98")),
                                 (D(4), D(4), date(2000, 2, 5), D("290.00"))]
     unhandled = [f.message for f in r.flags if f.code == "CORPORATE_ACTION_UNHANDLED"]
-    assert len(unhandled) == 3  # LVGO->TDOC, MRO->COP stock mergers, TRNE->DM change
+    assert len(unhandled) == 2  # LVGO->TDOC, MRO->COP stock mergers
+    no_lot = [f.message for f in r.flags if f.code == "CORPORATE_ACTION_NO_LOT"]
+    assert len(no_lot) == 1 and "TRNE" in no_lot[0]  # TRNE -> DM: no TRNE in the ledger
     assert any("LVGO -2.5052" in m for m in unhandled)
 
 
@@ -210,7 +234,9 @@ def test_public_reverse_split_of_the_older_layout(run, db_path):
 
 
 @requires_public
-def test_public_isin_change_is_flagged(run, db_path):
+def test_public_isin_change_carries_the_lot(run, db_path):
     r = _result(run, db_path, PUBLIC / "opensteuerauszug" / "corporate_action_2025.xml")
-    (flag,) = [f for f in r.flags if f.code == "CORPORATE_ACTION_UNHANDLED"]
-    assert "ISIN/ticker change on 2025-08-18" in flag.message and "ZT0.NEW +24" in flag.message
+    # ZT0 -> ZT0.NEW (US9279591062 -> US64361Q1013): the lot bought 2025-08-07 carries over
+    assert [(lot.remaining, lot.acquired) for lot in r.lots if lot.symbol == "ZT0"] == [
+        (D(24), date(2025, 8, 7))]
+    assert not [f for f in r.flags if f.code.startswith("CORPORATE_ACTION")]

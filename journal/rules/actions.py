@@ -127,6 +127,8 @@ def apply(st: PassState, item: object) -> Iterator[ExecutionRecord]:
         yield from _cash_merger(st, g)
     elif g.kind is ActionKind.WORTHLESS:
         yield from _worthless(st, g)
+    elif g.kind is ActionKind.ISSUE_CHANGE:
+        _issue_change(st, g)
     else:
         _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED, "not applied yet")
 
@@ -191,6 +193,83 @@ def _split(st: PassState, g: ActionGroup) -> None:
     _scale_pending(st, symbol, ratio)
     st.stock_qty[(g.account, symbol)] += after - held
     _day_state(st, g.account, symbol, g.day)
+
+
+def _issue_change(st: PassState, g: ActionGroup) -> None:
+    """CUSIP/ISIN/ticker change: the lots carry over unchanged (§1036, §1223(1)) and move
+    to the symbol the security trades under afterwards, with their wash-sale family: a
+    loss waiting for a replacement finds it under the new ticker, and the new ticker's
+    purchases find the losses of the old one."""
+    old = [r for r in g.rows if r.quantity < 0 and not r.is_option]
+    new = [r for r in g.rows if r.quantity > 0 and not r.is_option]
+    if len(old) != 1 or len(new) != 1 or len(g.rows) != 2:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED, "legs the journal cannot pair")
+        return
+    src, dst = base_symbol(old[0].symbol), _symbol_after(st, g, new[0])
+    lots = _stock_queue(st, g.account, src)
+    held = sum((lot.rem * lot.side for lot in lots), ZERO)
+    if not lots:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT,
+              f"the ledger holds no {src} shares then: import the statements from before")
+        return
+    if held != -old[0].quantity:
+        st.flags.add(FlagCode.CORPORATE_ACTION_MISMATCH, g.account,
+                     f"{_KIND_WORDS[g.kind]} of {src} on {g.day}: the ledger holds "
+                     f"{fmt_qty(held)} shares, IB changed {fmt_qty(-old[0].quantity)}; "
+                     "every lot carried over", d=g.day, symbol=src, tx=g.first_key)
+    if any(lot.rem > 0 for (acc, kind, _c), queue in st.positions.items()
+           if acc == g.account and kind == "O" for lot in queue if lot.underlying == src):
+        _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED,
+              f"options on {src} open across the change are not adjusted")
+    if dst != src:
+        _move(st, g.account, src, dst)
+    _day_state(st, g.account, dst, g.day)
+
+
+def _symbol_after(st: PassState, g: ActionGroup, leg: CorporateActionRecord) -> str:
+    """The ticker of the new security: that of the ledger's first later trade of its conid
+    (IB may report it under another symbol than the ``.NEW`` leg), else the leg's own."""
+    if leg.conid:
+        for e in st.execs:
+            if e.account == g.account and e.conid == leg.conid and e.trade_date >= g.day \
+                    and not e.is_option:
+                return e.symbol
+    return base_symbol(leg.symbol)
+
+
+def _move(st: PassState, account: str, src: str, dst: str) -> None:
+    queue = st.positions.get((account, "S", src)) or []
+    moved = [lot for lot in queue if lot.rem > 0]
+    target = st.positions[(account, "S", dst)]
+    book = st.wash
+    for lot in moved:
+        for fam in lot.families:
+            lots = book.family_lots.get(fam)
+            if lots and lot in lots:
+                lots.remove(lot)
+        lot.ex = replace(lot.ex, symbol=dst, underlying=dst)
+        lot.symbol = lot.underlying = dst
+        lot.families = (("S", dst, lot.side),)
+        if not lot.absorbed:
+            book.family_lots[lot.families[0]].append(lot)
+    for side in (1, -1):
+        fam_from, fam_to = ("S", src, side), ("S", dst, side)
+        lots = book.family_lots.get(fam_to)
+        if lots:
+            lots.sort(key=lambda x: x.acquired or date.min)  # replacements in date order
+        pend = book.pending.get(fam_from)
+        if pend:
+            mine = [p for p in pend if p.account == account]
+            for p in mine:
+                pend.remove(p)
+            book.pending[fam_to].extend(mine)
+            book.pending[fam_to] = type(pend)(sorted(book.pending[fam_to],
+                                                     key=lambda p: p.date_sold))
+    target.extend(moved)
+    target.sort(key=lambda lot: (lot.acquired or date.min, lot.seq))
+    queue[:] = [lot for lot in queue if lot.rem > 0 and lot not in moved]
+    qty = st.stock_qty.pop((account, src), ZERO)
+    st.stock_qty[(account, dst)] += qty
 
 
 def _scale(lots: list[Lot], ratio: Decimal, total: Decimal) -> None:
