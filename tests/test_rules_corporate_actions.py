@@ -118,6 +118,32 @@ def test_isin_change_carries_lots_and_the_wash_sale_follows_the_security(run, db
     assert r.flags == ()
 
 
+# -- stock merger with boot (§354, §356, §358, §1223(1)) and spinoff (§355, §358(b)-(c)) --
+
+def test_stock_merger_with_cash_recognizes_gain_up_to_the_boot(run, db_path):
+    r = _result(run, db_path, CA / "stock_merger_boot.xml")
+    # 300 TGTA 18,001.00 -> 150 ACQR, basis 18,001.00 - 3,000.00 + 3,000.00, date tacked
+    assert _lots(r, "ACQR") == [(D(150), D(0), date(2024, 3, 1), D("18001.00"))]
+    assert _lines(r, 2025) == [
+        ("150 ACQR", date(2024, 3, 1), date(2025, 6, 16), D("20999.00"), D("18001.00"), "",
+         D("0.00"), D("2998.00"), "LT"),
+        ("300 TGTA (merger boot)", date(2024, 3, 1), date(2025, 5, 20), D("3000.00"),
+         D("0.00"), "", D("0.00"), D("3000.00"), "LT")]
+    assert [f.code for f in r.flags] == ["MERGER_TREATMENT"]
+
+
+def test_spinoff_child_gets_the_parents_date_and_zero_basis_with_the_flag(run, db_path):
+    r = _result(run, db_path, CA / "spinoff.xml")
+    # the cancelled 1-for-5 posting leaves nothing: one child lot of 25 sh
+    assert _lots(r, "CHLD") == [(D(25), D(0), date(2024, 3, 1), D("0.00"))]
+    assert _lots(r, "PRNT") == [(D(100), D(100), date(2024, 3, 1), D("8001.00"))]
+    (line,) = _lines(r, 2025)
+    assert line[:5] + line[7:] == ("25 CHLD", date(2024, 3, 1), date(2025, 5, 15),
+                                    D("999.00"), D("0.00"), D("999.00"), "LT")
+    (flag,) = [f for f in r.flags if f.code == "SPINOFF_ALLOCATION"]
+    assert "Form 8937" in flag.message and "900.00" in flag.message
+
+
 # -- cash merger (§1001) and worthless shares (§165(g)(1)) --------------------------------
 
 def test_cash_merger_is_a_sale_on_the_action_date_not_the_report_date(run, db_path):
@@ -154,9 +180,6 @@ def test_transfer_out_relieves_the_first_lot_without_a_sale(run, db_path, name):
 # -- never silent: what the rules do not apply yet is flagged, naming the action -----------
 
 @pytest.mark.parametrize("name,code,words", [
-    ("stock_merger_boot.xml", "CORPORATE_ACTION_UNHANDLED",
-     ("stock merger on 2025-05-20", "TGTA -300", "ACQR +150")),
-    ("spinoff.xml", "CORPORATE_ACTION_UNHANDLED", ("spinoff on 2025-04-01", "CHLD +25")),
     ("transfer_in_ib_lots.xml", "CORPORATE_ACTION_UNHANDLED",
      ("transfer in (ACATS) of 100 TRFA on 2025-05-05",)),
     ("transfer_in_no_basis.xml", "CORPORATE_ACTION_UNHANDLED",
@@ -182,7 +205,7 @@ def test_every_fixture_action_is_applied_or_flagged(run, db_path, tmp_path):
     lines (the tests above) or carries a flag."""
     applied = {"split_assigned_cc_called_away.xml", "split_assigned_cc_called_away.csv",
                "put_split_expires.xml", "reverse_split_cash_in_lieu.xml", "cash_merger.xml",
-               "id_change_sale.xml",
+               "id_change_sale.xml", "stock_merger_boot.xml",
                "transfer_out.xml", "transfer_out.csv"}
     for i, path in enumerate(sorted(CA.glob("*.*"))):
         if path.suffix not in (".xml", ".csv") or path.name.endswith(".basis.csv") or \
@@ -213,11 +236,24 @@ def test_public_forward_split_scales_the_lots(run, db_path):
     # AAPL 4:1 (one row, +3.114): 1 sh and 0.038 sh become 4 and 0.152, basis unchanged
     assert _lots(r, "AAPL") == [(D("0.152"), D("0.152"), date(2000, 2, 5), D("10.98")),
                                 (D(4), D(4), date(2000, 2, 5), D("290.00"))]
-    unhandled = [f.message for f in r.flags if f.code == "CORPORATE_ACTION_UNHANDLED"]
-    assert len(unhandled) == 2  # LVGO->TDOC, MRO->COP stock mergers
-    no_lot = [f.message for f in r.flags if f.code == "CORPORATE_ACTION_NO_LOT"]
-    assert len(no_lot) == 1 and "TRNE" in no_lot[0]  # TRNE -> DM: no TRNE in the ledger
-    assert any("LVGO -2.5052" in m for m in unhandled)
+    assert not [f for f in r.flags if f.code == "CORPORATE_ACTION_UNHANDLED"]
+    no_lot = sorted(f.message for f in r.flags if f.code == "CORPORATE_ACTION_NO_LOT")
+    assert len(no_lot) == 2  # MRO -> COP, TRNE -> DM: shares the ledger never held
+    assert "TRNE.OLD -19" in no_lot[0] and "MRO -50" in no_lot[1]
+
+
+@requires_public
+def test_public_cash_and_stock_merger(run, db_path):
+    r = _result(run, db_path, PUBLIC / "uabean" / "beancount.xml")
+    # LVGO -> TDOC 592 for 1000 and USD 4.24: gain > boot, so the boot is recognized per
+    # lot (2.14 + 8.48 = IB's 10.62); IB's 1.4831 TDOC split pro rata, basis carried
+    boot = sorted((e.description, _c(e.proceeds), _c(e.cost), e.term)
+                  for e in r.realized if e.kind == "merger_boot")
+    assert boot == [("0.5052 LVGO (merger boot)", D("2.14"), D("0.00"), "ST"),
+                    ("2 LVGO (merger boot)", D("8.48"), D("0.00"), "ST")]
+    tdoc = sorted((lot.remaining.quantize(D("0.00001")), _c(lot.tax_basis))
+                  for lot in r.lots if lot.symbol == "TDOC")
+    assert tdoc == [(D("0.29908"), D("25.45")), (D("1.18402"), D("100.55"))]
 
 
 @requires_public

@@ -33,8 +33,9 @@ from journal import vocab
 from journal.corpact import base_symbol
 from journal.readmodel import ExecutionRecord
 from journal.readmodel_actions import CorporateActionRecord, TransferRecord
+from journal.rules.law import NEEDS_REVIEW, term_for
 from journal.rules.money import ZERO, fmt_qty
-from journal.rules.records import Lot
+from journal.rules.records import Lot, Piece
 from journal.rules.state import PassState
 from journal.vocab import ActionKind, FlagCode
 
@@ -129,6 +130,10 @@ def apply(st: PassState, item: object) -> Iterator[ExecutionRecord]:
         yield from _worthless(st, g)
     elif g.kind is ActionKind.ISSUE_CHANGE:
         _issue_change(st, g)
+    elif g.kind is ActionKind.STOCK_MERGER:
+        _stock_merger(st, g)
+    elif g.kind is ActionKind.SPINOFF:
+        _spinoff(st, g)
     else:
         _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED, "not applied yet")
 
@@ -226,6 +231,108 @@ def _issue_change(st: PassState, g: ActionGroup) -> None:
     _day_state(st, g.account, dst, g.day)
 
 
+def _stock_merger(st: PassState, g: ActionGroup) -> None:
+    """Shares for shares, with or without cash: a reorganization by default (§368). Per old
+    lot: new shares by its weight, the same holding period (§1223(1)); of its realized
+    gain only the cash is recognized (§356(a)(1)), never a loss (§356(c)); the new basis is
+    the old − cash + gain recognized (§358(a)(1))."""
+    old = [r for r in g.rows if r.quantity < 0 and not r.is_option]
+    new = [r for r in g.rows if r.quantity > 0 and not r.is_option]
+    if len(old) != 1 or len(new) != 1 or len(g.rows) != 2:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED, "legs the journal cannot pair")
+        return
+    o, n = old[0], new[0]
+    src, dst = base_symbol(o.symbol), _symbol_after(st, g, n)
+    lots = [lot for lot in _stock_queue(st, g.account, src) if lot.side > 0]
+    if not lots:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT,
+              f"the ledger holds no {src} shares then: import the statements from before")
+        return
+    q_old, cash, value = -o.quantity, o.proceeds, n.value
+    if cash and not value:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_TERMS, "IB gives no market value of the new "
+              "shares: the whole cash is taken as gain recognized")
+    before = sum((lot.rem for lot in lots), ZERO)
+    for lot in lots:
+        share = lot.rem / q_old
+        c = cash * share
+        basis = -lot.open_cash + lot.wash
+        if c:
+            gain = c if not value else value * share + c - basis
+            recognized = max(ZERO, min(c, gain))
+            _boot_line(st, g, o, lot, c, recognized, src)
+            lot.open_cash += c - recognized
+            lot.prem += c - recognized
+            lot.orig_cost -= c - recognized
+        ratio = n.quantity * share / lot.rem
+        lot.qty *= ratio
+        lot.rem *= ratio
+        lot.source = "merger"
+    if cash:
+        st.flags.add(FlagCode.MERGER_TREATMENT, g.account,
+                     f"{src} merged into {dst} on {g.day} with {cash:.2f} cash "
+                     f"({g.description}): treated as a tax-free reorganization, gain "
+                     "recognized up to the cash (§356); if the issuer's Form 8937 says "
+                     "taxable, the lines change", d=g.day, symbol=src, tx=g.first_key)
+    st.stock_qty[(g.account, src)] += sum((lot.rem for lot in lots), ZERO) - before
+    _move(st, g.account, src, dst, same_security=False)
+    _day_state(st, g.account, dst, g.day)
+
+
+def _spinoff(st: PassState, g: ActionGroup) -> None:
+    """A spinoff: child shares per parent lot, with the parent's holding period (§1223(1));
+    the basis split needs the issuer's FMV ratio (§358(b)-(c), Form 8937), so until the
+    user gives it the child's basis is 0.00 and the flag says so. Never an acquisition."""
+    legs = [r for r in g.rows if r.quantity > 0 and not r.is_option]
+    parent = g.rows[0].terms.head_symbol
+    if len(legs) != 1 or len(g.rows) != 1 or not parent:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED, "legs the journal cannot pair")
+        return
+    r = legs[0]
+    src, child = base_symbol(parent), base_symbol(r.symbol)
+    lots = [lot for lot in _stock_queue(st, g.account, src) if lot.side > 0]
+    held = sum((lot.rem for lot in lots), ZERO)
+    if not lots:
+        _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT,
+              f"the ledger holds no {src} shares then: import the statements from before")
+        return
+    queue = st.positions[(g.account, "S", child)]
+    for lot in lots:
+        ex = replace(lot.ex, symbol=child, underlying=child, conid=r.conid,
+                     transaction_id=f"{r.key}:{lot.tx}", description=r.description)
+        kid = Lot(f"{lot.lot_id}>{child}", g.account, ex, child, child, 1,
+                  r.quantity * lot.rem / held, ZERO, lot.acquired, False, source="spinoff")
+        kid.hp, kid.broker_hp = lot.hp, lot.broker_hp
+        kid.families = (("S", child, 1),)  # not a replacement: nothing was bought
+        queue.append(kid)
+        st.stock_lots.append(kid)
+    st.stock_qty[(g.account, child)] += r.quantity
+    _day_state(st, g.account, child, g.day)
+    basis = sum((-lot.open_cash + lot.wash for lot in lots), ZERO)
+    st.flags.add(FlagCode.SPINOFF_ALLOCATION, g.account,
+                 f"{fmt_qty(r.quantity)} {child} spun off from {src} on {g.day} "
+                 f"({g.description}): their basis is 0.00 and {src} keeps all "
+                 f"{basis:.2f} until the issuer's fair-market-value split (Form 8937) is "
+                 "applied (§358(b)-(c)); IB's market value of the new shares is "
+                 f"{(r.value or ZERO):.2f}", d=g.day, symbol=child, tx=r.key)
+
+
+def _boot_line(st: PassState, g: ActionGroup, o: CorporateActionRecord, lot: Lot,
+               cash: Decimal, recognized: Decimal, src: str) -> None:
+    """The cash of a merger as a Form 8949 line: proceeds the cash, cost the part not
+    recognized, dates of the old lot."""
+    e = ExecutionRecord(
+        -o.seq, g.account, o.key, vocab.AssetCategory.STK.value, src, src, o.description,
+        o.conid, None, None, None, Decimal(1), g.day, g.moment, ZERO, None, cash, None,
+        None, frozenset({"C"}), "C", None, None, o.currency, cash, ZERO, ZERO)
+    term = term_for(lot.hp, g.day) if lot.acquired and lot.hp else NEEDS_REVIEW
+    st.pieces.append(Piece(
+        g.account, f"{fmt_qty(lot.rem)} {src} (merger boot)", src,
+        vocab.AssetCategory.STK.value, lot.rem, lot.acquired, g.day, cash,
+        cash - recognized, term, "merger_boot", False, o.key, -o.seq, None, lot.lot_id,
+        lot.hp, 1, src, closing=e, close_cash=cash))
+
+
 def _symbol_after(st: PassState, g: ActionGroup, leg: CorporateActionRecord) -> str:
     """The ticker of the new security: that of the ledger's first later trade of its conid
     (IB may report it under another symbol than the ``.NEW`` leg), else the leg's own."""
@@ -237,7 +344,10 @@ def _symbol_after(st: PassState, g: ActionGroup, leg: CorporateActionRecord) -> 
     return base_symbol(leg.symbol)
 
 
-def _move(st: PassState, account: str, src: str, dst: str) -> None:
+def _move(st: PassState, account: str, src: str, dst: str, *, same_security: bool = True,
+          ) -> None:
+    """Move the open lots of ``src`` to ``dst``. The same security (a change of name) takes
+    its waiting losses along; another company's shares (a merger) do not (§1091)."""
     queue = st.positions.get((account, "S", src)) or []
     moved = [lot for lot in queue if lot.rem > 0]
     target = st.positions[(account, "S", dst)]
@@ -257,7 +367,7 @@ def _move(st: PassState, account: str, src: str, dst: str) -> None:
         lots = book.family_lots.get(fam_to)
         if lots:
             lots.sort(key=lambda x: x.acquired or date.min)  # replacements in date order
-        pend = book.pending.get(fam_from)
+        pend = book.pending.get(fam_from) if same_security else None
         if pend:
             mine = [p for p in pend if p.account == account]
             for p in mine:
