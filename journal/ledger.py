@@ -42,6 +42,7 @@ from journal.events import (
     TradeRow,
     TransferRow,
 )
+from journal.ledger_facts import set_transfer_basis  # noqa: F401 - re-exported
 from journal.ledger_links import (  # noqa: F401 - re-exported: the ledger's public names
     ACTIVE,
     CANCEL,
@@ -589,3 +590,4 @@ def set_cycle_override(engine: Engine, account: str, transaction_id: str,
             conn.execute(table.insert().values(
                 account_id=account, transaction_id=transaction_id, cycle_label=label,
                 created_at=datetime.now(UTC).replace(tzinfo=None)))
+

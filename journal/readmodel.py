@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from journal import models, vocab
 from journal.coverage import complete_through
 from journal.db import snapshot
-from journal.readmodel_actions import load_actions
+from journal.readmodel_actions import load_actions, load_ib_lots, load_transfer_basis
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +248,8 @@ class LedgerData:
     cash: tuple = ()  # CashRecord (every cash transaction, dividends included)
     corporate_actions: tuple = ()  # readmodel_actions.CorporateActionRecord
     transfers: tuple = ()  # readmodel_actions.TransferRecord
+    ib_lots: tuple = ()  # readmodel_actions.IbLotRecord (OpenPositions LOT rows)
+    transfer_basis: tuple = ()  # readmodel_actions.TransferBasisRecord (the user's file)
 
     @property
     def last_trade(self) -> Optional[date]:
@@ -388,6 +390,8 @@ def load_ledger(engine: Engine) -> LedgerData:
             .where(or_(*(ct.c.type == t for t in DIVIDEND_TYPES))).order_by(ct.c.id), "ttDad")
         cash_balances, cash = _cash(conn, base_of)
         actions, transfers = load_actions(conn, base_of)
+        ib_lots = load_ib_lots(conn) if transfers else ()
+        basis = load_transfer_basis(conn) if transfers else ()
 
     one = Decimal(1)
     zero = Decimal(0)
@@ -412,7 +416,7 @@ def load_ledger(engine: Engine) -> LedgerData:
                       for acc in (accs or "").split(",") if acc})
     return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
                       through, tuple(dividends), tuple(prices), tuple(periods), accounts,
-                      cash_balances, cash, actions, transfers)
+                      cash_balances, cash, actions, transfers, ib_lots, basis)
 
 
 def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:

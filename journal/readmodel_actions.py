@@ -70,6 +70,59 @@ class TransferRecord:
     description: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class IbLotRecord:
+    """IB's own record of one open lot (an OpenPositions row at LOT level): the only place
+    a statement gives the basis and date of shares that came in by transfer."""
+
+    account: str
+    report_date: date
+    symbol: str
+    conid: str | None
+    quantity: Decimal
+    opened: date | None
+    cost: Decimal | None  # costBasisMoney
+    origin_tx: str | None  # originatingTransactionID ("0"/None: not a trade of this account)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferBasisRecord:
+    """One lot of the user's basis file for shares transferred in."""
+
+    seq: int
+    account: str
+    symbol: str
+    quantity: Decimal
+    acquired: date
+    basis: Decimal
+    source: str  # file:line
+
+
+def load_transfer_basis(conn) -> tuple:
+    tb = models.table("transfer_basis")
+    return tuple(
+        TransferBasisRecord(r.id, r.account_id, r.symbol, r.quantity, r.acquired, r.basis,
+                            f"{r.source_file}:{r.source_line}")
+        for r in conn.execute(select(
+            tb.c.id, tb.c.account_id, tb.c.symbol, tb.c.quantity, tb.c.acquired, tb.c.basis,
+            tb.c.source_file, tb.c.source_line).order_by(tb.c.acquired, tb.c.id)))
+
+
+def load_ib_lots(conn) -> tuple:
+    ps = models.table("position_snapshot")
+    return tuple(
+        IbLotRecord(r.account_id, r.report_date, (r.symbol or "").strip(), r.conid,
+                    r.position, r.open_date_time.date() if r.open_date_time else None,
+                    r.cost_basis_money, r.originating_transaction_id)
+        for r in conn.execute(select(
+            ps.c.account_id, ps.c.report_date, ps.c.symbol, ps.c.conid, ps.c.position,
+            ps.c.open_date_time, ps.c.cost_basis_money, ps.c.originating_transaction_id,
+            ps.c.asset_category, ps.c.put_call)
+            .where(ps.c.level_of_detail == "LOT").order_by(ps.c.id))
+        if r.report_date is not None and r.position
+        and not vocab.is_option(r.asset_category, r.put_call))
+
+
 def load_actions(conn, base_of: dict) -> tuple[tuple, tuple]:
     """(corporate actions, transfers), active rows in ledger order."""
     ca, tr = models.table("corporate_action"), models.table("transfer")

@@ -334,13 +334,13 @@ FLAG_INFO: dict[FlagCode, FlagInfo] = {
         "handle (rights, bonds, choice dividends): kept, lots unchanged, so IB's position "
         "may differ.", "§10", _C),
     FlagCode.CORPORATE_ACTION_UNHANDLED: FlagInfo(
-        "A corporate action or transfer the journal does not apply yet (ISIN change, stock "
-        "merger, spinoff, delisting, tender, transfer in …): stored, lots unchanged, so "
-        "the lots and the tax year may be wrong until it is handled or you adjust them.",
+        "A corporate action or transfer the journal does not apply yet (tender, rights, a "
+        "split that changes the ticker, options moved by transfer …): stored, lots "
+        "unchanged, so the lots and the tax year may be wrong until you adjust them.",
         "§10", _C),
     FlagCode.CORPORATE_ACTION_TERMS: FlagInfo(
         "A corporate action whose ratio or cash cannot be read from IB's description, or "
-        "whose rows disagree with it: the rows are used (journal actions set).", "§10", _F),
+        "whose rows disagree with it: the rows are used.", "§10", _F),
     FlagCode.CORPORATE_ACTION_NO_LOT: FlagInfo(
         "A corporate action on shares the ledger never held: import the statements from "
         "before it.", "§10", _F),
@@ -349,13 +349,14 @@ FLAG_INFO: dict[FlagCode, FlagInfo] = {
         "rounding: IB's quantities are used.", "§10", _C),
     FlagCode.SPINOFF_ALLOCATION: FlagInfo(
         "Spun-off shares whose basis needs the issuer's fair-market-value split (Form "
-        "8937): basis 0.00 until set with journal actions set.", "§10", _C),
+        "8937): basis 0.00, the parent keeping all of it, until that split is applied.",
+        "§10", _C),
     FlagCode.DELISTED_WORTHLESS: FlagInfo(
         "Shares delisted as worthless: booked as sold for 0.00 on December 31 of that year "
         "(§165(g)); the year is a question of fact.", "§10", _C),
     FlagCode.MERGER_TREATMENT: FlagInfo(
         "Stock merger with cash: treated as a tax-free reorganization (gain up to the "
-        "cash, §356); if Form 8937 says taxable, set it with journal actions set.", "§10",
+        "cash, §356); if the issuer's Form 8937 says taxable, the lines change.", "§10",
         _I),
     FlagCode.OPTION_ADJUSTED: FlagInfo(
         "An option adjusted by OCC without a corporate-action row (renamed contract, new "

@@ -177,13 +177,64 @@ def test_transfer_out_relieves_the_first_lot_without_a_sale(run, db_path, name):
     assert r.flags == ()
 
 
+def test_transfer_in_takes_basis_and_dates_from_ibs_lot_records(run, db_path):
+    r = _result(run, db_path, CA / "transfer_in_ib_lots.xml")
+    assert _lots(r, "TRFA") == [(D(40), D(0), date(2024, 11, 20), D("2600.00")),
+                                (D(60), D(0), date(2023, 6, 12), D("3000.00"))]
+    assert _lines(r, 2025) == [
+        ("40 TRFA", date(2024, 11, 20), date(2025, 6, 20), D("2799.60"), D("2600.00"), "",
+         D("0.00"), D("199.60"), "ST"),
+        ("60 TRFA", date(2023, 6, 12), date(2025, 6, 20), D("4199.40"), D("3000.00"), "",
+         D("0.00"), D("1199.40"), "LT")]
+    assert r.flags == ()
+
+
+def test_transfer_in_without_basis_is_never_a_silent_zero(run, db_path):
+    r = _result(run, db_path, CA / "transfer_in_no_basis.xml")
+    (line,) = _lines(r, 2025)
+    assert line[0] == "50 TRFB" and line[1] is None and line[-1] == "NEEDS_REVIEW"
+    assert {"TRANSFER_BASIS_MISSING", "MISSING_OPENING_LOT"} <= _codes(r)
+
+
+def test_transfer_in_with_the_users_basis_file(run, db_path):
+    _result(run, db_path, CA / "transfer_in_no_basis.xml")
+    res = run("transfers", "basis", CA / "transfer_in_no_basis.basis.csv")
+    assert res.exit_code == 0, res.output
+    assert "2 lot(s) for U9000001 TRFB" in res.output
+    # loading it again replaces, never doubles
+    assert run("transfers", "basis", CA / "transfer_in_no_basis.basis.csv").exit_code == 0
+    r = analyze(open_ledger(db_path))
+    lines = _lines(r, 2025)
+    assert [ln[:5] + ln[7:] for ln in lines] == [
+        ("20 TRFB", date(2025, 2, 3), date(2025, 9, 15), D("1199.60"), D("1100.00"),
+         D("99.60"), "ST"),
+        ("30 TRFB", date(2022, 8, 1), date(2025, 9, 15), D("1799.40"), D("1200.00"),
+         D("599.40"), "LT")]
+    assert r.flags == ()
+
+
+@pytest.mark.parametrize("text,error", [
+    ("account,symbol,quantity\n", ":1: the first line must be"),
+    ("account,symbol,quantity,acquired,basis\nU9000001,TRFB,x,2022-01-01,3\n",
+     ":2: quantity and basis must be numbers"),
+    ("account,symbol,quantity,acquired,basis\nU0,TRFB,1,2022-01-01,3\n",
+     "account U0 is not in the ledger"),
+])
+def test_a_bad_basis_file_is_one_line_and_stores_nothing(run, db_path, tmp_path, text,
+                                                         error):
+    _result(run, db_path, CA / "transfer_in_no_basis.xml")
+    path = tmp_path / "basis.csv"
+    path.write_text(text)
+    res = run("transfers", "basis", path)
+    assert res.exit_code != 0 and error in res.output and "Traceback" not in res.output
+    assert _lines(analyze(open_ledger(db_path)), 2025)[0][1] is None  # still VARIOUS
+
+
 # -- never silent: what the rules do not apply yet is flagged, naming the action -----------
 
 @pytest.mark.parametrize("name,code,words", [
-    ("transfer_in_ib_lots.xml", "CORPORATE_ACTION_UNHANDLED",
-     ("transfer in (ACATS) of 100 TRFA on 2025-05-05",)),
-    ("transfer_in_no_basis.xml", "CORPORATE_ACTION_UNHANDLED",
-     ("transfer in (FOP) of 50 TRFB on 2025-05-05",)),
+    ("transfer_in_no_basis.xml", "TRANSFER_BASIS_MISSING",
+     ("transfer in (FOP) of 50 TRFB on 2025-05-05", "VARIOUS")),
     ("unknown_type.xml", "CORPORATE_ACTION_UNKNOWN", ("type ZZ", "UNKN +1")),
 ])
 def test_an_action_not_applied_is_flagged_by_name(run, db_path, name, code, words):
@@ -192,6 +243,20 @@ def test_an_action_not_applied_is_flagged_by_name(run, db_path, name, code, word
     assert len(messages) == 1, r.flags
     for w in words:
         assert w in messages[0]
+
+
+@pytest.mark.parametrize("code", ["RI", "TO"])
+def test_a_published_type_not_applied_is_flagged_and_changes_nothing(run, db_path, tmp_path,
+                                                                     code):
+    path = tmp_path / "rights.xml"
+    path.write_text((CA / "unknown_type.xml").read_text().replace('type="ZZ"',
+                                                                  f'type="{code}"'))
+    r = _result(run, db_path, path)
+    (flag,) = r.flags
+    assert flag.code == "CORPORATE_ACTION_UNHANDLED"
+    assert f"({code}: UNKN(US90400U1016) NEW EVENT 1 FOR 10" in flag.message
+    assert "UNKN +1" in flag.message and "2025-06-02" in flag.message
+    assert [(lot.quantity, _c(lot.tax_basis)) for lot in r.lots] == [(D(10), D("101.00"))]
 
 
 def test_unknown_type_leaves_the_lots_unchanged(run, db_path):
@@ -205,7 +270,7 @@ def test_every_fixture_action_is_applied_or_flagged(run, db_path, tmp_path):
     lines (the tests above) or carries a flag."""
     applied = {"split_assigned_cc_called_away.xml", "split_assigned_cc_called_away.csv",
                "put_split_expires.xml", "reverse_split_cash_in_lieu.xml", "cash_merger.xml",
-               "id_change_sale.xml", "stock_merger_boot.xml",
+               "id_change_sale.xml", "stock_merger_boot.xml", "transfer_in_ib_lots.xml",
                "transfer_out.xml", "transfer_out.csv"}
     for i, path in enumerate(sorted(CA.glob("*.*"))):
         if path.suffix not in (".xml", ".csv") or path.name.endswith(".basis.csv") or \

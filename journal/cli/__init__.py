@@ -164,4 +164,5 @@ from journal.cli import (  # noqa: F401  # noqa: E402,F401
     commands_serve,
     commands_status,
     commands_tax,
+    commands_transfers,
 )

@@ -15,11 +15,18 @@ never sees the zero between an ``.OLD`` leg and its new leg. What is applied:
 * **Cash merger** (§1001): a sale of the shares for the cash on the action's date.
 * **Delisted worthless** (§165(g)(1)): a sale for 0.00 on December 31 of the action's
   year, flagged ``DELISTED_WORTHLESS`` (the year is a question of fact).
-* **Transfer out**: lots leave FIFO with no sale and no gain or loss.
+* **Transfers** (:mod:`journal.rules.transfers`).
 
-Everything else (ISIN/ticker change, tender, stock merger, spinoff, rights,
-unknown codes, transfers in, splits that change the ticker) is **never silent**: it is
-flagged with what it is, and the lots stay as they were.
+* **ISIN/CUSIP/ticker change** (§1036, §1223(1)): the lots move to the new ticker with
+  their wash-sale family (identity follows the security).
+* **Stock merger**, with or without cash (§354, §356, §358): new shares per lot, gain
+  recognized up to the cash, basis carried; ``MERGER_TREATMENT`` (info).
+* **Spinoff** (§355, §358(b)-(c)): child lots with the parent's dates and basis 0.00
+  until the FMV split is known, ``SPINOFF_ALLOCATION``.
+
+Everything else (tenders, rights and other published codes, unknown codes, splits that
+change the ticker, legs that cannot be paired) is **never silent**: it is flagged with
+what it is, and the lots stay as they were.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from journal import vocab
 from journal.corpact import base_symbol
 from journal.readmodel import ExecutionRecord
 from journal.readmodel_actions import CorporateActionRecord, TransferRecord
+from journal.rules import transfers
 from journal.rules.law import NEEDS_REVIEW, term_for
 from journal.rules.money import ZERO, fmt_qty
 from journal.rules.records import Lot, Piece
@@ -115,7 +123,7 @@ def apply(st: PassState, item: object) -> Iterator[ExecutionRecord]:
     """Apply one action group or transfer; yields the sales it books (a cash merger), for
     the pass to run like any execution."""
     if isinstance(item, TransferRecord):
-        _transfer(st, item)
+        transfers.apply(st, item)
         return
     assert isinstance(item, ActionGroup)
     g = item
@@ -151,8 +159,7 @@ def _flag(st: PassState, g: ActionGroup, code: FlagCode, why: str) -> None:
                  d=g.day, symbol=r.underlying, tx=g.first_key)
 
 
-def _stock_queue(st: PassState, account: str, symbol: str) -> list[Lot]:
-    return [lot for lot in st.positions.get((account, "S", symbol), ()) if lot.rem > 0]
+_stock_queue = transfers.stock_queue
 
 
 def _split(st: PassState, g: ActionGroup) -> None:
@@ -479,42 +486,7 @@ def _worthless(st: PassState, g: ActionGroup) -> Iterator[ExecutionRecord]:
             ZERO, ZERO, ZERO)
 
 
-def _transfer(st: PassState, t: TransferRecord) -> None:
-    out_going = t.direction == "OUT" or (t.direction is None and t.quantity < 0)
-    if not t.symbol or t.asset_category == vocab.AssetCategory.CASH.value:
-        return  # cash moved between brokers: no lot, no tax event
-    what = f"transfer {'out' if out_going else 'in'} ({t.type or '?'}) of " \
-           f"{fmt_qty(abs(t.quantity))} {t.symbol} on {t.day}"
-    if not out_going or vocab.is_option(t.asset_category, t.put_call):
-        st.flags.add(FlagCode.CORPORATE_ACTION_UNHANDLED, t.account,
-                     f"{what}: not applied yet, no lot created; a later sale of these "
-                     "shares uses IB's cost with an unknown acquisition date "
-                     "(MISSING_OPENING_LOT) until basis and date are supplied",
-                     d=t.day, symbol=t.underlying, tx=t.key)
-        return
-    left = abs(t.quantity)
-    for lot in _stock_queue(st, t.account, t.symbol):  # FIFO: the queue's order
-        if left <= 0 or lot.side < 0:
-            break
-        n = min(left, lot.rem)
-        lot.take(n)  # the basis and wash adjustments leave with the shares
-        lot.closed_on = t.day
-        left -= n
-    moved = abs(t.quantity) - left
-    queue = st.positions.get((t.account, "S", t.symbol))
-    if queue:
-        queue[:] = [lot for lot in queue if lot.rem > 0]
-    st.stock_qty[(t.account, t.symbol)] -= moved
-    _day_state(st, t.account, t.symbol, t.day)
-    if left > 0:
-        st.flags.add(FlagCode.TRANSFER_NO_LOT, t.account,
-                     f"{what}: the ledger holds only {fmt_qty(moved)} of these shares",
-                     d=t.day, symbol=t.underlying, tx=t.key)
-
-
-def _day_state(st: PassState, account: str, underlying: str, day: date) -> None:
-    st.day_state[(account, underlying, day)] = (st.stock_qty[(account, underlying)],
-                                                st.opt_open[(account, underlying)])
+_day_state = transfers.day_state
 
 
 def label_pieces(st: PassState) -> None:

@@ -85,6 +85,7 @@ class PassState:
     early: list[EarlyAssignment] = field(default_factory=list)
     day_state: dict[tuple, tuple[Decimal, Decimal]] = field(default_factory=dict)
     is1256: dict[tuple, bool] = field(default_factory=dict)
+    basis_used: set[int] = field(default_factory=set)  # user transfer-basis rows taken
     action_labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # action key ->
     #   (kind, Form 8949 note) of the sales a corporate action books (journal.rules.actions)
 

@@ -1,0 +1,160 @@
+"""Transfers of shares between brokers or accounts in the pass (tax_rules.md §10).
+
+A transfer is no tax event (IRC §1012; Reg. §1.6045A-1): shares keep their original
+basis and acquisition date.
+
+* **Out**: the lots leave FIFO, with no sale and no gain or loss; the wash-sale
+  adjustments in their basis leave with them.
+* **In**: IB's ``Transfer`` row never carries basis (``positionAmount`` is the market
+  value). The lots come from the user's basis file (``journal transfers basis FILE``;
+  it wins over IB, ``TRANSFER_BASIS_CONFLICT`` when they differ), else from IB's own lot
+  records of the shares (OpenPositions LOT rows reported after the transfer, opened
+  before it, not opened by a trade in the ledger); otherwise no lot is invented: ``TRANSFER_BASIS_MISSING`` says so, and a sale of those
+  shares is shown with IB's cost, acquisition date VARIOUS and term NEEDS_REVIEW
+  (``MISSING_OPENING_LOT``), never with a silent zero basis.
+
+A transferred-in lot was not bought by this account, so it is never a wash-sale
+replacement here (the product owner's rule: a purchase elsewhere within 30 days of a loss
+is flagged, not applied — not detected yet).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from journal import vocab
+from journal.readmodel import ExecutionRecord
+from journal.readmodel_actions import IbLotRecord, TransferRecord
+from journal.rules.money import ZERO, fmt_qty
+from journal.rules.records import Lot
+from journal.rules.state import PassState
+from journal.vocab import FlagCode
+
+
+def stock_queue(st: PassState, account: str, symbol: str) -> list[Lot]:
+    return [lot for lot in st.positions.get((account, "S", symbol), ()) if lot.rem > 0]
+
+
+def day_state(st: PassState, account: str, underlying: str, day: date) -> None:
+    st.day_state[(account, underlying, day)] = (st.stock_qty[(account, underlying)],
+                                                st.opt_open[(account, underlying)])
+
+
+def outgoing(t: TransferRecord) -> bool:
+    return t.direction == "OUT" or (t.direction is None and t.quantity < 0)
+
+
+def apply(st: PassState, t: TransferRecord) -> None:
+    if not t.symbol or t.asset_category == vocab.AssetCategory.CASH.value:
+        return  # cash moved between brokers: no lot, no tax event
+    out = outgoing(t)
+    what = (f"transfer {'out' if out else 'in'} ({t.type or '?'}) of "
+            f"{fmt_qty(abs(t.quantity))} {t.symbol} on {t.day}")
+    if vocab.is_option(t.asset_category, t.put_call):
+        st.flags.add(FlagCode.CORPORATE_ACTION_UNHANDLED, t.account,
+                     f"{what}: options moved by transfer are not applied; lots unchanged",
+                     d=t.day, symbol=t.underlying, tx=t.key)
+    elif out:
+        _out(st, t, what)
+    else:
+        _in(st, t, what)
+
+
+def _out(st: PassState, t: TransferRecord, what: str) -> None:
+    left = abs(t.quantity)
+    for lot in stock_queue(st, t.account, t.symbol):  # FIFO: the queue's order
+        if left <= 0 or lot.side < 0:
+            break
+        n = min(left, lot.rem)
+        lot.take(n)
+        lot.closed_on = t.day
+        left -= n
+    moved = abs(t.quantity) - left
+    queue = st.positions.get((t.account, "S", t.symbol))
+    if queue:
+        queue[:] = [lot for lot in queue if lot.rem > 0]
+    st.stock_qty[(t.account, t.symbol)] -= moved
+    day_state(st, t.account, t.symbol, t.day)
+    if left > 0:
+        st.flags.add(FlagCode.TRANSFER_NO_LOT, t.account,
+                     f"{what}: the ledger holds only {fmt_qty(moved)} of these shares",
+                     d=t.day, symbol=t.underlying, tx=t.key)
+
+
+def _in(st: PassState, t: TransferRecord, what: str) -> None:
+    records = _ib_records(st, t)
+    users = _user_records(st, t, what)
+    if users:
+        if records and sorted((r.quantity, r.opened, r.cost) for r in records) != sorted(
+                (u.quantity, u.opened, u.cost) for u in users):
+            st.flags.add(FlagCode.TRANSFER_BASIS_CONFLICT, t.account,
+                         f"{what}: your basis file and IB's lot records differ; your file "
+                         "is used", d=t.day, symbol=t.underlying, tx=t.key)
+        records = users
+    if not records:
+        st.flags.add(FlagCode.TRANSFER_BASIS_MISSING, t.account,
+                     f"{what}: no basis or acquisition date in IB's rows or lot records; no "
+                     "lot is created, so a sale of these shares shows IB's cost, date "
+                     "acquired VARIOUS, term NEEDS_REVIEW (MISSING_OPENING_LOT) until you "
+                     "supply them", d=t.day, symbol=t.underlying, tx=t.key)
+        return
+    queue = st.positions[(t.account, "S", t.symbol)]
+    for i, r in enumerate(records):
+        ex = ExecutionRecord(
+            -t.seq, t.account, f"{t.key}:{i}", vocab.AssetCategory.STK.value, t.symbol,
+            t.symbol, t.description, t.conid, None, None, None, Decimal(1), t.day, None,
+            r.quantity, None, -(r.cost or ZERO), None, None, frozenset(), "O", None, None,
+            t.currency)
+        lot = Lot(f"{t.account}:{t.key}:{i}", t.account, ex, t.symbol, t.symbol, 1,
+                  r.quantity, -(r.cost or ZERO), r.opened, False, source="transfer")
+        lot.families = (("S", t.symbol, 1),)  # not bought here: never a replacement
+        queue.append(lot)
+        st.stock_lots.append(lot)
+    queue.sort(key=lambda lot: (lot.acquired or date.min, lot.seq))
+    st.stock_qty[(t.account, t.symbol)] += t.quantity
+    day_state(st, t.account, t.symbol, t.day)
+
+
+def _user_records(st: PassState, t: TransferRecord, what: str) -> list[IbLotRecord]:
+    """The user's lots of this symbol not taken by an earlier transfer, in acquisition
+    order, when they add up to the shares transferred (else the flag says by how much)."""
+    free = [b for b in st.data.transfer_basis
+            if b.account == t.account and b.symbol == t.symbol.upper()
+            and b.seq not in st.basis_used]
+    if not free:
+        return []
+    taken, total = [], ZERO
+    for b in free:
+        if total >= t.quantity:
+            break
+        taken.append(b)
+        total += b.quantity
+    if total != t.quantity:
+        st.flags.add(FlagCode.TRANSFER_BASIS_MISSING, t.account,
+                     f"{what}: your basis file gives {fmt_qty(total)} shares for it, not "
+                     f"{fmt_qty(t.quantity)} ({taken[0].source}); not used",
+                     d=t.day, symbol=t.underlying, tx=t.key)
+        return []
+    st.basis_used.update(b.seq for b in taken)
+    return [IbLotRecord(t.account, t.day, t.symbol, t.conid, b.quantity, b.acquired,
+                        b.basis, None) for b in taken]
+
+
+def _ib_records(st: PassState, t: TransferRecord) -> list[IbLotRecord]:
+    """IB's lot records of the shares that came in: at the first report after the
+    transfer, the lots of the security opened before it and not by a trade in the ledger;
+    used only when they account for every share transferred."""
+    traded = {e.transaction_id for e in st.execs if e.account == t.account}
+    mine = [r for r in st.data.ib_lots
+            if r.account == t.account and r.report_date >= t.day and r.cost is not None
+            and r.opened is not None and r.opened < t.day
+            and (r.symbol == t.symbol or (t.conid and r.conid == t.conid))
+            and (not r.origin_tx or r.origin_tx == "0" or r.origin_tx not in traded)]
+    if not mine:
+        return []
+    first = min(r.report_date for r in mine)
+    lots = [r for r in mine if r.report_date == first]
+    if sum((r.quantity for r in lots), ZERO) != t.quantity:
+        return []
+    return sorted(lots, key=lambda r: r.opened or date.min)
