@@ -77,6 +77,23 @@ def test_put_open_across_a_split_with_ibs_option_row(run, db_path):
     assert r.flags == ()
 
 
+def test_put_renamed_by_occ_without_any_row_is_inferred(run, db_path):
+    r = _result(run, db_path, CA / "put_split_renamed_expires.xml")
+    assert _lines(r) == [("10 AVGO 19JUL24 150 P", date(2024, 6, 24), date(2024, 7, 19),
+                          D("1838.35"), D("0.00"), "", D("0.00"), D("1838.35"), "ST")]
+    (flag,) = r.flags
+    assert flag.code == "OPTION_ADJUSTED" and "10:1 adjustment inferred" in flag.message
+
+
+def test_an_adjustment_that_cannot_be_inferred_is_flagged(run, db_path, tmp_path):
+    # the same row with strike 1000 instead of 150: 1500/1000 is no whole-number split
+    text = (CA / "put_split_renamed_expires.xml").read_text()
+    path = tmp_path / "odd.xml"
+    path.write_text(text.replace('strike="150"', 'strike="1000"'))
+    r = _result(run, db_path, path)
+    assert "OPTION_ADJUSTMENT_UNKNOWN" in _codes(r)
+
+
 # -- reverse split and cash in lieu (§368(a)(1)(E), §358, §1036; Rev. Rul. 66-365) --------
 
 def test_reverse_split_with_old_leg_and_cash_in_lieu(run, db_path):
@@ -271,6 +288,7 @@ def test_every_fixture_action_is_applied_or_flagged(run, db_path, tmp_path):
     applied = {"split_assigned_cc_called_away.xml", "split_assigned_cc_called_away.csv",
                "put_split_expires.xml", "reverse_split_cash_in_lieu.xml", "cash_merger.xml",
                "id_change_sale.xml", "stock_merger_boot.xml", "transfer_in_ib_lots.xml",
+               "put_split_renamed_expires.xml",
                "transfer_out.xml", "transfer_out.csv"}
     for i, path in enumerate(sorted(CA.glob("*.*"))):
         if path.suffix not in (".xml", ".csv") or path.name.endswith(".basis.csv") or \

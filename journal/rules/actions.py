@@ -431,6 +431,39 @@ def _adjust_option(st: PassState, g: ActionGroup, r: CorporateActionRecord) -> N
     _day_state(st, g.account, r.underlying, g.day)
 
 
+def infer_option_adjustment(st: PassState, e: ExecutionRecord) -> None:
+    """An option row whose conid has open lots under another strike: OCC adjusted the
+    contract and IB posted no row (the AVGO/LCID case). A whole-number strike ratio n is a
+    split: contracts × n, premium and open date kept (§1234(b)), OPTION_ADJUSTED (info).
+    Anything else cannot be inferred and is flagged before the row is booked as it is."""
+    if not e.conid or e.strike is None:
+        return
+    lots = [lot for lot in st.positions.get((e.account, "O", e.conid), ()) if lot.rem > 0]
+    if not lots or lots[0].ex.strike in (None, e.strike):
+        return
+    old = lots[0].ex
+    ratio = old.strike / e.strike  # type: ignore[operator]
+    n = ratio.to_integral_value()
+    what = (f"{old.description or old.symbol} (conid {e.conid}) reappears on {e.trade_date} "
+            f"as {e.description or e.symbol}")
+    if n < 2 or abs(ratio - n) > Decimal("0.005") * n:
+        st.flags.add(FlagCode.OPTION_ADJUSTMENT_UNKNOWN, e.account,
+                     f"{what}: an OCC adjustment whose new contracts and deliverable cannot "
+                     "be inferred; the row is booked as it is", d=e.trade_date,
+                     symbol=e.underlying, tx=e.transaction_id)
+        return
+    held = sum((lot.rem for lot in lots), ZERO)
+    _scale(lots, n, held * n * lots[0].side)
+    for lot in lots:
+        lot.ex = replace(lot.ex, symbol=e.symbol, strike=e.strike, description=e.description)
+        lot.symbol = e.symbol
+    st.opt_open[(e.account, e.underlying)] += held * (n - 1)
+    st.flags.add(FlagCode.OPTION_ADJUSTED, e.account,
+                 f"{what}: OCC {n}:1 adjustment inferred, no corporate-action row; "
+                 f"{fmt_qty(held)} -> {fmt_qty(held * n)} contracts, premium and open date "
+                 "kept", d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
+
+
 def _cash_merger(st: PassState, g: ActionGroup) -> Iterator[ExecutionRecord]:
     for r in g.rows:
         if r.quantity >= 0 or r.is_option:

@@ -87,12 +87,21 @@ def run_pass(st: PassState) -> None:
     info_of, day_state = st.info, st.day_state
     stock_qty, opt_open = st.stock_qty, st.opt_open
 
+    # contracts whose strike changes under one conid (OCC adjustments without a row)
+    strikes: dict[str, set] = {}
+    for e in st.execs:
+        if e.conid and e.seq in option_seqs:
+            strikes.setdefault(e.conid, set()).add(e.strike)
+    adjusted = any(len(v) > 1 for v in strikes.values())
+
     def book(e: ExecutionRecord) -> None:
         if e.currency and e.currency != "USD":
             foreign.setdefault((e.account, e.currency, e.trade_date.year), e)
         info = ExecInfo([], [])
         info_of[e.seq] = info
         if e.seq in option_seqs:
+            if adjusted:
+                actions.infer_option_adjustment(st, e)
             option(st, e, info)
         elif vocab.is_stock(e.asset_category):
             stock(st, e)
