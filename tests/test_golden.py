@@ -27,6 +27,10 @@ LEDGERS = {
     **{f"rules_{p.stem}": [p] for p in sorted((FIXTURES / "rules").glob("*.xml"))},
     **{f"activity_{p.stem}_{p.suffix[1:]}": [p]
        for p in sorted((FIXTURES / "activity_csv").iterdir())},
+    # issue 14: one ledger per corporate-action fixture (not the user's basis file)
+    **{f"corpact_{p.stem}_{p.suffix[1:]}": [p]
+       for p in sorted((FIXTURES / "corporate_actions").iterdir())
+       if p.suffix in (".xml", ".csv") and not p.name.endswith(".basis.csv")},
 }
 
 # Every listing/report command with a JSON face, whatever the ledger holds.
