@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from journal import models, vocab
 from journal.coverage import complete_through
 from journal.db import snapshot
-from journal.readmodel_actions import load_actions, load_ib_lots, load_transfer_basis
+from journal import readmodel_actions as _actions
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +250,7 @@ class LedgerData:
     transfers: tuple = ()  # readmodel_actions.TransferRecord
     ib_lots: tuple = ()  # readmodel_actions.IbLotRecord (OpenPositions LOT rows)
     transfer_basis: tuple = ()  # readmodel_actions.TransferBasisRecord (the user's file)
+    cash_in_lieu: frozenset = frozenset()  # seqs of IB's FracShare executions
 
     @property
     def last_trade(self) -> Optional[date]:
@@ -389,9 +390,10 @@ def load_ledger(engine: Engine) -> LedgerData:
             ct.c.account_id, ct.c.symbol, ct.c.date_time, ct.c.report_date, ct.c.amount)
             .where(or_(*(ct.c.type == t for t in DIVIDEND_TYPES))).order_by(ct.c.id), "ttDad")
         cash_balances, cash = _cash(conn, base_of)
-        actions, transfers = load_actions(conn, base_of)
-        ib_lots = load_ib_lots(conn) if transfers else ()
-        basis = load_transfer_basis(conn) if transfers else ()
+        actions, transfers = _actions.load_actions(conn, base_of)
+        ib_lots = _actions.load_ib_lots(conn) if transfers else ()
+        basis = _actions.load_transfer_basis(conn) if transfers else ()
+        in_lieu = _actions.load_cash_in_lieu(conn) if actions else frozenset()
 
     one = Decimal(1)
     zero = Decimal(0)
@@ -416,7 +418,7 @@ def load_ledger(engine: Engine) -> LedgerData:
                       for acc in (accs or "").split(",") if acc})
     return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
                       through, tuple(dividends), tuple(prices), tuple(periods), accounts,
-                      cash_balances, cash, actions, transfers, ib_lots, basis)
+                      cash_balances, cash, actions, transfers, ib_lots, basis, in_lieu)
 
 
 def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:

@@ -108,6 +108,13 @@ def load_transfer_basis(conn) -> tuple:
             tb.c.source_file, tb.c.source_line).order_by(tb.c.acquired, tb.c.id)))
 
 
+def load_cash_in_lieu(conn) -> frozenset:
+    """The executions that are IB's cash in lieu of a fractional share (``FracShare``)."""
+    ex = models.table("execution")
+    return frozenset(conn.execute(select(ex.c.id).where(ex.c.status == "active").where(
+        ex.c.transaction_type == "FracShare")).scalars())
+
+
 def load_ib_lots(conn) -> tuple:
     ps = models.table("position_snapshot")
     return tuple(

@@ -523,11 +523,15 @@ _day_state = transfers.day_state
 
 
 def label_pieces(st: PassState) -> None:
-    """Sales booked by an action say so on Form 8949: "100 CSHM (cash merger)"."""
-    if not st.action_labels:
+    """Sales booked by an action say so on Form 8949: "100 CSHM (cash merger)", and so
+    does IB's sale of a fraction after a split: "0.5 XYZ (cash in lieu)"."""
+    in_lieu = st.data.cash_in_lieu
+    if not st.action_labels and not in_lieu:
         return
     for p in st.pieces:
         label = st.action_labels.get(p.tx or "")
-        if label is not None and p.closing is not None and p.closing.seq < 0:
+        if label is None and p.seq in in_lieu:
+            label = ("cash_in_lieu", "cash in lieu")
+        if label is not None and p.closing is not None and p.closing.seq == p.seq:
             p.kind = label[0]
             p.description = f"{p.description} ({label[1]})"
