@@ -42,7 +42,10 @@ from journal.events import (
     TradeRow,
     TransferRow,
 )
-from journal.ledger_facts import set_transfer_basis  # noqa: F401 - re-exported
+from journal.ledger_facts import (  # noqa: F401 - re-exported
+    set_action_override,
+    set_transfer_basis,
+)
 from journal.ledger_links import (  # noqa: F401 - re-exported: the ledger's public names
     ACTIVE,
     CANCEL,

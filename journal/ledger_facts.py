@@ -32,3 +32,17 @@ def set_transfer_basis(engine: Engine, rows: list, source_file: str) -> int:
              "acquired": r.acquired, "basis": r.basis, "source_file": source_file,
              "source_line": r.line, "created_at": now} for r in rows])
     return len(rows)
+
+
+def set_action_override(engine: Engine, account: str, group: str, field: str,
+                        value: str | None) -> None:
+    """A fact about one corporate action that the statements lack (a spinoff's basis
+    split, a worthless year); None removes it. Imported rows are never edited."""
+    table = models.table("corporate_action_override")
+    with writer(engine) as conn:
+        conn.execute(table.delete().where(table.c.account_id == account)
+                     .where(table.c.group_key == group).where(table.c.field == field))
+        if value is not None:
+            conn.execute(table.insert().values(
+                account_id=account, group_key=group, field=field, value=value,
+                created_at=datetime.now(UTC).replace(tzinfo=None)))

@@ -251,6 +251,7 @@ class LedgerData:
     ib_lots: tuple = ()  # readmodel_actions.IbLotRecord (OpenPositions LOT rows)
     transfer_basis: tuple = ()  # readmodel_actions.TransferBasisRecord (the user's file)
     cash_in_lieu: frozenset = frozenset()  # seqs of IB's FracShare executions
+    action_overrides: tuple = ()  # readmodel_actions.ActionOverrideRecord
 
     @property
     def last_trade(self) -> Optional[date]:
@@ -394,6 +395,7 @@ def load_ledger(engine: Engine) -> LedgerData:
         ib_lots = _actions.load_ib_lots(conn) if transfers else ()
         basis = _actions.load_transfer_basis(conn) if transfers else ()
         in_lieu = _actions.load_cash_in_lieu(conn) if actions else frozenset()
+        facts = _actions.load_action_overrides(conn) if actions else ()
 
     one = Decimal(1)
     zero = Decimal(0)
@@ -418,7 +420,8 @@ def load_ledger(engine: Engine) -> LedgerData:
                       for acc in (accs or "").split(",") if acc})
     return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
                       through, tuple(dividends), tuple(prices), tuple(periods), accounts,
-                      cash_balances, cash, actions, transfers, ib_lots, basis, in_lieu)
+                      cash_balances, cash, actions, transfers, ib_lots, basis, in_lieu,
+                      facts)
 
 
 def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:

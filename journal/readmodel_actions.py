@@ -108,6 +108,24 @@ def load_transfer_basis(conn) -> tuple:
             tb.c.source_file, tb.c.source_line).order_by(tb.c.acquired, tb.c.id)))
 
 
+@dataclass(frozen=True, slots=True)
+class ActionOverrideRecord:
+    """A fact about one corporate action that only the user has (``journal actions set``);
+    ``account`` None applies to every account."""
+
+    account: str | None
+    group: str
+    field: str  # parent_fraction | worthless_year
+    value: str
+
+
+def load_action_overrides(conn) -> tuple:
+    ov = models.table("corporate_action_override")
+    return tuple(ActionOverrideRecord(r.account_id or None, r.group_key, r.field, r.value)
+                 for r in conn.execute(select(ov.c.account_id, ov.c.group_key, ov.c.field,
+                                              ov.c.value).order_by(ov.c.id)))
+
+
 def load_cash_in_lieu(conn) -> frozenset:
     """The executions that are IB's cash in lieu of a fractional share (``FracShare``)."""
     ex = models.table("execution")

@@ -349,11 +349,12 @@ FLAG_INFO: dict[FlagCode, FlagInfo] = {
         "rounding: IB's quantities are used.", "§10", _C),
     FlagCode.SPINOFF_ALLOCATION: FlagInfo(
         "Spun-off shares whose basis needs the issuer's fair-market-value split (Form "
-        "8937): basis 0.00, the parent keeping all of it, until that split is applied.",
-        "§10", _C),
+        "8937): basis 0.00, the parent keeping all of it, until you give the parent's "
+        "share (journal actions set ACTION --parent-fraction F).", "§10", _C),
     FlagCode.DELISTED_WORTHLESS: FlagInfo(
         "Shares delisted as worthless: booked as sold for 0.00 on December 31 of that year "
-        "(§165(g)); the year is a question of fact.", "§10", _C),
+        "(§165(g)); the year is a question of fact (journal actions set ACTION "
+        "--worthless-year YEAR).", "§10", _C),
     FlagCode.MERGER_TREATMENT: FlagInfo(
         "Stock merger with cash: treated as a tax-free reorganization (gain up to the "
         "cash, §356); if the issuer's Form 8937 says taxable, the lines change.", "§10",
@@ -411,8 +412,9 @@ ACTION_TYPES: dict[str, ActionKind] = {
     "RS": ActionKind.REVERSE_SPLIT, "SD": ActionKind.STOCK_DIVIDEND,
     "IC": ActionKind.ISSUE_CHANGE, "TO": ActionKind.TENDER, "TI": ActionKind.TENDER,
     "TC": ActionKind.STOCK_MERGER, "SO": ActionKind.SPINOFF, "DW": ActionKind.WORTHLESS,
-    **{code: ActionKind.UNHANDLED for code in (
-        "BM OR RI SR DI ED PI CH HD HI CI CO CS CC CA CT CD CP FA GV BC PV".split())},
+    **dict.fromkeys(("BM", "OR", "RI", "SR", "DI", "ED", "PI", "CH", "HD", "HI", "CI", "CO",
+                     "CS", "CC", "CA", "CT", "CD", "CP", "FA", "GV", "BC", "PV"),
+                    ActionKind.UNHANDLED),
 }
 
 #: Kinds that keep the security: its lots carry over and its wash-sale identity too.

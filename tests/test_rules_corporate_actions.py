@@ -5,6 +5,7 @@ raises a flag naming it, so a tax year is never quietly wrong."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -159,6 +160,41 @@ def test_spinoff_child_gets_the_parents_date_and_zero_basis_with_the_flag(run, d
                                     D("999.00"), D("0.00"), D("999.00"), "LT")
     (flag,) = [f for f in r.flags if f.code == "SPINOFF_ALLOCATION"]
     assert "Form 8937" in flag.message and "900.00" in flag.message
+
+
+def test_spinoff_allocation_given_by_the_user(run, db_path):
+    _result(run, db_path, CA / "spinoff.xml")
+    listed = run("actions", "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    (action,) = json.loads(listed.output)
+    assert (action["kind"], action["legs"], action["applied"]) == ("spinoff", "CHLD +25",
+                                                                   "yes")
+    res = run("actions", "set", action["group"], "--parent-fraction", "0.8889")
+    assert res.exit_code == 0, res.output
+    r = analyze(open_ledger(db_path))
+    # PRNT keeps 8,001.00 x 0.8889 = 7,112.0889, CHLD gets 888.9111 (§358(b)-(c))
+    assert _lots(r, "PRNT") == [(D(100), D(100), date(2024, 3, 1), D("7112.09"))]
+    assert _lots(r, "CHLD") == [(D(25), D(0), date(2024, 3, 1), D("888.91"))]
+    (line,) = _lines(r, 2025)
+    assert line[:5] + line[7:] == ("25 CHLD", date(2024, 3, 1), date(2025, 5, 15),
+                                    D("999.00"), D("888.91"), D("110.09"), "LT")
+    assert "SPINOFF_ALLOCATION" not in _codes(r)
+    assert json.loads(run("actions", "--format", "json").output)[0]["facts"] == \
+        "parent_fraction=0.8889"
+    bad = run("actions", "set", action["group"], "--parent-fraction", "1.5")
+    assert bad.exit_code != 0 and "above 0 and at most 1" in bad.output
+    wrong = run("actions", "set", action["group"], "--worthless-year", "2025")
+    assert wrong.exit_code != 0 and "applies to a worthless" in wrong.output
+
+
+def test_worthless_year_given_by_the_user(run, db_path):
+    r = _result(run, db_path, CA / "delisted_worthless.xml")
+    group = json.loads(run("actions", "--format", "json").output)[0]["group"]
+    assert run("actions", "set", group, "--worthless-year", "2026").exit_code == 0
+    r = analyze(open_ledger(db_path))
+    assert _lines(r) == [("200 DEAD (worthless)", date(2024, 10, 15), date(2026, 12, 31),
+                          D("0.00"), D("601.00"), "", D("0.00"), D("-601.00"), "LT")]
+    assert r.flags == ()
 
 
 # -- cash merger (§1001) and worthless shares (§165(g)(1)) --------------------------------

@@ -87,7 +87,7 @@ def events(st: PassState) -> list[tuple[tuple, object]]:
     day finds the lot), a transfer out at its end."""
     as_of = st.as_of
     out: list[tuple[tuple, object]] = []
-    for g in _groups(st.data.corporate_actions):
+    for g in groups(st.data.corporate_actions):
         if as_of is None or g.day <= as_of:
             out.append(((g.day, g.moment, -1, g.rows[0].seq), g))
     for t in st.data.transfers:
@@ -99,7 +99,8 @@ def events(st: PassState) -> list[tuple[tuple, object]]:
     return out
 
 
-def _groups(rows) -> list[ActionGroup]:
+def groups(rows) -> list[ActionGroup]:
+    """The corporate-action rows grouped into actions (one per account and actionID)."""
     by_key: dict[tuple, list[CorporateActionRecord]] = {}
     for r in rows:
         by_key.setdefault((r.account, r.group), []).append(r)
@@ -144,6 +145,14 @@ def apply(st: PassState, item: object) -> Iterator[ExecutionRecord]:
         _spinoff(st, g)
     else:
         _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED, "not applied yet")
+
+
+def override(st: PassState, g: ActionGroup, field: str) -> str | None:
+    """The user's fact about this action (``journal actions set``), if any."""
+    for o in st.data.action_overrides:
+        if o.group == g.key and o.field == field and o.account in (None, g.account):
+            return o.value
+    return None
 
 
 def _legs(g: ActionGroup) -> str:
@@ -303,25 +312,37 @@ def _spinoff(st: PassState, g: ActionGroup) -> None:
         _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT,
               f"the ledger holds no {src} shares then: import the statements from before")
         return
+    fraction = override(st, g, "parent_fraction")
+    keep = Decimal(fraction) if fraction is not None else Decimal(1)
     queue = st.positions[(g.account, "S", child)]
     for lot in lots:
         ex = replace(lot.ex, symbol=child, underlying=child, conid=r.conid,
                      transaction_id=f"{r.key}:{lot.tx}", description=r.description)
+        given, wash = lot.open_cash * (1 - keep), lot.wash * (1 - keep)
         kid = Lot(f"{lot.lot_id}>{child}", g.account, ex, child, child, 1,
-                  r.quantity * lot.rem / held, ZERO, lot.acquired, False, source="spinoff")
+                  r.quantity * lot.rem / held, given, lot.acquired, False, source="spinoff")
         kid.hp, kid.broker_hp = lot.hp, lot.broker_hp
+        kid.wash = kid.wash_total = wash
+        kid.orig_cost = -given + wash
+        lot.orig_cost -= kid.orig_cost
+        lot.open_cash -= given
+        lot.prem -= given
+        lot.wash -= wash
         kid.families = (("S", child, 1),)  # not a replacement: nothing was bought
         queue.append(kid)
         st.stock_lots.append(kid)
     st.stock_qty[(g.account, child)] += r.quantity
     _day_state(st, g.account, child, g.day)
+    if fraction is not None:
+        return
     basis = sum((-lot.open_cash + lot.wash for lot in lots), ZERO)
     st.flags.add(FlagCode.SPINOFF_ALLOCATION, g.account,
                  f"{fmt_qty(r.quantity)} {child} spun off from {src} on {g.day} "
                  f"({g.description}): their basis is 0.00 and {src} keeps all "
                  f"{basis:.2f} until the issuer's fair-market-value split (Form 8937) is "
                  "applied (§358(b)-(c)); IB's market value of the new shares is "
-                 f"{(r.value or ZERO):.2f}", d=g.day, symbol=child, tx=r.key)
+                 f"{(r.value or ZERO):.2f}; give the parent's share with: journal actions "
+                 f"set {g.key} --parent-fraction F", d=g.day, symbol=child, tx=r.key)
 
 
 def _boot_line(st: PassState, g: ActionGroup, o: CorporateActionRecord, lot: Lot,
@@ -494,7 +515,8 @@ def _cash_merger(st: PassState, g: ActionGroup) -> Iterator[ExecutionRecord]:
 def _worthless(st: PassState, g: ActionGroup) -> Iterator[ExecutionRecord]:
     """Delisted worthless: a loss as if sold for nothing on the last day of the year
     (IRC §165(g)(1)); the year is a question of fact, so the flag asks."""
-    year_end = date(g.day.year, 12, 31)
+    year = override(st, g, "worthless_year")
+    year_end = date(int(year) if year else g.day.year, 12, 31)
     for r in g.rows:
         if r.is_option or r.quantity >= 0:
             continue
@@ -506,11 +528,13 @@ def _worthless(st: PassState, g: ActionGroup) -> Iterator[ExecutionRecord]:
             _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT, "the ledger holds none of these "
                   "shares then: import the statements from before")
             continue
-        st.flags.add(FlagCode.DELISTED_WORTHLESS, g.account,
-                     f"{fmt_qty(shares)} {symbol} delisted on {g.day} ({g.description}): "
-                     f"booked as sold for 0.00 on {year_end} (§165(g)); if they became "
-                     "worthless in another year, or are not worthless, the line must move",
-                     d=year_end, symbol=symbol, tx=r.key)
+        if year is None:
+            st.flags.add(FlagCode.DELISTED_WORTHLESS, g.account,
+                         f"{fmt_qty(shares)} {symbol} delisted on {g.day} ({g.description}):"
+                         f" booked as sold for 0.00 on {year_end} (§165(g)); if they became "
+                         "worthless in another year: journal actions set "
+                         f"{g.key} --worthless-year YEAR", d=year_end, symbol=symbol,
+                         tx=r.key)
         st.action_labels[r.key] = ("worthless", "worthless")
         yield ExecutionRecord(
             -r.seq, g.account, r.key, vocab.AssetCategory.STK.value, symbol, symbol,

@@ -1,0 +1,87 @@
+"""`journal actions` (the corporate actions in the ledger) and `journal actions set` (the
+facts only the user has: a spinoff's basis split, the year shares became worthless)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import click
+
+from journal.cli import cli
+from journal.cli.options import output_options
+from journal.errors import JournalError
+
+
+@cli.group(invoke_without_command=True)
+@output_options
+@click.pass_context
+def actions(ctx, out):
+    """Corporate actions (splits, mergers, ISIN changes, spinoffs …), one row per action,
+    with whether the rules apply it or flag it, and your facts about it.
+
+    \b
+    Example:
+      journal actions --format json
+      journal actions set 129258970 --parent-fraction 0.8889
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from journal.readmodel import load_ledger
+    from journal.rules.actions import groups
+    from journal.views.actions import actions as view
+
+    data = load_ledger(ctx.obj.engine())
+    out.emit(view(groups(data.corporate_actions), data.action_overrides))
+
+
+@actions.command("set")
+@click.argument("group")
+@click.option("--account", help="Account of the action (needed if several hold it).")
+@click.option("--parent-fraction", metavar="F",
+              help="Spinoff: the parent's share of the basis (Form 8937), e.g. 0.8889.")
+@click.option("--worthless-year", type=click.IntRange(1900, 2200),
+              help="Delisted shares: the year they became worthless.")
+@click.option("--clear", is_flag=True, help="Remove the facts given for this action.")
+@click.pass_obj
+def actions_set(obj, group, account, parent_fraction, worthless_year, clear):
+    """Give a fact about the corporate action GROUP (as `journal actions` lists it). It is
+    stored beside the imported rows, which are never edited."""
+    from journal import ledger
+    from journal.readmodel import load_ledger
+    from journal.rules.actions import groups
+
+    engine = obj.engine()
+    data = load_ledger(engine)
+    found = [g for g in groups(data.corporate_actions)
+             if g.key == group and (not account or g.account == account)]
+    if not found:
+        raise JournalError(f"no corporate action {group}" + (f" in account {account}"
+                                                            if account else "")
+                           + " (journal actions lists them)")
+    if len({g.account for g in found}) > 1:
+        raise JournalError(f"action {group} is in accounts "
+                           f"{', '.join(sorted({g.account for g in found}))}: pass --account")
+    g = found[0]
+    if parent_fraction is not None:
+        try:
+            fraction = Decimal(parent_fraction)
+        except InvalidOperation:
+            fraction = Decimal(-1)
+        if not 0 < fraction <= 1:
+            raise JournalError(f"--parent-fraction {parent_fraction}: a number above 0 and "
+                               "at most 1 (the parent's share of the basis)")
+    facts = {"parent_fraction": parent_fraction,
+             "worthless_year": None if worthless_year is None else str(worthless_year)}
+    wanted = {"parent_fraction": "spinoff", "worthless_year": "worthless"}
+    if not clear and all(v is None for v in facts.values()):
+        raise JournalError("give --parent-fraction or --worthless-year, or --clear")
+    for field, value in facts.items():
+        if value is not None and g.kind.value != wanted[field]:
+            raise JournalError(f"action {group} is a {g.kind.value}: --"
+                               f"{field.replace('_', '-')} applies to a {wanted[field]}")
+        if clear or value is not None:
+            ledger.set_action_override(engine, g.account, g.key, field,
+                                       None if clear else value)
+    click.echo(f"{g.account} {g.key} ({g.kind.value}): "
+               + ("facts removed" if clear else
+                  ", ".join(f"{k}={v}" for k, v in facts.items() if v is not None)))
