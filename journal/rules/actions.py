@@ -280,10 +280,9 @@ def _stock_merger(st: PassState, g: ActionGroup) -> None:
             lot.open_cash += c - recognized
             lot.prem += c - recognized
             lot.orig_cost -= c - recognized
-        ratio = n.quantity * share / lot.rem
-        lot.qty *= ratio
-        lot.rem *= ratio
         lot.source = "merger"
+    # IB's new shares over the lots by weight (the residue of rounding to the largest)
+    _scale(lots, n.quantity / q_old, n.quantity * before / q_old)
     if cash:
         st.flags.add(FlagCode.MERGER_TREATMENT, g.account,
                      f"{src} merged into {dst} on {g.day} with {cash:.2f} cash "
@@ -320,7 +319,8 @@ def _spinoff(st: PassState, g: ActionGroup) -> None:
                      transaction_id=f"{r.key}:{lot.tx}", description=r.description)
         given, wash = lot.open_cash * (1 - keep), lot.wash * (1 - keep)
         kid = Lot(f"{lot.lot_id}>{child}", g.account, ex, child, child, 1,
-                  r.quantity * lot.rem / held, given, lot.acquired, False, source="spinoff")
+                  _short(r.quantity * lot.rem / held), given, lot.acquired, False,
+                  source="spinoff")
         kid.hp, kid.broker_hp = lot.hp, lot.broker_hp
         kid.wash = kid.wash_total = wash
         kid.orig_cost = -given + wash
@@ -410,12 +410,22 @@ def _move(st: PassState, account: str, src: str, dst: str, *, same_security: boo
     st.stock_qty[(account, dst)] += qty
 
 
+_PLACES = Decimal("0.0001")
+
+
+def _short(x: Decimal) -> Decimal:
+    """Shares to at most 4 decimals, IB's precision for fractional shares (a 1-for-3
+    split or a merger ratio never ends)."""
+    return x.quantize(_PLACES) if -x.as_tuple().exponent > 4 else x  # type: ignore[operator]
+
+
 def _scale(lots: list[Lot], ratio: Decimal, total: Decimal) -> None:
     """Shares × ratio, cash (basis, wash adjustments, premium) unchanged; the rounding
     residue of IB's total goes to the largest lot."""
+    total = _short(total)
     for lot in lots:
-        lot.qty *= ratio
-        lot.rem *= ratio
+        lot.qty = _short(lot.qty * ratio)
+        lot.rem = _short(lot.rem * ratio)
     residue = total - sum((lot.rem * lot.side for lot in lots), ZERO)
     if residue:
         big = max(lots, key=lambda lot: lot.rem)
