@@ -266,6 +266,33 @@ def test_transfer_in_with_the_users_basis_file(run, db_path):
     assert r.flags == ()
 
 
+def test_shares_transferred_in_bought_near_a_loss_are_flagged(run, db_path, tmp_path):
+    # the user's file says 30 of the shares transferred in were bought elsewhere on
+    # 2025-04-20; a loss sale of TRFB in this account on 2025-05-01 is 11 days later
+    _result(run, db_path, CA / "transfer_in_no_basis.xml")
+    basis = tmp_path / "basis.csv"
+    basis.write_text("account,symbol,quantity,acquired,basis\n"
+                     "U9000001,TRFB,30,2025-04-20,1200.00\nU9000001,TRFB,20,2025-02-03,1100.00\n")
+    assert run("transfers", "basis", basis).exit_code == 0
+    r = analyze(open_ledger(db_path))
+    assert "WASH_SALE_TRANSFER" not in _codes(r)  # no loss sale of TRFB in the ledger
+    text = (CA / "transfer_in_no_basis.xml").read_text()
+    sale = next(ln for ln in text.splitlines() if "<Trade " in ln)
+    loss = (sale.replace('dateTime="20250915', 'dateTime="20250501')
+            .replace('tradeDate="20250915"', 'tradeDate="20250501"')
+            .replace('cost="0"', 'cost="-4000"').replace('fifoPnlRealized="2999"',
+                                                        'fifoPnlRealized="-1001"'))
+    for a, b in (('transactionID="', 'transactionID="9'), ('tradeID="', 'tradeID="9'),
+                 ('ibExecID="', 'ibExecID="9'), ('ibOrderID="', 'ibOrderID="9')):
+        loss = loss.replace(a, b, 1)
+    path = tmp_path / "with_loss.xml"
+    path.write_text(text.replace(sale, loss + "\n" + sale))
+    assert run("import", path).exit_code == 0
+    r = analyze(open_ledger(db_path))
+    (flag,) = [f for f in r.flags if f.code == "WASH_SALE_TRANSFER"]
+    assert "bought on 2025-04-20" in flag.message and "2025-05-01" in flag.message
+
+
 @pytest.mark.parametrize("text,error", [
     ("account,symbol,quantity\n", ":1: the first line must be"),
     ("account,symbol,quantity,acquired,basis\nU9000001,TRFB,x,2022-01-01,3\n",

@@ -14,8 +14,9 @@ basis and acquisition date.
   (``MISSING_OPENING_LOT``), never with a silent zero basis.
 
 A transferred-in lot was not bought by this account, so it is never a wash-sale
-replacement here (the product owner's rule: a purchase elsewhere within 30 days of a loss
-is flagged, not applied — not detected yet).
+replacement here; bought elsewhere within 30 days of a loss sale of the same security in
+the ledger, it is flagged ``WASH_SALE_TRANSFER`` (applied only on confirmation, the
+product owner's rule).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from decimal import Decimal
 from journal import vocab
 from journal.readmodel import ExecutionRecord
 from journal.readmodel_actions import IbLotRecord, TransferRecord
+from journal.rules.law import WASH_DAYS
 from journal.rules.money import ZERO, fmt_qty
 from journal.rules.records import Lot
 from journal.rules.state import PassState
@@ -114,6 +116,26 @@ def _in(st: PassState, t: TransferRecord, what: str) -> None:
     queue.sort(key=lambda lot: (lot.acquired or date.min, lot.seq))
     st.stock_qty[(t.account, t.symbol)] += t.quantity
     day_state(st, t.account, t.symbol, t.day)
+    _bought_near_a_loss(st, t, what, records)
+
+
+def _bought_near_a_loss(st: PassState, t: TransferRecord, what: str,
+                        records: list[IbLotRecord]) -> None:
+    """Shares bought elsewhere within 30 days of a loss sale of the same security in the
+    ledger replace it (§1091(a)); the journal does not apply it unconfirmed (product
+    owner's rule), it shows the case."""
+    for r in records:
+        if r.opened is None:
+            continue
+        for p in st.pieces:
+            if p.symbol == t.symbol and p.side > 0 and p.proceeds < p.cost and \
+                    abs((p.date_sold - r.opened).days) <= WASH_DAYS:
+                st.flags.add(FlagCode.WASH_SALE_TRANSFER, t.account,
+                             f"{what}: {fmt_qty(r.quantity)} of them were bought on "
+                             f"{r.opened}, within 30 days of the loss on {p.description} "
+                             f"sold {p.date_sold}; a wash sale if confirmed, not applied",
+                             d=p.date_sold, symbol=t.underlying, tx=t.key)
+                return
 
 
 def _user_records(st: PassState, t: TransferRecord, what: str) -> list[IbLotRecord]:
