@@ -88,11 +88,9 @@ def run_pass(st: PassState) -> None:
     stock_qty, opt_open = st.stock_qty, st.opt_open
 
     # contracts whose strike changes under one conid (OCC adjustments without a row)
-    strikes: dict[str, set] = {}
-    for e in st.execs:
-        if e.conid and e.seq in option_seqs:
-            strikes.setdefault(e.conid, set()).add(e.strike)
-    adjusted = any(len(v) > 1 for v in strikes.values())
+    strike_of: dict = {}
+    adjusted = any(strike_of.setdefault(e.conid, e.strike) != e.strike
+                   for e in st.execs if e.conid and e.seq in option_seqs)
 
     def book(e: ExecutionRecord) -> None:
         if e.currency and e.currency != "USD":
