@@ -410,9 +410,13 @@ def test_public_reverse_split_of_the_older_layout(run, db_path):
     assert _lots(r, "GCM") == [(D(40), D(40), date(2013, 4, 1), D("271.35")),
                                (D(200), D(200), date(2013, 4, 1), D("1356.75")),
                                (D(240), D(240), date(2013, 4, 1), D("1628.10"))]
-    codes = [f.code for f in r.flags]
-    assert codes.count("CORPORATE_ACTION_UNHANDLED") == 1  # the tender UUU -> UUU.TEN2
-    assert "CORPORATE_ACTION_NO_LOT" in codes  # its cash offer finds no UUU.TEN2 lots
+    # UUU tendered 1 for 1 to UUU.TEN2 (lots carried), then cashed out at CAD 2.86: ten
+    # ST lines adding up to IB's fifoPnlRealized 2,358 (CAD: NON_USD as for its trades)
+    cashed = [e for e in r.realized if e.kind == "cash_merger"]
+    assert len(cashed) == 10 and {e.date_sold for e in cashed} == {date(2013, 10, 23)}
+    assert sum(e.quantity for e in cashed) == D(12000)
+    assert sum(e.gain for e in cashed) == D("2358.00")
+    assert not [f for f in r.flags if f.code.startswith("CORPORATE_ACTION")]
 
 
 @requires_public

@@ -17,14 +17,15 @@ never sees the zero between an ``.OLD`` leg and its new leg. What is applied:
   year, flagged ``DELISTED_WORTHLESS`` (the year is a question of fact).
 * **Transfers** (:mod:`journal.rules.transfers`).
 
-* **ISIN/CUSIP/ticker change** (§1036, §1223(1)): the lots move to the new ticker with
-  their wash-sale family (identity follows the security).
+* **ISIN/CUSIP/ticker change** (§1036, §1223(1)), and shares tendered one for one to a
+  contra CUSIP: the lots move to the new ticker with their wash-sale family (identity
+  follows the security).
 * **Stock merger**, with or without cash (§354, §356, §358): new shares per lot, gain
   recognized up to the cash, basis carried; ``MERGER_TREATMENT`` (info).
 * **Spinoff** (§355, §358(b)-(c)): child lots with the parent's dates and basis 0.00
   until the FMV split is known, ``SPINOFF_ALLOCATION``.
 
-Everything else (tenders, rights and other published codes, unknown codes, splits that
+Everything else (tenders with cash or another ratio, rights and other published codes, unknown codes, splits that
 change the ticker, legs that cannot be paired) is **never silent**: it is flagged with
 what it is, and the lots stay as they were.
 """
@@ -137,8 +138,9 @@ def apply(st: PassState, item: object) -> Iterator[ExecutionRecord]:
         yield from _cash_merger(st, g)
     elif g.kind is ActionKind.WORTHLESS:
         yield from _worthless(st, g)
-    elif g.kind is ActionKind.ISSUE_CHANGE:
-        _issue_change(st, g)
+    elif g.kind is ActionKind.ISSUE_CHANGE or (g.kind is ActionKind.TENDER
+                                               and _one_for_one(g)):
+        _issue_change(st, g)  # a tender to a contra CUSIP: the same shares, renamed
     elif g.kind is ActionKind.STOCK_MERGER:
         _stock_merger(st, g)
     elif g.kind is ActionKind.SPINOFF:
@@ -359,6 +361,13 @@ def _boot_line(st: PassState, g: ActionGroup, o: CorporateActionRecord, lot: Lot
         vocab.AssetCategory.STK.value, lot.rem, lot.acquired, g.day, cash,
         cash - recognized, term, "merger_boot", False, o.key, -o.seq, None, lot.lot_id,
         lot.hp, 1, src, closing=e, close_cash=cash))
+
+
+def _one_for_one(g: ActionGroup) -> bool:
+    """Shares tendered to a contra CUSIP one for one, with no cash yet (the cash comes
+    later, as a merger of the contra security)."""
+    return (len(g.rows) == 2 and not any(r.proceeds or r.is_option for r in g.rows)
+            and g.rows[0].quantity == -g.rows[1].quantity)
 
 
 def _symbol_after(st: PassState, g: ActionGroup, leg: CorporateActionRecord) -> str:
