@@ -49,3 +49,33 @@ def test_readme_mentions_every_top_level_command():
     readme = (ROOT / "README.md").read_text()
     missing = [name for name in cli.commands if f"journal {name}" not in readme]
     assert not missing, f"document in README.md: {missing}"
+
+
+FLAG_TABLE = re.compile(r"(<!-- flag table: [^\n]*-->\n)(.*?)(<!-- flag table end -->)", re.S)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def flag_table() -> str:
+    from journal.vocab import FLAG_INFO
+
+    rows = ["| Code | Severity | Rule | What it means |", "|---|---|---|---|"]
+    rows += [f"| `{code.value}` | {info.severity.value} | {info.spec} | {_cell(info.meaning)} |"
+             for code, info in FLAG_INFO.items()]
+    return "\n".join(rows) + "\n"
+
+
+def test_readme_flag_table_is_the_vocabulary(request):
+    """The README's table of flags is FLAG_INFO, the same text `journal flags` prints."""
+    path = ROOT / "README.md"
+    readme = path.read_text()
+    found = FLAG_TABLE.search(readme)
+    assert found, "README.md lost its flag table markers"
+    if request.config.getoption("--regen-golden"):
+        path.write_text(readme[:found.start(2)] + flag_table() + readme[found.end(2):])
+        return
+    assert found.group(2) == flag_table(), (
+        "README's flag table differs from journal/vocab.py FLAG_INFO: "
+        "pytest tests/test_cli_docs.py --regen-golden")
