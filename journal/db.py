@@ -349,6 +349,17 @@ def open_ledger(target=None, *, create: bool = True, migrate: bool = True) -> En
     return engine
 
 
+def remove_new_ledger(engine: Engine) -> None:
+    """Delete the SQLite ledger ``engine`` created moments ago and that holds nothing (an
+    import that stored nothing), and forget it was checked, so the next open starts over."""
+    path = sqlite_file(engine.url)
+    engine.dispose()
+    _checked.discard(engine.url.render_as_string(hide_password=False))
+    if path is not None:
+        for name in (path.name, path.name + "-wal", path.name + "-shm"):
+            path.with_name(name).unlink(missing_ok=True)
+
+
 def engine_for(target=None, *, create: bool) -> Engine:
     """An engine for the ledger at ``target`` after the checks that need no schema: a
     missing SQLite file (created with its folder only when ``create``), a file that is

@@ -76,6 +76,7 @@ def import_(obj, paths, fmt, exit_first, force, date_order, quiet):
         failed = True
     if failed and (exit_first or not found.files):
         raise SystemExit(1)
+    new_file = _new_sqlite_ledger(obj.db)
     engine = obj.engine()
     results = []
     for path in found.files:
@@ -102,7 +103,24 @@ def import_(obj, paths, fmt, exit_first, force, date_order, quiet):
     _note_gaps(engine, {a for fr in results if fr.status == "imported" and fr.result
                         for a in fr.result.accounts})
     if failed:
+        if new_file is not None and not any(fr.status == "imported" for fr in results):
+            # a mistyped or wrong first file must not leave an empty ledger that the next
+            # read command would take for a real one
+            from journal.db import remove_new_ledger
+
+            remove_new_ledger(engine)
         raise SystemExit(1)
+
+
+def _new_sqlite_ledger(target) -> Path | None:
+    """The SQLite file this import would create, or None when it exists (or is not SQLite)."""
+    from journal.config import database_url
+
+    url = database_url(target)
+    if not url.startswith("sqlite:///"):
+        return None
+    path = Path(url[len("sqlite:///"):])
+    return None if path.exists() else path
 
 
 def _note_gaps(engine, accounts) -> None:
