@@ -833,13 +833,41 @@ class AccountSim:
         out.write("      </SecuritiesInfo>\n")
 
 
+def ticker_rows(n: int, seed: int) -> list:
+    """The first ``n`` of TICKERS, then made-up names (``ZAB``, ``ZAC``, …) to reach ``n``.
+
+    The made-up ones draw from their own random stream, so the default file (the 60 real
+    names) is byte-for-byte what it was before this option existed."""
+    if n <= len(TICKERS):
+        return TICKERS[:n]
+    rng = random.Random(seed ^ 0x5EED)
+    taken = {row[0] for row in TICKERS}
+    rows = list(TICKERS)
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXY"
+    i = 0
+    while len(rows) < n:
+        sym = "Z" + letters[i // len(letters) % len(letters)] + letters[i % len(letters)]
+        if i >= len(letters) ** 2:
+            sym += letters[i // len(letters) ** 2 - 1]
+        i += 1
+        if sym in taken:
+            continue
+        taken.add(sym)
+        div = rng.choice(["0", "0", "0.15", "0.25", "0.40", "0.62"])
+        rows.append((sym, f"SYNTHETIC HOLDINGS {sym} INC", rng.choice(["NYSE", "NASDAQ"]),
+                     round(rng.uniform(8, 300), 1), round(rng.uniform(0.18, 0.6), 2), div,
+                     "COMMON"))
+    return rows
+
+
 class Generator:
-    def __init__(self, seed: int, start: date, end: date):
+    def __init__(self, seed: int, start: date, end: date, underlyings: int = len(TICKERS)):
         self.rng = random.Random(seed)
         self.cal = Calendar(start, end)
         self.ids = Ids(self.rng)
-        conids = self.rng.sample(range(10_000, 600_000_000), len(TICKERS))
-        self.tickers = [Ticker(self.rng, row, conids) for row in TICKERS]
+        self.rows = ticker_rows(underlyings, seed)
+        conids = self.rng.sample(range(10_000, 600_000_000), len(self.rows))
+        self.tickers = [Ticker(self.rng, row, conids) for row in self.rows]
         self.opt_conids: dict[str, str] = {}
         self._last_price_day = None
 
@@ -853,17 +881,20 @@ class Generator:
             t.price = max(1.0, t.price * math.exp(0.0003 + t.vol / 15.87 * g(0, 1)))
 
     def reset_prices(self) -> None:
-        for t, row in zip(self.tickers, TICKERS):
+        for t, row in zip(self.tickers, self.rows):
             t.price = row[3]
         self._last_price_day = None
 
 
 def generate(n_trades: int, out_path: Path, seed: int = 20251125,
-             start: date = date(2019, 1, 2), end: date = date(2025, 12, 31)) -> dict:
-    gen = Generator(seed, start, end)
+             start: date = date(2019, 1, 2), end: date = date(2025, 12, 31),
+             underlyings: int = len(TICKERS)) -> dict:
+    gen = Generator(seed, start, end, underlyings)
     accounts = [
         ("U9200417", 0.6, gen.tickers, Decimal("1.05")),
-        ("U9200418", 0.4, gen.rng.sample(gen.tickers, 36), Decimal("0.70255")),
+        # the second account trades 60 % of the names (36 of the default 60)
+        ("U9200418", 0.4, gen.rng.sample(gen.tickers, round(len(gen.tickers) * 0.6)),
+         Decimal("0.70255")),
     ]
     n_first = round(n_trades * accounts[0][1])
     budgets = [n_first, n_trades - n_first]
@@ -904,11 +935,23 @@ def main(argv=None) -> int:
                     help="EXECUTION-level Trade rows in the file (default 40000)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=20251125)
+    ap.add_argument("--underlyings", type=int, default=len(TICKERS),
+                    help=f"names traded (default {len(TICKERS)}; beyond that, made-up ones)")
+    ap.add_argument("--start", type=date.fromisoformat, default=date(2019, 1, 2),
+                    help="first trading day (default 2019-01-02)")
+    ap.add_argument("--years", type=int, default=None,
+                    help="years of trading from --start (default: through 2025-12-31)")
     args = ap.parse_args(argv)
     if args.trades < 100:
         ap.error("--trades must be at least 100")
+    if args.underlyings < 2:
+        ap.error("--underlyings must be at least 2")
+    end = (date(2025, 12, 31) if args.years is None
+           else date(args.start.year + args.years - 1, 12, 31))
+    if end <= args.start:
+        ap.error("--years must cover at least part of a year after --start")
     t0 = time.perf_counter()
-    meta = generate(args.trades, args.out, args.seed)
+    meta = generate(args.trades, args.out, args.seed, args.start, end, args.underlyings)
     meta["seconds"] = round(time.perf_counter() - t0, 2)
     meta_path = args.out.with_name(args.out.name + ".meta.json")
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")

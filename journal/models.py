@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import DateTime, MetaData, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, LargeBinary, MetaData, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from journal.sqltypes import DecimalText
@@ -345,3 +345,39 @@ class CorporateActionOverride(_AccountRow, table=True):
     field: str = Field(max_length=32)
     value: str = Field(max_length=200)
     created_at: datetime = Field(sa_type=DateTime())
+
+#### derived state (journal/cache): never ledger data, always rebuildable ####
+
+
+class LedgerState(SQLModel, table=True):
+    """One row (id 1): the ledger's version. Database triggers (migration 0004) add one in
+    the same transaction as every change to the ledger tables (each import inserts an
+    ``import_batch`` row; cancellations, cross-format links and overrides update or
+    delete rows), so a committed version names exactly one state of the ledger."""
+
+    __tablename__ = "ledger_state"
+    id: int = Field(primary_key=True)
+    version: int = Field(default=0, sa_type=BigInteger())
+
+
+class DerivedEntry(SQLModel, table=True):
+    """A cached result (the rules' result, a view's table) of one ledger version, for one
+    ``key``: the digest of its parameters, the user inputs it read and the code."""
+
+    __tablename__ = "derived_entry"
+    __table_args__ = (UniqueConstraint("name", "key", "ledger_version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    key: str = Field(max_length=64)
+    ledger_version: int = Field(sa_type=BigInteger())
+    created_at: datetime = Field(sa_type=DateTime())
+
+
+class DerivedPart(SQLModel, table=True):
+    """One separately loadable piece of an entry (e.g. the realized events of one year)."""
+
+    __tablename__ = "derived_part"
+    entry_id: int = Field(foreign_key="derived_entry.id", primary_key=True,
+                          ondelete="CASCADE")
+    part: str = Field(primary_key=True, max_length=64)
+    payload: bytes = Field(sa_type=LargeBinary())

@@ -9,8 +9,8 @@ The US rules implemented are specified in docs tax_rules.md; the result types ar
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from journal.readmodel import LedgerData, load_ledger
 from journal.rules.types import (  # noqa: F401 - re-exported contract
     Flag,
     OptionPosition,
@@ -22,6 +22,19 @@ from journal.rules.types import (  # noqa: F401 - re-exported contract
 )
 from journal.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from journal.readmodel import LedgerData, load_ledger
+
+
+def __getattr__(name: str):
+    # The read model (and with it SQLModel and the table models) loads only when a caller
+    # reads the ledger: a report answered from the cache never does.
+    if name in ("LedgerData", "load_ledger"):
+        from journal import readmodel
+
+        return getattr(readmodel, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def run_rules(data: LedgerData, settings: Settings | None = None,
               as_of: date | None = None) -> RuleResult:
@@ -31,14 +44,42 @@ def run_rules(data: LedgerData, settings: Settings | None = None,
 
 
 def analyze(engine, *, settings: Settings | None = None,
-            as_of: date | None = None) -> RuleResult:
+            as_of: date | None = None, tax_year: int | None = None) -> RuleResult:
     """Load the ledger behind ``engine`` and run the rules (settings default to the user's
-    config.toml)."""
-    data = load_ledger(engine)
+    config.toml). Without ``as_of`` the result comes from the derived-state cache
+    (:mod:`journal.cache`) when the ledger, the settings and the code are unchanged.
+
+    ``tax_year``: the caller only looks at that year's realized events, wash sales and
+    flags (and flags with no tax year); the result holds only those (lots, positions and
+    cycles stay whole), which a cached result reads and decodes alone.
+    """
+    if as_of is None:
+        from journal.cache import rules_result
+
+        return rules_result(engine, settings, tax_year=tax_year)
+    from journal.cache.results import year_view
+
+    return year_view(compute(engine, settings=settings, as_of=as_of), tax_year)
+
+
+def compute(engine, *, settings: Settings | None = None,
+            as_of: date | None = None) -> RuleResult:
+    """:func:`analyze` without the cache."""
+    from journal import readmodel
+
+    data = readmodel.load_ledger(engine)
     if settings is None:
         settings = load_settings()
         data = _with_user_prices(data)
     return run_rules(data, settings, as_of)
+
+
+def user_prices_path() -> str:
+    """The user's prices CSV (``[checklist] prices_csv``), "" when none: an input of the
+    rules beside the ledger."""
+    from journal import checklist
+
+    return checklist.load_settings().prices_csv
 
 
 def _with_user_prices(data: LedgerData) -> LedgerData:
@@ -49,7 +90,7 @@ def _with_user_prices(data: LedgerData) -> LedgerData:
     from journal import checklist
     from journal.readmodel import PriceRecord
 
-    path = checklist.load_settings().prices_csv
+    path = user_prices_path()
     if not path:
         return data
     theirs = [PriceRecord(day, sym, close)
@@ -58,4 +99,5 @@ def _with_user_prices(data: LedgerData) -> LedgerData:
     return replace(data, prices=data.prices + tuple(theirs))
 
 
-__all__ = ["LedgerData", "RuleResult", "Settings", "analyze", "load_ledger", "run_rules"]
+__all__ = ["LedgerData", "RuleResult", "Settings", "analyze", "compute", "load_ledger",
+           "run_rules"]

@@ -1,0 +1,220 @@
+"""Derived state that is never stale: results computed from the ledger, kept in it.
+
+Every report starts from the rules' result, and computing it means reading the whole
+ledger and replaying it (seconds on a large one). This package keeps that result, and any
+table a view derives from it, in the ledger database itself (``derived_entry`` and
+``derived_part``), so that a report on an unchanged ledger only reads and decodes the part
+it shows.
+
+An entry is found by
+
+* the **ledger version**: a counter that database triggers raise in the same transaction
+  as any import, ``--force`` re-import, cancellation or override (migration 0004), so
+  whoever writes the ledger, a committed version names one state of it;
+* the **inputs**: everything else the computation read: the rules settings
+  (``config.toml`` ``[rules]``/``[accounts]``), the *content* of the prices CSV named in
+  ``[checklist] prices_csv``, and whatever else the caller names (parameters, files);
+* the **code**: a digest of the program's own source (the ``journal`` package and its
+  migrations) and version, so an upgrade or any edit to the rules recomputes.
+
+Why it cannot be stale: the version is read in the same snapshot as the entry; a result
+is stored only under the version it was computed from, checked again inside the write
+transaction, and the user's files are hashed before and after the computation (edited
+meanwhile: not stored). Keeping the cache inside the ledger also means a restored backup
+or a copied file carries its own, matching cache.
+
+``analyze`` in :mod:`journal.rules` goes through :func:`rules_result`; views cache their
+own tables with :func:`derived`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from journal.cache import codec, store
+
+log = logging.getLogger(__name__)
+
+_CODE: str | None = None
+
+
+def code_version() -> str:
+    """Digest of the program's source files and version (computed once per process:
+    about 70 small files)."""
+    global _CODE
+    if _CODE is None:
+        import journal
+        from journal.db import migrations_dir
+
+        h = hashlib.sha256(f"{journal.__version__}|{sys.version_info[:2]}".encode())
+        for root in (Path(journal.__file__).parent, migrations_dir()):
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+                for name in sorted(filenames):
+                    if name.endswith(".py"):
+                        path = Path(dirpath, name)
+                        h.update(str(path.relative_to(root)).encode() + b"\0")
+                        h.update(path.read_bytes())
+        _CODE = h.hexdigest()
+    return _CODE
+
+
+def _canonical(value) -> Any:
+    """A stable, order-independent form of a settings value (for hashing)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__qualname__,
+                [[f.name, _canonical(getattr(value, f.name))] for f in dataclasses.fields(value)]]
+    if isinstance(value, Mapping):
+        return ["M", sorted([repr(k), _canonical(v)] for k, v in value.items())]
+    if isinstance(value, (set, frozenset)):
+        return ["S", sorted(repr(_canonical(v)) for v in value)]
+    if isinstance(value, (list, tuple)):
+        return ["L", [_canonical(v) for v in value]]
+    return repr(value)
+
+
+def file_digest(path_text: str | None) -> str:
+    """What a computation that reads ``path_text`` depends on: its absolute path and its
+    bytes ("-" for no file, "missing" when absent)."""
+    if not path_text:
+        return "-"
+    path = Path(path_text).expanduser().absolute()
+    try:
+        return f"{path}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    except OSError:
+        return f"{path}:missing"
+
+
+def digest(*values) -> str:
+    return hashlib.sha256(repr(_canonical(list(values))).encode()).hexdigest()
+
+
+def rules_inputs(settings=None) -> str:
+    """Fingerprint of what the rules read besides the ledger: the settings (the user's
+    config.toml when ``settings`` is None) and then also the prices CSV's content."""
+    from journal import rules
+
+    if settings is not None:
+        return digest("explicit", settings)
+    return digest("user", rules.load_settings(), file_digest(rules.user_prices_path()))
+
+
+class _Lookup(NamedTuple):
+    version: int | None  # None: no cache tables here (work without)
+    parts: dict | None  # the entry's parts read in the snapshot (None: not cached)
+
+
+def _lookup(engine, name: str, key: str, parts: Iterable[str] | None) -> _Lookup:
+    from journal.db import snapshot
+
+    try:
+        with snapshot(engine) as conn:
+            version = store.read_version(conn)
+            entry = store.find(conn, name, key, version)
+            if entry is None:
+                return _Lookup(version, None)
+            return _Lookup(version, store.read_parts(conn, entry, parts))
+    except store.NoCache as exc:
+        log.debug("no cache: %s", exc)
+        return _Lookup(None, None)
+
+
+def _key(name: str, params, inputs: str) -> str:
+    return digest(name, params, inputs, code_version())
+
+
+def rules_result(engine, settings=None, *, tax_year: int | None = None):
+    """The rules' result for the ledger behind ``engine`` (what ``journal.rules.analyze``
+    returns without ``as_of``), from the cache when nothing it depends on has changed.
+
+    ``tax_year``: only that year's realized events, wash sales and flags are wanted
+    (flags without a tax year too); the other fields are whole.
+    """
+    from journal import rules
+    from journal.cache import results
+
+    inputs = rules_inputs(settings)
+    key = _key("rules", None, inputs)
+    found = _lookup(engine, "rules", key, results.wanted_parts(tax_year))
+    if found.parts is not None:
+        try:
+            return results.lazy(found.parts, tax_year)
+        except (codec.Mismatch, KeyError, ValueError) as exc:  # written by other code
+            log.debug("cached rules result unreadable: %s", exc)
+    result = rules.compute(engine, settings=settings)
+    if found.version is not None and _worth_keeping(result) \
+            and rules_inputs(settings) == inputs:
+        try:
+            parts = results.encode(result)
+        except (codec.Unsupported, TypeError, ValueError) as exc:
+            log.debug("rules result not cacheable: %s", exc)
+        else:
+            store.save(engine, "rules", key, found.version, parts)
+    return results.year_view(result, tax_year)
+
+
+def _worth_keeping(result) -> bool:
+    # An empty ledger computes in no time, and its rules' horizon is today's date: a
+    # result that depends on the clock must not be kept.
+    return any(getattr(result, f.name) for f in dataclasses.fields(result))
+
+
+def derived(engine, name: str, compute: Callable[[], Any], *, params=None,
+            files: Iterable[str | None] = (), rules_settings=None) -> Any:
+    """``compute()`` from the cache: for views that derive a table from the ledger.
+
+    The entry is keyed like the rules' result (ledger version, the rules' inputs, the
+    code) plus ``name``, ``params`` (anything hashable the way settings are: the period,
+    the account filter, a view's own settings dataclass...) and the content of ``files``
+    (paths of user files the computation reads, e.g. the earnings CSV). ``compute`` must
+    read the ledger only through ``engine`` and depend on nothing else (not the clock:
+    pass the as-of day in ``params``). The value must be made of plain values, Decimal,
+    dates, tuples/lists/dicts/sets and journal dataclasses or enums; one that is not is
+    returned uncached.
+    """
+    files = tuple(files)
+    inputs = digest(rules_inputs(rules_settings), [file_digest(f) for f in files])
+    key = _key(name, params, inputs)
+    found = _lookup(engine, name, key, ["value"])
+    if found.parts is not None and "value" in found.parts:
+        try:
+            return _decode_value(found.parts["value"])
+        except (codec.Mismatch, KeyError, ValueError) as exc:
+            log.debug("cached %s unreadable: %s", name, exc)
+    value = compute()
+    if found.version is not None and \
+            digest(rules_inputs(rules_settings), [file_digest(f) for f in files]) == inputs:
+        try:
+            blob = _encode_value(value)
+        except (codec.Unsupported, TypeError, ValueError) as exc:
+            log.debug("%s not cacheable: %s", name, exc)
+        else:
+            store.save(engine, name, key, found.version, {"value": blob})
+    return value
+
+
+def _encode_value(value) -> bytes:
+    import zlib
+
+    return zlib.compress(codec.encode(value), 1)
+
+
+def _decode_value(blob: bytes):
+    import zlib
+
+    return codec.decode(zlib.decompress(blob))
+
+
+def clear(engine) -> int:
+    """Forget every cached result (correctness never needs it; frees space)."""
+    return store.clear(engine)
+
+
+__all__ = ["clear", "code_version", "derived", "file_digest", "rules_inputs", "rules_result"]

@@ -1,0 +1,253 @@
+"""Exact, safe bytes for cached results: JSON with type tags, never pickle.
+
+The cache lives in the ledger database, which on PostgreSQL other people may be able to
+write; unpickling what they wrote would run their code. So the format is JSON (orjson),
+and decoding only ever builds plain values, ``Decimal``/``date``/``datetime``, tuples,
+sets, dicts, and the dataclasses and enums defined in ``journal`` itself.
+
+Two layouts:
+
+* :func:`encode` / :func:`decode`: any supported value, each non-JSON value tagged
+  (``["D", "1.50"]`` is a Decimal, ``["d", "2025-01-02"]`` a date, ``["R", type, fields]``
+  a journal dataclass...).
+* :func:`encode_records` / :func:`decode_records`: a sequence of records of one dataclass
+  type (the rules' realized events, lots, flags...), as rows of field values with one
+  kind per column, so that decoding converts a column in a tight loop. This is the hot
+  path of a warm report: tens of thousands of records.
+
+Values keep their exact runtime type (a ``Decimal`` field holding an ``int`` comes back
+an ``int``): the cache must give back what the rules returned, byte for byte in every
+output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import importlib
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any
+
+import orjson
+
+FORMAT = 1
+_NATIVE = (str, int, bool, float, type(None))
+
+
+class Unsupported(TypeError):
+    """A value the cache cannot store exactly (the result is then simply not cached)."""
+
+
+class Mismatch(ValueError):
+    """Stored bytes that no longer fit the code (another format or record layout)."""
+
+
+#### type names: only journal's own dataclasses and enums are ever rebuilt ####
+
+
+def _type_name(cls: type) -> str:
+    mod = cls.__module__
+    if mod != "journal" and not mod.startswith("journal."):
+        raise Unsupported(f"{mod}.{cls.__qualname__} is not a journal type")
+    return f"{mod}:{cls.__qualname__}"
+
+
+_TYPES: dict[str, type] = {}
+
+
+def _resolve(name: str) -> type:
+    cls = _TYPES.get(name)
+    if cls is not None:
+        return cls
+    mod, _, qual = name.partition(":")
+    if mod != "journal" and not mod.startswith("journal."):
+        raise Mismatch(f"refusing to build {name}: not a journal type")
+    obj: Any = importlib.import_module(mod)
+    for part in qual.split("."):
+        obj = getattr(obj, part, None)
+    if not isinstance(obj, type) or not (dataclasses.is_dataclass(obj)
+                                         or issubclass(obj, enum.Enum)):
+        raise Mismatch(f"{name} is not a journal dataclass or enum")
+    _TYPES[name] = obj
+    return obj
+
+
+#### tagged values ####
+
+
+def _enc(v):
+    t = type(v)
+    if t in _NATIVE:
+        return v
+    if t is Decimal:
+        return ["D", str(v)]
+    if t is date:
+        return ["d", v.isoformat()]
+    if t is datetime:
+        return ["t", v.isoformat()]
+    if t is tuple:
+        return ["T", [_enc(x) for x in v]]
+    if t is list:
+        return ["L", [_enc(x) for x in v]]
+    if t is frozenset or t is set:
+        return ["F" if t is frozenset else "S", [_enc(x) for x in v]]
+    if t is dict:
+        return ["M", [[_enc(k), _enc(x)] for k, x in v.items()]]
+    if isinstance(v, enum.Enum):
+        return ["E", _type_name(t), _enc(v.value)]
+    if dataclasses.is_dataclass(v):
+        return ["R", _type_name(t), [_enc(getattr(v, f.name)) for f in dataclasses.fields(v)]]
+    raise Unsupported(f"cannot cache a {t.__module__}.{t.__qualname__}")
+
+
+def _dec(v):
+    if type(v) is not list:
+        return v
+    tag = v[0]
+    if tag == "D":
+        return Decimal(v[1])
+    if tag == "d":
+        return date.fromisoformat(v[1])
+    if tag == "t":
+        return datetime.fromisoformat(v[1])
+    if tag == "T":
+        return tuple(_dec(x) for x in v[1])
+    if tag == "L":
+        return [_dec(x) for x in v[1]]
+    if tag == "F":
+        return frozenset(_dec(x) for x in v[1])
+    if tag == "S":
+        return {_dec(x) for x in v[1]}
+    if tag == "M":
+        return {_dec(k): _dec(x) for k, x in v[1]}
+    if tag == "E":
+        return _resolve(v[1])(_dec(v[2]))
+    if tag == "R":
+        build, width = _builder(v[1])
+        if len(v[2]) != width:
+            raise Mismatch(f"{v[1]} has other fields now")
+        return build(tuple(_dec(x) for x in v[2]))
+    raise Mismatch(f"unknown tag {tag!r}")
+
+
+def encode(value) -> bytes:
+    return orjson.dumps({"f": FORMAT, "v": _enc(value)})
+
+
+def decode(data: bytes):
+    doc = orjson.loads(data)
+    if doc.get("f") != FORMAT:
+        raise Mismatch("another cache format")
+    return _dec(doc["v"])
+
+
+#### records: rows of one dataclass, one kind per column ####
+
+# column kinds: j = JSON-native values only (and None), D = Decimal, d = date,
+# t = datetime (each or None), x = anything else, tagged value by value
+_KIND_OF = {str: "j", int: "j", bool: "j", float: "j", Decimal: "D", date: "d",
+            datetime: "t"}
+_DECODE_KIND: dict[str, Callable] = {"D": Decimal, "d": date.fromisoformat,
+                                     "t": datetime.fromisoformat}
+
+
+def _field_names(cls: type) -> tuple:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+_BUILDERS: dict[str, tuple[Callable, int]] = {}
+
+
+def _builder(name: str) -> tuple[Callable, int]:
+    found = _BUILDERS.get(name)
+    if found is None:
+        cls = _resolve(name)
+        names = _field_names(cls)
+        found = _BUILDERS[name] = (_build(cls, names), len(names))
+    return found
+
+
+def _build(cls: type, names: tuple) -> Callable[[Sequence], Any]:
+    """A function turning a row of field values into a record, skipping ``__init__`` (the
+    values were valid when the rules built them) but keeping frozen records frozen."""
+    probe = object.__new__(cls)
+    new = cls.__new__
+    if hasattr(probe, "__dict__"):
+        def build(row):
+            obj = new(cls)
+            obj.__dict__.update(zip(names, row))
+            return obj
+    else:  # slotted: set each slot through its descriptor, as __init__ would
+        setters = [getattr(cls, n).__set__ for n in names]
+
+        def build(row):
+            obj = new(cls)
+            for s, val in zip(setters, row):
+                s(obj, val)
+            return obj
+    return build
+
+
+def _decimal_default(v):
+    if type(v) is Decimal:
+        return str(v)
+    raise TypeError(type(v))
+
+
+def encode_records(items: Sequence) -> bytes:
+    """``items``: records of one journal dataclass (or an empty sequence)."""
+    if not items:
+        return orjson.dumps({"f": FORMAT, "type": None, "rows": []})
+    cls = type(items[0])
+    if not dataclasses.is_dataclass(cls):
+        raise Unsupported(f"{cls.__qualname__} is not a dataclass")
+    for it in items:
+        if type(it) is not cls:
+            raise Unsupported(f"mixed record types: {cls.__qualname__}, "
+                              f"{type(it).__qualname__}")
+    names = _field_names(cls)
+    get = attrgetter(*names) if len(names) > 1 else (lambda o: (getattr(o, names[0]),))
+    rows: list = [get(it) for it in items]
+    kinds = []
+    for i in range(len(names)):
+        seen = {type(r[i]) for r in rows}
+        seen.discard(type(None))
+        ks = {_KIND_OF.get(t, "x") for t in seen}
+        kinds.append(ks.pop() if len(ks) == 1 else ("j" if not ks else "x"))
+    tagged = [i for i, k in enumerate(kinds) if k == "x"]
+    if tagged:
+        rows = [list(r) for r in rows]
+        for r in rows:
+            for i in tagged:
+                r[i] = _enc(r[i])
+    # orjson writes dates and datetimes as ISO text itself; Decimals go through str()
+    return orjson.dumps({"f": FORMAT, "type": _type_name(cls), "fields": names,
+                         "kinds": "".join(kinds), "rows": rows}, default=_decimal_default)
+
+
+def decode_records(data: bytes) -> tuple:
+    doc = orjson.loads(data)
+    if doc.get("f") != FORMAT:
+        raise Mismatch("another cache format")
+    rows = doc["rows"]
+    if not rows:
+        return ()
+    cls = _resolve(doc["type"])
+    names = _field_names(cls)
+    if tuple(doc["fields"]) != names:
+        raise Mismatch(f"{doc['type']} has other fields now")
+    conv = [(i, _dec if k == "x" else _DECODE_KIND[k])
+            for i, k in enumerate(doc["kinds"]) if k != "j"]
+    build = _build(cls, names)
+    out: list = []
+    append = out.append
+    for row in rows:
+        for i, fn in conv:
+            v = row[i]
+            if v is not None:
+                row[i] = fn(v)
+        append(build(row))
+    return tuple(out)

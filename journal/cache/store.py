@@ -1,0 +1,133 @@
+"""The cache tables: read an entry inside the caller's snapshot, write one on the side.
+
+An entry is stored only under the ledger version its inputs were read at, and only if
+that version is still the current one when the write transaction runs (on SQLite under
+the write lock, so nothing can commit in between). A write never waits for an import:
+if the ledger is busy the result is simply not cached this time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
+
+KEEP_PER_NAME = 8  # entries of one name kept for the current version (other settings...)
+WRITE_WAIT_MS = 250  # how long a cache write may wait for the ledger's write lock
+
+
+class NoCache(Exception):
+    """The database has no cache tables (an old schema opened without migrating)."""
+
+
+def read_version(conn: Connection) -> int:
+    """The ledger version as ``conn``'s transaction sees it. (On PostgreSQL a failure
+    aborts that transaction; callers then leave it and work without the cache.)"""
+    try:
+        row = conn.execute(text("SELECT version FROM ledger_state WHERE id = 1")).first()
+    except SQLAlchemyError as exc:
+        raise NoCache(str(exc)) from exc
+    if row is None:
+        raise NoCache("ledger_state has no row")
+    return int(row[0])
+
+
+def find(conn: Connection, name: str, key: str, version: int) -> int | None:
+    row = conn.execute(text(
+        "SELECT id FROM derived_entry WHERE name = :n AND key = :k AND ledger_version = :v"),
+        {"n": name, "k": key, "v": version}).first()
+    return None if row is None else int(row[0])
+
+
+def read_parts(conn: Connection, entry_id: int,
+               parts: Iterable[str] | None = None) -> dict[str, bytes]:
+    sql = "SELECT part, payload FROM derived_part WHERE entry_id = :e"
+    params: dict = {"e": entry_id}
+    if parts is not None:
+        names = sorted(set(parts))
+        if not names:
+            return {}
+        sql += " AND part IN (" + ", ".join(f":p{i}" for i in range(len(names))) + ")"
+        params.update({f"p{i}": p for i, p in enumerate(names)})
+    return {p: bytes(b) for p, b in conn.execute(text(sql), params)}
+
+
+@contextmanager
+def _cache_writer(engine: Engine) -> Iterator[Connection]:
+    """A short write transaction that gives up instead of queueing behind an import."""
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            dbapi: Any = conn.connection.dbapi_connection
+            dbapi.execute(f"PRAGMA busy_timeout={WRITE_WAIT_MS}")
+            conn = conn.execution_options(writer=True)  # BEGIN IMMEDIATE (journal.db)
+        try:
+            with conn.begin():
+                if not sqlite:
+                    conn.execute(text(f"SET LOCAL lock_timeout = '{WRITE_WAIT_MS}ms'"))
+                yield conn
+        finally:
+            if sqlite:
+                from journal.db import SQLITE_BUSY_TIMEOUT_MS
+
+                dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def save(engine: Engine, name: str, key: str, version: int, parts: dict[str, bytes]) -> bool:
+    """Store ``parts`` as entry (name, key) of ledger ``version``; False when not stored
+    (the ledger moved on, another process stored it first, the ledger is busy)."""
+    try:
+        with _cache_writer(engine) as conn:
+            if read_version(conn) != version:
+                return False  # computed from a state that is already superseded
+            _prune(conn, name, version)
+            params = {"n": name, "k": key, "v": version,
+                      "c": datetime.now(timezone.utc).replace(tzinfo=None)}
+            row = conn.execute(text(
+                "INSERT INTO derived_entry (name, key, ledger_version, created_at) "
+                "VALUES (:n, :k, :v, :c) ON CONFLICT (name, key, ledger_version) DO NOTHING "
+                "RETURNING id"), params).first()
+            if row is None:
+                return False
+            conn.execute(text("INSERT INTO derived_part (entry_id, part, payload) "
+                              "VALUES (:e, :p, :b)"),
+                         [{"e": row[0], "p": p, "b": b} for p, b in parts.items()])
+        return True
+    except (SQLAlchemyError, NoCache) as exc:
+        log.debug("cache entry %s not stored: %s", name, exc)
+        return False
+
+
+def _prune(conn: Connection, name: str, version: int) -> None:
+    """Entries of older ledger versions can never be read again; of the current version,
+    keep the newest few of each name."""
+    doomed = [r[0] for r in conn.execute(text(
+        "SELECT id FROM derived_entry WHERE ledger_version < :v "
+        "OR (name = :n AND id NOT IN (SELECT id FROM derived_entry WHERE name = :n "
+        "ORDER BY id DESC LIMIT :keep))"), {"v": version, "n": name, "keep": KEEP_PER_NAME - 1})]
+    if doomed:
+        _delete(conn, doomed)
+
+
+def _delete(conn: Connection, ids: list[int]) -> None:
+    for i in range(0, len(ids), 500):
+        chunk = {f"i{j}": v for j, v in enumerate(ids[i:i + 500])}
+        marks = ", ".join(f":{k}" for k in chunk)
+        conn.execute(text(f"DELETE FROM derived_part WHERE entry_id IN ({marks})"), chunk)
+        conn.execute(text(f"DELETE FROM derived_entry WHERE id IN ({marks})"), chunk)
+
+
+def clear(engine: Engine) -> int:
+    """Drop every cached entry (never needed for correctness); returns how many."""
+    with _cache_writer(engine) as conn:
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM derived_entry"))]
+        _delete(conn, ids)
+    return len(ids)
