@@ -17,6 +17,8 @@ import sys
 from decimal import Decimal
 
 import pytest
+from conftest import FIXTURES, ROOT, SAMPLES
+from ledger_helpers import write_statement
 from sqlalchemy import text
 
 import journal.cache as jcache
@@ -27,9 +29,6 @@ from journal import models
 from journal.cache import results, store
 from journal.imports import import_file
 from journal.ledger import set_cycle_override
-
-from conftest import FIXTURES, ROOT, SAMPLES
-from ledger_helpers import write_statement
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 MULTI = SAMPLES / "wheel_2025_multi.xml"
@@ -268,7 +267,7 @@ def test_reports_during_an_import_in_another_process(backend, tmp_path):
     _name, target = backend
     engine = jdb.open_ledger(target)
     import_file(engine, MAIN)
-    big = write_statement(tmp_path / "big.xml", range(0, 6000))
+    big = write_statement(tmp_path / "big.xml", range(6000))
     state_a, version_a = fresh(engine), version(engine)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "journal", "--db", target, "import", "-q",

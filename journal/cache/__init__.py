@@ -34,6 +34,7 @@ import hashlib
 import logging
 import os
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -109,6 +110,7 @@ def rules_inputs(settings=None) -> str:
 class _Lookup(NamedTuple):
     version: int | None  # None: no cache tables here (work without)
     parts: dict | None  # the entry's parts read in the snapshot (None: not cached)
+    entry: int | None = None
 
 
 def _lookup(engine, name: str, key: str, parts: Iterable[str] | None) -> _Lookup:
@@ -120,7 +122,7 @@ def _lookup(engine, name: str, key: str, parts: Iterable[str] | None) -> _Lookup
             entry = store.find(conn, name, key, version)
             if entry is None:
                 return _Lookup(version, None)
-            return _Lookup(version, store.read_parts(conn, entry, parts))
+            return _Lookup(version, store.read_parts(conn, entry, parts), entry)
     except store.NoCache as exc:
         log.debug("no cache: %s", exc)
         return _Lookup(None, None)
@@ -146,8 +148,9 @@ def rules_result(engine, settings=None, *, tax_year: int | None = None):
     if found.parts is not None:
         try:
             return results.lazy(found.parts, tax_year)
-        except (codec.Mismatch, KeyError, ValueError) as exc:  # written by other code
+        except (codec.Mismatch, KeyError, ValueError, zlib.error) as exc:  # damaged/foreign
             log.debug("cached rules result unreadable: %s", exc)
+            store.forget(engine, found.entry)
     result = rules.compute(engine, settings=settings)
     if found.version is not None and _worth_keeping(result) \
             and rules_inputs(settings) == inputs:
@@ -186,8 +189,9 @@ def derived(engine, name: str, compute: Callable[[], Any], *, params=None,
     if found.parts is not None and "value" in found.parts:
         try:
             return _decode_value(found.parts["value"])
-        except (codec.Mismatch, KeyError, ValueError) as exc:
+        except (codec.Mismatch, KeyError, ValueError, zlib.error) as exc:
             log.debug("cached %s unreadable: %s", name, exc)
+            store.forget(engine, found.entry)
     value = compute()
     if found.version is not None and \
             digest(rules_inputs(rules_settings), [file_digest(f) for f in files]) == inputs:
@@ -201,14 +205,10 @@ def derived(engine, name: str, compute: Callable[[], Any], *, params=None,
 
 
 def _encode_value(value) -> bytes:
-    import zlib
-
     return zlib.compress(codec.encode(value), 1)
 
 
 def _decode_value(blob: bytes):
-    import zlib
-
     return codec.decode(zlib.decompress(blob))
 
 

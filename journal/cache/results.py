@@ -91,12 +91,12 @@ def wanted_parts(year: int | None) -> list[str] | None:
 
 
 def _records(blob: bytes | None) -> tuple:
-    return () if blob is None else codec.decode_records(zlib.decompress(blob))
+    return () if blob is None else codec.decode_records(blob)
 
 
 def loaders(parts: dict[str, bytes], year: int | None) -> dict[str, Callable[[], object]]:
-    """One function per RuleResult field that decodes it from ``parts``."""
-    meta = codec.decode(zlib.decompress(parts[META]))
+    """One function per RuleResult field that decodes it from ``parts`` (decompressed)."""
+    meta = codec.decode(parts[META])
     if set(meta["order"]) | set(meta["values"]) | {n for n in parts if "/" not in n} != \
             set(_fields()) | {META}:
         raise codec.Mismatch("RuleResult has other fields now")
@@ -164,6 +164,10 @@ CachedRuleResult = _lazy_class()
 
 
 def lazy(parts: dict[str, bytes], year: int | None) -> RuleResult:
+    """Raises zlib.error or :class:`codec.Mismatch` at once on damaged or foreign bytes
+    (zlib checks every part's checksum here), so the caller can compute instead; only the
+    JSON is left for first use."""
+    plain = {name: zlib.decompress(blob) for name, blob in parts.items()}
     obj: Any = object.__new__(CachedRuleResult)
-    obj.__dict__.update(_values={}, _loaders=loaders(parts, year))
+    obj.__dict__.update(_values={}, _loaders=loaders(plain, year))
     return obj

@@ -125,6 +125,17 @@ def _delete(conn: Connection, ids: list[int]) -> None:
         conn.execute(text(f"DELETE FROM derived_entry WHERE id IN ({marks})"), chunk)
 
 
+def forget(engine: Engine, entry_id: int | None) -> None:
+    """Drop one entry (unreadable bytes), if the ledger is not busy."""
+    if entry_id is None:
+        return
+    try:
+        with _cache_writer(engine) as conn:
+            _delete(conn, [entry_id])
+    except SQLAlchemyError as exc:
+        log.debug("cache entry %s not dropped: %s", entry_id, exc)
+
+
 def clear(engine: Engine) -> int:
     """Drop every cached entry (never needed for correctness); returns how many."""
     with _cache_writer(engine) as conn:
