@@ -34,11 +34,11 @@ def engine(db_path):
 
 
 def _event(**kw) -> RealizedEvent:
-    base = dict(account="U1", description="100 XYZ", underlying="XYZ", asset_category="STK",
-                quantity=Decimal(100), date_acquired=date(2025, 1, 2),
-                date_sold=date(2025, 3, 4), proceeds=Decimal("5010.50"),
-                cost=Decimal("4000.0000"), adjustment_code="", adjustment_amount=Decimal(0),
-                gain=Decimal("1010.5000"), term="ST", tax_year=2025, kind="stock_sale")
+    base = {"account": "U1", "description": "100 XYZ", "underlying": "XYZ", "asset_category": "STK",
+                "quantity": Decimal(100), "date_acquired": date(2025, 1, 2),
+                "date_sold": date(2025, 3, 4), "proceeds": Decimal("5010.50"),
+                "cost": Decimal("4000.0000"), "adjustment_code": "", "adjustment_amount": Decimal(0),
+                "gain": Decimal("1010.5000"), "term": "ST", "tax_year": 2025, "kind": "stock_sale"}
     base.update(kw)
     return RealizedEvent(**base)
 

@@ -173,7 +173,7 @@ def _builder(name: str) -> tuple[Callable, int]:
 def _build(cls: type, names: tuple) -> Callable[[Sequence], Any]:
     """A function turning a row of field values into a record, skipping ``__init__`` (the
     values were valid when the rules built them) but keeping frozen records frozen."""
-    probe = object.__new__(cls)
+    probe: Any = object.__new__(cls)
     new = cls.__new__
     if hasattr(probe, "__dict__"):
         def build(row):
