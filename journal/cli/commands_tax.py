@@ -23,9 +23,10 @@ def _box_map(values):
     return out
 
 
-def _read(obj, accounts, need_executions: bool):
+def _read(obj, accounts, year: int, need_executions: bool):
     """The rules' result, and the ledger's executions when the reconciliation needs them
-    (then both from one read)."""
+    (then both from one read). Without them, only ``year``'s part of the result: a cached
+    result then reads and decodes that year alone."""
     from journal import readmodel
 
     engine = obj.engine()
@@ -39,7 +40,7 @@ def _read(obj, accounts, need_executions: bool):
 
     if accounts:
         accounts.check(readmodel.load_account_ids(engine))
-    return analyze(engine), None
+    return analyze(engine, tax_year=year), None
 
 
 @cli.command()
@@ -86,11 +87,14 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon, xlsx_path, tx
 
     settings = tax.TaxSettings(box_by_account=_box_map(boxes),
                                written_option_dates=written_option_dates)
-    result, data = _read(obj, accounts, need_executions=bool(xlsx_path or show_recon))
+    result, data = _read(obj, accounts, year, need_executions=bool(xlsx_path or show_recon))
     report = tax.build_report(result, year, accounts=accounts.sorted, settings=settings)
     if not report.rows and not report.form6781:
         # zeros alone look like a tax year with nothing in it; say what the ledger has
-        click.echo(views.year_note(result.realized, year), err=True)
+        from journal.rules import analyze
+
+        # the year view has no other year's events: ask for all of them to name the years
+        click.echo(views.year_note(analyze(obj.engine()).realized, year), err=True)
     recon = None
     if data is not None:
         recon = reconcile.reconcile(result, views.closing_executions(data, accounts), year,
