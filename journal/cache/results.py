@@ -68,9 +68,11 @@ def encode(result: RuleResult) -> dict[str, bytes]:
         elif name in BY_YEAR:
             keys = [_year_key(x) for x in value]
             meta["order"][name] = [(k, len(list(g))) for k, g in groupby(keys)]
-            for k in set(keys):
-                parts[f"{name}/{k}"] = _pack(codec.encode_records(
-                    [x for x, xk in zip(value, keys) if xk == k]))
+            by_key: dict[str, list] = {}
+            for x, k in zip(value, keys):
+                by_key.setdefault(k, []).append(x)
+            for k, items in by_key.items():
+                parts[f"{name}/{k}"] = _pack(codec.encode_records(items))
         else:
             parts[name] = _pack(codec.encode_records(value))
     parts[META] = _pack(codec.encode(meta))
