@@ -219,9 +219,9 @@ def fmt(results: dict) -> str:
     backends = list(results)
     lines = []
     head = f"{'command':<26}{'mode':<6}" + "".join(
-        f"{b + ' s':>14}{'x floor':>9}{'RSS MB':>8}" for b in backends)
+        f"{b + ' s':>14}{'x floor':>9}{'cpu x':>7}{'RSS MB':>8}" for b in backends)
     lines += [head, "-" * len(head)]
-    floor = "".join(f"{results[b]['floor']['wall']:14.3f}{1:9.2f}"
+    floor = "".join(f"{results[b]['floor']['wall']:14.3f}{1:9.2f}{1:7.2f}"
                     f"{results[b]['floor']['max_rss_mb']:8.0f}" for b in backends)
     lines.append(f"{'floor: read all rows':<26}{'':<6}" + floor)
     keys = [(r["label"], r["mode"]) for r in results[backends[0]]["rows"]]
@@ -231,10 +231,11 @@ def fmt(results: dict) -> str:
             r = next((x for x in results[b]["rows"] if (x["label"], x["mode"]) == (label, mode)),
                      None)
             if r is None or "wall" not in r:
-                cells += f"{'failed' if r else '-':>31}"
+                cells += f"{'failed' if r else '-':>38}"
                 continue
             ratio = r["wall"] / results[b]["floor"]["wall"]
-            cells += f"{r['wall']:14.3f}{ratio:9.2f}{r['max_rss_mb']:8.0f}"
+            cpu = r["cpu"] / results[b]["floor"]["cpu"]
+            cells += f"{r['wall']:14.3f}{ratio:9.2f}{cpu:7.2f}{r['max_rss_mb']:8.0f}"
         lines.append(f"{label:<26}{mode:<6}" + cells)
     return "\n".join(lines)
 
@@ -311,7 +312,9 @@ def main(argv=None) -> int:
         raise SystemExit("nothing to measure: give --pg or drop --no-sqlite")
     table, lines = fmt(results), verdicts(results)
     print(f"{file.name}: {args.trades} trades, {args.underlyings} underlyings, {args.years} "
-          f"years; seconds are whole processes, best of {args.repeat}")
+          f"years; seconds are whole processes, best of {args.repeat}; cpu x = the process's "
+          "CPU time over the floor's (steadier on a shared machine; a PostgreSQL server's "
+          "own CPU is in neither)")
     print(table)
     print("\n".join(lines))
     meta = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "python": platform.python_version(),

@@ -252,9 +252,9 @@ def test_a_result_read_after_an_import_is_not_stored_under_the_older_version(
         import_file(other_engine(ledger), MULTI)
         return real_load(engine)
 
-    monkeypatch.setattr(journal.rules, "load_ledger", import_first)
+    monkeypatch.setattr(journal.readmodel, "load_ledger", import_first)
     got = cached(ledger)
-    monkeypatch.setattr(journal.rules, "load_ledger", real_load)
+    monkeypatch.setattr(journal.readmodel, "load_ledger", real_load)
     assert got == fresh(ledger)  # the new state, whole
     assert stored(ledger) == []  # not stored under the version looked up before it
 
