@@ -74,6 +74,21 @@ def test_tagged_values_round_trip():
     assert codec.decode(codec.encode([some])) == [some]
 
 
+def test_tables_are_stored_by_column_and_come_back_alike():
+    rows = [{"month": f"2025-{m:02d}", "premium": Decimal(m) / 4 if m % 3 else None,
+             "day": date(2025, m, 1), "n": m, "tags": ("a", m)} for m in range(1, 13)]
+    odd = [dict(reversed(list(r.items()))) if i == 5 else r for i, r in enumerate(rows)]
+    records = tuple(_event(gain=Decimal(i), tax_year=2020 + i % 3) for i in range(10))
+    value = {"rows": rows, "odd": odd, "records": records, "short": rows[:3]}
+    blob = codec.encode(value)
+    assert b'"Q"' in blob and b'"RS"' in blob
+    back = codec.decode(blob)
+    assert back == value
+    assert [list(r) for r in back["odd"]] == [list(r) for r in odd]  # key order kept
+    assert type(back["records"]) is tuple and type(back["rows"]) is list
+    assert type(back["rows"][0]["tags"]) is tuple
+
+
 def test_only_journal_types_are_ever_built():
     with pytest.raises(codec.Unsupported):
         codec.encode(Color.RED)  # not a journal type: not cached

@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 FORMAT = 1
+COLUMNAR_MIN = 8  # lists at least this long of alike dicts or records are stored by column
 _NATIVE = (str, int, bool, float, type(None))
 
 
@@ -103,10 +104,12 @@ def _enc(v):
         return ["d", v.isoformat()]
     if t is datetime:
         return ["t", v.isoformat()]
-    if t is tuple:
-        return ["T", [_enc(x) for x in v]]
-    if t is list:
-        return ["L", [_enc(x) for x in v]]
+    if t is tuple or t is list:
+        if len(v) >= COLUMNAR_MIN:
+            table = _enc_table(v)
+            if table is not None:
+                return table
+        return ["T" if t is tuple else "L", [_enc(x) for x in v]]
     if t is frozenset or t is set:
         return ["F" if t is frozenset else "S", [_enc(x) for x in v]]
     if t is dict:
@@ -138,6 +141,8 @@ def _dec(v):
         return {_dec(x) for x in v[1]}
     if tag == "M":
         return {_dec(k): _dec(x) for k, x in v[1]}
+    if tag == "Q" or tag == "RS":
+        return _dec_table(v)
     if tag == "E":
         return _resolve(v[1])(_dec(v[2]))
     if tag == "R":
@@ -218,6 +223,13 @@ def encode_records(items: Sequence) -> bytes:
 def _encode_records(items: Sequence) -> bytes:
     if not items:
         return orjson.dumps({"f": FORMAT, "type": None, "n": 0, "cols": []})
+    cls, names, cols = _record_columns(items)
+    kinds, cols = _enc_columns(cols)
+    return orjson.dumps({"f": FORMAT, "type": _type_name(cls), "fields": names,
+                         "kinds": kinds, "n": len(items), "cols": cols})
+
+
+def _record_columns(items: Sequence) -> tuple[type, tuple, list]:
     cls = type(items[0])
     if not dataclasses.is_dataclass(cls):
         raise Unsupported(f"{cls.__qualname__} is not a dataclass")
@@ -225,7 +237,11 @@ def _encode_records(items: Sequence) -> bytes:
         raise Unsupported(f"mixed record types in a sequence of {cls.__qualname__}")
     names = _field_names(cls)
     get = attrgetter(*names) if len(names) > 1 else (lambda o: (getattr(o, names[0]),))
-    cols: list = list(zip(*map(get, items)))
+    return cls, names, list(zip(*map(get, items)))
+
+
+def _enc_columns(cols: list) -> tuple[str, list]:
+    """One kind per column (see _KIND_OF), each column converted in one pass."""
     kinds = []
     for i, col in enumerate(cols):
         seen = set(map(type, col))
@@ -238,8 +254,7 @@ def _encode_records(items: Sequence) -> bytes:
         elif kind == "x":
             cols[i] = [_enc(v) for v in col]
         kinds.append(kind)  # orjson writes dates and datetimes as ISO text itself
-    return orjson.dumps({"f": FORMAT, "type": _type_name(cls), "fields": names,
-                         "kinds": "".join(kinds), "n": len(items), "cols": cols})
+    return "".join(kinds), cols
 
 
 def _map_some(fn: Callable, col: Sequence, nones: bool) -> list:
@@ -248,6 +263,50 @@ def _map_some(fn: Callable, col: Sequence, nones: bool) -> list:
     if nones:
         return [None if v is None else fn(v) for v in col]
     return list(map(fn, col))
+
+
+def _dec_columns(kinds: str, cols: list) -> list:
+    for i, k in enumerate(kinds):
+        if k != "j":
+            col = cols[i]
+            cols[i] = _map_some(_dec if k == "x" else _DECODE_KIND[k], col, None in col)
+    return cols
+
+
+def _enc_table(v: Sequence):
+    """A long list of dicts with the same keys in the same order (a view's rows), or of
+    records of one journal dataclass, by column; None when it is neither."""
+    first = v[0]
+    container = "T" if type(v) is tuple else "L"
+    if type(first) is dict:
+        keys = list(first)
+        if all(type(r) is dict and list(r) == keys for r in v):
+            kinds, cols = _enc_columns([[r[k] for r in v] for k in keys])
+            return ["Q", container, [_enc(k) for k in keys], kinds, cols]
+        return None
+    if dataclasses.is_dataclass(first) and not isinstance(first, type):
+        try:
+            cls, names, cols = _record_columns(v)
+            name = _type_name(cls)
+        except Unsupported:
+            return None
+        kinds, cols = _enc_columns(cols)
+        return ["RS", container, name, list(names), kinds, cols]
+    return None
+
+
+def _dec_table(v: list):
+    if v[0] == "Q":
+        _, container, keys, kinds, cols = v
+        keys = [_dec(k) for k in keys]
+        rows: Sequence = [dict(zip(keys, vals)) for vals in zip(*_dec_columns(kinds, cols))]
+    else:
+        _, container, name, names, kinds, cols = v
+        cls = _resolve(name)
+        if tuple(names) != _field_names(cls):
+            raise Mismatch(f"{name} has other fields now")
+        rows = list(map(_builder(name)[0], zip(*_dec_columns(kinds, cols))))
+    return tuple(rows) if container == "T" else rows
 
 
 def decode_records(data: bytes) -> tuple:
@@ -265,9 +324,4 @@ def _decode_records(data: bytes) -> tuple:
     names = _field_names(cls)
     if tuple(doc["fields"]) != names:
         raise Mismatch(f"{doc['type']} has other fields now")
-    cols = doc["cols"]
-    for i, k in enumerate(doc["kinds"]):
-        if k != "j":
-            col = cols[i]
-            cols[i] = _map_some(_dec if k == "x" else _DECODE_KIND[k], col, None in col)
-    return tuple(map(_build(cls, names), zip(*cols)))
+    return tuple(map(_build(cls, names), zip(*_dec_columns(doc["kinds"], doc["cols"]))))
