@@ -183,6 +183,17 @@ def test_a_busy_ledger_is_not_waited_for(engine, db_path):
         assert conn.execute(text("SELECT COUNT(*) FROM derived_entry")).scalar() == 0
 
 
+def test_a_read_only_ledger_is_read_and_never_written(engine, db_path, monkeypatch):
+    import_file(engine, MAIN)
+    want = journal.rules.compute(engine)
+    ro = jdb.make_engine(db_path, read_only=True)
+    writes = []
+    monkeypatch.setattr(store, "_cache_writer", lambda *a: writes.append(a))
+    assert journal.rules.analyze(ro) == want
+    assert writes == []
+    ro.dispose()
+
+
 def test_older_versions_are_pruned(engine):
     import_file(engine, MAIN)
     journal.rules.analyze(engine)

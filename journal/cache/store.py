@@ -83,7 +83,10 @@ def _cache_writer(engine: Engine) -> Iterator[Connection]:
 
 def save(engine: Engine, name: str, key: str, version: int, parts: dict[str, bytes]) -> bool:
     """Store ``parts`` as entry (name, key) of ledger ``version``; False when not stored
-    (the ledger moved on, another process stored it first, the ledger is busy)."""
+    (the ledger moved on, another process stored it first, the ledger is busy or was
+    opened read-only)."""
+    if _read_only(engine):
+        return False
     try:
         with _cache_writer(engine) as conn:
             if read_version(conn) != version:
@@ -104,6 +107,12 @@ def save(engine: Engine, name: str, key: str, version: int, parts: dict[str, byt
     except (SQLAlchemyError, NoCache) as exc:
         log.debug("cache entry %s not stored: %s", name, exc)
         return False
+
+
+def _read_only(engine: Engine) -> bool:
+    from journal.db import is_read_only
+
+    return is_read_only(engine)
 
 
 def _prune(conn: Connection, name: str, version: int) -> None:
@@ -127,7 +136,7 @@ def _delete(conn: Connection, ids: list[int]) -> None:
 
 def forget(engine: Engine, entry_id: int | None) -> None:
     """Drop one entry (unreadable bytes), if the ledger is not busy."""
-    if entry_id is None:
+    if entry_id is None or _read_only(engine):
         return
     try:
         with _cache_writer(engine) as conn:
