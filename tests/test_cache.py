@@ -18,7 +18,7 @@ from sqlalchemy import text
 import journal.cache as jcache
 import journal.rules
 from journal import db as jdb
-from journal.cache import codec, results
+from journal.cache import codec, results, store
 from journal.imports import import_file
 from journal.rules.types import Flag, RealizedEvent, RuleResult
 
