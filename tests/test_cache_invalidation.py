@@ -342,3 +342,28 @@ def test_every_write_raises_the_version_and_reads_do_not(ledger, tmp_path):
     assert v3 > v2
     set_cycle_override(ledger, "U7654321", "3601482288", "X")
     assert version(ledger) > v3
+
+
+def test_an_older_ledger_gains_the_cache_on_upgrade_and_loses_it_on_downgrade(backend,
+                                                                              tmp_path):
+    from alembic import command
+
+    _name, target = backend
+    engine = jdb.make_engine(target)
+    with jdb.writer(engine) as conn:
+        command.upgrade(jdb._alembic_config(conn), "0002")
+    import_file(engine, MAIN)
+    assert cached(engine) == fresh(engine)  # no cache tables yet: computed, nothing kept
+    jdb.upgrade(engine, backup=False)
+    first = cached(engine)
+    assert stored(engine) == [("rules", version(engine))]
+    import_file(engine, MULTI)
+    assert cached(engine) != first
+    with jdb.writer(engine) as conn:
+        command.downgrade(jdb._alembic_config(conn), "0002")
+    import_file(engine, _cancel_file(tmp_path, "3571039926", "3999999901"))  # no triggers
+    with jdb.writer(engine) as conn:
+        command.upgrade(jdb._alembic_config(conn), "head")
+    assert cached(engine) == fresh(engine)
+    engine.dispose()
+
