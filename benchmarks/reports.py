@@ -184,8 +184,11 @@ def prepare(backend: str, target: str, file: Path, reuse: bool) -> dict:
 
 
 def _file_id(file: Path) -> str:
+    """The statement and the schema the ledger was imported with (a ledger of an older
+    schema would be upgraded in place, not imported the way a user's is)."""
     st = file.stat()
-    return f"{file.name}:{st.st_size}:{st.st_mtime_ns}"
+    schema = sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
+    return f"{file.name}:{st.st_size}:{st.st_mtime_ns}:{','.join(schema)}"
 
 
 def bench_backend(backend: str, target: str, floor_kind: str, floor_arg: str, year: int,
