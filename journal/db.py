@@ -11,6 +11,7 @@ reads it.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 import urllib.parse
@@ -183,14 +184,72 @@ def _alembic_config(connection=None):
 
 
 def schema_status(engine: Engine) -> tuple[str | None, tuple[str, ...]]:
-    """Return (current revision of the database, heads known to this code)."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+    """Return (current revision of the database, heads known to this code).
 
-    script = ScriptDirectory.from_config(_alembic_config())
+    Every command asks this first, so it avoids Alembic when it can: importing Alembic and
+    every migration script (SQLModel with them) costs more than a report read from the
+    derived-state cache. The heads come from the scripts' revision lines, the current
+    revision from ``alembic_version``; anything unusual goes to Alembic itself.
+    """
+    heads = script_heads()
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    return current, tuple(script.get_heads())
+        if not inspect(conn).has_table("alembic_version"):
+            return None, heads
+        rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        if len(rows) <= 1:
+            return (rows[0][0] if rows else None), heads
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(conn).get_current_revision(), heads
+
+
+_HEADS: dict[Path, tuple[str, ...]] = {}  # per migrations folder (tests swap it)
+_REVISION_LINE = re.compile(
+    r"^(revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]*)?=\s*(.+?)\s*$",
+    re.MULTILINE)
+
+
+def script_heads() -> tuple[str, ...]:
+    """The heads of this code's migrations (what Alembic's ``get_heads`` returns)."""
+    folder = migrations_dir()
+    heads = _HEADS.get(folder)
+    if heads is None:
+        heads = _heads_from_text(folder)
+        if heads is None:
+            from alembic.script import ScriptDirectory
+
+            heads = tuple(ScriptDirectory.from_config(_alembic_config()).get_heads())
+        _HEADS[folder] = heads
+    return heads
+
+
+def _heads_from_text(folder: Path) -> tuple[str, ...] | None:
+    """Heads from the scripts' ``revision = '…'`` and ``down_revision = '…'`` lines; None
+    when a script is not that simple (branch labels, dependencies, computed values)."""
+    import ast
+
+    revisions, parents = set(), set()
+    for path in sorted((folder / "versions").glob("*.py")):
+        if path.name.startswith("__"):
+            continue
+        found = {m[1]: m[2] for m in _REVISION_LINE.finditer(path.read_text())}
+        try:
+            values = {k: ast.literal_eval(v) for k, v in found.items()}
+        except (ValueError, SyntaxError):
+            return None
+        rev, down = values.get("revision"), values.get("down_revision")
+        if not isinstance(rev, str) or "down_revision" not in values \
+                or values.get("branch_labels") or values.get("depends_on"):
+            return None
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple) and all(isinstance(d, str) for d in down):
+            parents.update(down)
+        elif down is not None:
+            return None
+        revisions.add(rev)
+    heads = tuple(sorted(revisions - parents))
+    return heads or None
 
 
 def backup_sqlite(engine: Engine, suffix: str | None = None) -> Path | None:
