@@ -39,6 +39,8 @@ def _read(obj, accounts, year: int, need_executions: bool):
     from journal.rules import analyze
 
     if accounts:
+        from journal import readmodel  # SQLModel: only when an account filter is checked
+
         accounts.check(readmodel.load_account_ids(engine))
     return analyze(engine, tax_year=year), None
 
