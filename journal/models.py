@@ -348,6 +348,10 @@ class CorporateActionOverride(_AccountRow, table=True):
 
 #### derived state (journal/cache): never ledger data, always rebuildable ####
 
+# Tables a comparison of ledger contents leaves out: they change whenever the ledger is
+# written or a report stores a result, by design.
+DERIVED_TABLES = frozenset({"ledger_state", "derived_entry", "derived_part"})
+
 
 class LedgerState(SQLModel, table=True):
     """One row (id 1): the ledger's version. Database triggers (migration 0004) add one in

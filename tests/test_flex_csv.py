@@ -37,7 +37,7 @@ def ledger_rows(db: str) -> dict:
     out = {}
     with engine.connect() as conn:
         for table in models.metadata.sorted_tables:
-            if table.name == "import_batch":
+            if table.name == "import_batch" or table.name in models.DERIVED_TABLES:
                 continue
             cols = [c for c in table.c if c.name not in SKIP_COLUMNS
                     and not (c.name == "id" and c.autoincrement is True or
