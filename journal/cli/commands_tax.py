@@ -27,8 +27,6 @@ def _read(obj, accounts, year: int, need_executions: bool):
     """The rules' result, and the ledger's executions when the reconciliation needs them
     (then both from one read). Without them, only ``year``'s part of the result: a cached
     result then reads and decodes that year alone."""
-    from journal import readmodel
-
     engine = obj.engine()
     if need_executions:
         from journal.views.source import load
