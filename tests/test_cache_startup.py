@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from conftest import ROOT, SAMPLES
@@ -35,7 +36,10 @@ def test_the_current_revision_is_alembics(backend):
     engine.dispose()
 
 
-def test_a_warm_tax_summary_imports_nothing_heavy(db_path):
+@pytest.mark.parametrize("args", [
+    ("tax", "2025", "--summary"), ("summary", "--monthly"), ("review",), ("lots",),
+    ("status", "--as-of", "2025-12-01")], ids=" ".join)
+def test_a_warm_report_imports_nothing_heavy(db_path, args):
     engine = jdb.open_ledger(db_path)
     import_file(engine, SAMPLES / "wheel_2025_U7654321.xml")
     engine.dispose()
@@ -43,7 +47,7 @@ def test_a_warm_tax_summary_imports_nothing_heavy(db_path):
         "import json, sys\n"
         "from journal.cli import main\n"
         "try:\n"
-        f"    main(['--db', {db_path!r}, 'tax', '2025', '--summary', '--format', 'json'])\n"
+        f"    main(['--db', {db_path!r}, *{args!r}, '--format', 'json'])\n"
         "except SystemExit:\n"
         "    pass\n"
         f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} "
@@ -54,4 +58,4 @@ def test_a_warm_tax_summary_imports_nothing_heavy(db_path):
     cold, warm = (json.loads(r.stderr.strip().splitlines()[-1]) for r in runs)
     assert "journal.readmodel" in cold  # the first run computes (and stores) the result
     assert warm == [], f"a cache hit imported {warm}"
-    assert json.loads(runs[1].stdout) == json.loads(runs[0].stdout)
+    assert runs[1].stdout == runs[0].stdout

@@ -140,35 +140,95 @@ def _key(name: str, params, inputs: str) -> str:
     return digest(name, params, inputs, code_version())
 
 
-def rules_result(engine, settings=None, *, tax_year: int | None = None):
+def _rules_entry(settings, as_of) -> tuple[str, str, str]:
+    """Name, key and inputs fingerprint of the rules' result (as of a day: its own name,
+    so a daily ``journal status`` never pushes the whole-ledger entry out)."""
+    inputs = rules_inputs(settings)
+    if as_of is None:
+        return "rules", _key("rules", None, inputs), inputs
+    return "rules-as-of", _key("rules-as-of", as_of.isoformat(), inputs), inputs
+
+
+def rules_result(engine, settings=None, *, tax_year: int | None = None, as_of=None):
     """The rules' result for the ledger behind ``engine`` (what ``journal.rules.analyze``
-    returns without ``as_of``), from the cache when nothing it depends on has changed.
+    returns), from the cache when nothing it depends on has changed.
 
     ``tax_year``: only that year's realized events, wash sales and flags are wanted
-    (flags without a tax year too); the other fields are whole.
+    (flags without a tax year too); the other fields are whole. ``as_of``: the ledger as
+    it stood that day (a result of its own, keyed by the day).
     """
     from journal import rules
     from journal.cache import results
 
-    inputs = rules_inputs(settings)
-    key = _key("rules", None, inputs)
-    found = _lookup(engine, "rules", key, results.wanted_parts(tax_year))
+    name, key, inputs = _rules_entry(settings, as_of)
+    found = _lookup(engine, name, key, results.wanted_parts(tax_year))
     if found.parts is not None:
-        try:
-            return results.lazy(found.parts, tax_year)
-        except (codec.Mismatch, KeyError, ValueError, zlib.error) as exc:  # damaged/foreign
-            log.debug("cached rules result unreadable: %s", exc)
-            store.forget(engine, found.entry)
-    result = rules.compute(engine, settings=settings)
-    if found.version is not None and _worth_keeping(result) \
-            and rules_inputs(settings) == inputs:
-        try:
-            parts = results.encode(result)
-        except (codec.Unsupported, TypeError, ValueError) as exc:
-            log.debug("rules result not cacheable: %s", exc)
-        else:
-            store.save(engine, "rules", key, found.version, parts)
+        cached = _lazy_result(engine, found, tax_year)
+        if cached is not None:
+            return cached
+    result = rules.compute(engine, settings=settings, as_of=as_of)
+    if found.version is not None and rules_inputs(settings) == inputs:
+        _keep_result(engine, name, key, found.version, result)
     return results.year_view(result, tax_year)
+
+
+def ledger_and_rules(engine, load_ledger: Callable[[Any], Any], run: Callable[[Any], Any],
+                     *, as_of=None) -> tuple[Any, Any]:
+    """The ledger (``load_ledger(engine)``) and the rules' result of that same state of it,
+    with the user's settings: ``run(data)`` unless the cache has it.
+
+    The cached result was looked up before the ledger was read; it is used only when the
+    ledger version is still the same after the read. Versions only grow, so the read in
+    between saw that version too; otherwise ``run(data)`` (not kept: its version is not
+    known). A computed result is kept under the looked-up version only if that is still
+    the current one when it is written, which likewise proves the read saw it.
+    """
+    name, key, inputs = _rules_entry(None, as_of)
+    found = _lookup(engine, name, key, None)
+    data = load_ledger(engine)
+    if found.parts is not None and _current_version(engine) == found.version:
+        cached = _lazy_result(engine, found, None)
+        if cached is not None:
+            return data, cached
+    result = run(data)
+    if found.version is not None and rules_inputs(None) == inputs:
+        _keep_result(engine, name, key, found.version, result)
+    return data, result
+
+
+def _current_version(engine) -> int | None:
+    from journal.db import snapshot
+
+    try:
+        with snapshot(engine) as conn:
+            return store.read_version(conn)
+    except store.NoCache:
+        return None
+
+
+def _lazy_result(engine, found: _Lookup, tax_year: int | None):
+    from journal.cache import results
+
+    assert found.parts is not None
+    try:
+        return results.lazy(found.parts, tax_year)
+    except (codec.Mismatch, KeyError, ValueError, zlib.error) as exc:  # damaged/foreign
+        log.debug("cached rules result unreadable: %s", exc)
+        store.forget(engine, found.entry)
+        return None
+
+
+def _keep_result(engine, name: str, key: str, version: int, result) -> None:
+    from journal.cache import results
+
+    if not _worth_keeping(result):
+        return
+    try:
+        parts = results.encode(result)
+    except (codec.Unsupported, TypeError, ValueError) as exc:
+        log.debug("rules result not cacheable: %s", exc)
+    else:
+        store.save(engine, name, key, version, parts)
 
 
 def _worth_keeping(result) -> bool:
@@ -227,4 +287,5 @@ def clear(engine) -> int:
     return store.clear(engine)
 
 
-__all__ = ["clear", "code_version", "derived", "file_digest", "rules_inputs", "rules_result"]
+__all__ = ["clear", "code_version", "derived", "file_digest", "ledger_and_rules", "rules_inputs",
+           "rules_result"]

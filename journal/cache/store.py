@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -93,7 +93,7 @@ def save(engine: Engine, name: str, key: str, version: int, parts: dict[str, byt
                 return False  # computed from a state that is already superseded
             _prune(conn, name, version)
             params = {"n": name, "k": key, "v": version,
-                      "c": datetime.now(timezone.utc).replace(tzinfo=None)}
+                      "c": datetime.now(UTC).replace(tzinfo=None)}
             row = conn.execute(text(
                 "INSERT INTO derived_entry (name, key, ledger_version, created_at) "
                 "VALUES (:n, :k, :v, :c) ON CONFLICT (name, key, ledger_version) DO NOTHING "

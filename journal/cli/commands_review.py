@@ -54,10 +54,14 @@ def summary(obj, weekly, monthly, yearly, by_date, accounts, out):
     one_of(weekly=weekly, monthly=monthly, yearly=yearly)
     chosen = [p for p, on in (("week", weekly), ("month", monthly), ("year", yearly)) if on]
     from journal.views import review as views
+    from journal.views.source import view
 
-    src = _load(obj, accounts)
-    out.emit(views.summary(src.data, src.result, period=chosen[0] if chosen else "month",
-                           by_date=by_date, accounts=accounts))
+    period = chosen[0] if chosen else "month"
+    known, table = view(obj.engine(), "summary", lambda src: views.summary(
+        src.data, src.result, period=period, by_date=by_date, accounts=accounts),
+        params=(period, by_date, accounts))
+    accounts.check(known)
+    out.emit(table)
 
 
 @cli.command("review")
@@ -79,16 +83,23 @@ def review_(obj, by, accounts, out):
       journal review --by put --format csv
     """
     from journal.views import review as views
+    from journal.views.source import view
 
-    src = _load(obj, accounts)
     settings = checklist.load_settings()
+
+    def build(src):
+        if by != "all":
+            make = {"underlying": views.by_underlying, "cycle": views.by_cycle}.get(by)
+            return (make(src.data, src.result, accounts=accounts) if make
+                    else views.grades(src.data, settings, accounts=accounts))
+        return list(views.sections(src.data, src.result, settings, accounts=accounts).items())
+
+    known, shown = view(obj.engine(), "review", build, params=(by, accounts, settings))
+    accounts.check(known)
     if by != "all":
-        make = {"underlying": views.by_underlying, "cycle": views.by_cycle}.get(by)
-        out.emit(make(src.data, src.result, accounts=accounts) if make
-                 else views.grades(src.data, settings, accounts=accounts))
-        return
-    out.emit_sections(list(views.sections(src.data, src.result, settings,
-                                          accounts=accounts).items()))
+        out.emit(shown)
+    else:
+        out.emit_sections(shown)
 
 
 @cli.command()

@@ -17,11 +17,12 @@ from journal.views.filters import Accounts
 
 def _analyze(obj, accounts=None, as_of=None):
     """The rules' result, after checking the --account filter against the ledger."""
-    from journal import readmodel
     from journal.rules import analyze
 
     engine = obj.engine()
     if accounts:
+        from journal import readmodel  # SQLModel: only when an account filter is checked
+
         accounts.check(readmodel.load_account_ids(engine))
     return analyze(engine, as_of=as_of)
 
@@ -73,13 +74,19 @@ def positions(obj, as_of, accounts, out):
     from journal.checklist import load_settings
     from journal.views import market
     from journal.views import positions as views
-    from journal.views.source import load
+    from journal.views.source import view
 
-    src = load(obj.engine(), as_of=as_of)
-    accounts.check(src.account_ids)
     day = as_of or today()
-    marks = market.Marks(src.data, day, market.user_prices(load_settings()))
-    out.emit(views.positions(src.result, day, accounts=accounts, marks=marks))
+    settings = load_settings()
+
+    def build(src):
+        marks = market.Marks(src.data, day, market.user_prices(settings))
+        return views.positions(src.result, day, accounts=accounts, marks=marks)
+
+    known, table = view(obj.engine(), "positions", build, as_of=as_of,
+                        params=(day, accounts, settings))
+    accounts.check(known)
+    out.emit(table)
 
 
 @cli.command()

@@ -31,13 +31,18 @@ def status(obj, as_of, accounts, out):
     from journal.render.text import json_value
     from journal.views import market
     from journal.views import status as views
-    from journal.views.source import load
+    from journal.views.source import view
 
     day = as_of or today()
-    src = load(obj.engine(), as_of=day)
-    accounts.check(src.account_ids)
-    marks = market.Marks(src.data, day, market.user_prices(checklist.load_settings()))
-    parts = views.status(src.data, src.result, day, marks=marks, accounts=accounts)
+    settings = checklist.load_settings()
+
+    def build(src):
+        marks = market.Marks(src.data, day, market.user_prices(settings))
+        return views.status(src.data, src.result, day, marks=marks, accounts=accounts)
+
+    known, parts = view(obj.engine(), "status", build, as_of=day,
+                        params=(accounts, settings))
+    accounts.check(known)
     if out.fmt == "json":
         doc = {"as_of": day.isoformat(),
                **{k: [{c: json_value(r.get(c)) for c in t.keys} for r in t.rows]

@@ -46,20 +46,16 @@ def run_rules(data: LedgerData, settings: Settings | None = None,
 def analyze(engine, *, settings: Settings | None = None,
             as_of: date | None = None, tax_year: int | None = None) -> RuleResult:
     """Load the ledger behind ``engine`` and run the rules (settings default to the user's
-    config.toml). Without ``as_of`` the result comes from the derived-state cache
-    (:mod:`journal.cache`) when the ledger, the settings and the code are unchanged.
+    config.toml). The result comes from the derived-state cache (:mod:`journal.cache`)
+    when the ledger, the settings, ``as_of`` and the code are unchanged.
 
     ``tax_year``: the caller only looks at that year's realized events, wash sales and
     flags (and flags with no tax year); the result holds only those (lots, positions and
     cycles stay whole), which a cached result reads and decodes alone.
     """
-    if as_of is None:
-        from journal.cache import rules_result
+    from journal.cache import rules_result
 
-        return rules_result(engine, settings, tax_year=tax_year)
-    from journal.cache.results import year_view
-
-    return year_view(compute(engine, settings=settings, as_of=as_of), tax_year)
+    return rules_result(engine, settings, tax_year=tax_year, as_of=as_of)
 
 
 def compute(engine, *, settings: Settings | None = None,

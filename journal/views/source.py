@@ -4,18 +4,23 @@ between two reads would otherwise mix them, issue 15 §2.2).
 
 Commands that need only the rules' result call :func:`journal.rules.analyze`; those that
 also need the ledger's rows (summaries, review, positions, status, exports) call
-:func:`load`. This is the one place a derived-state cache would hook in for them.
+:func:`load`, or :func:`view` for a table that is itself worth keeping. Both go through
+the derived-state cache (:mod:`journal.cache`): on an unchanged ledger the rules' result
+is read, not recomputed, and a :func:`view` is read without reading the ledger at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from journal.readmodel import LedgerData
     from journal.rules.types import RuleResult
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,30 @@ def rules_for(data: LedgerData, as_of: date | None = None) -> RuleResult:
 
 
 def load(engine, *, as_of: date | None = None) -> Source:
+    """The ledger and the rules' result of one state of it (the result from the cache
+    when that state, the settings and the code are the cached ones)."""
+    from journal.cache import ledger_and_rules
     from journal.readmodel import load_ledger
 
-    data = load_ledger(engine)
-    return Source(data, rules_for(data, as_of))
+    data, result = ledger_and_rules(engine, load_ledger, lambda d: rules_for(d, as_of),
+                                    as_of=as_of)
+    return Source(data, result)
+
+
+def view(engine, name: str, build: Callable[[Source], T], *, as_of: date | None = None,
+         params: object = None, files: Iterable[str | None] = ()) -> tuple[list[str], T]:
+    """The ledger's account ids and ``build(load(engine, as_of=as_of))``, kept in the
+    derived-state cache under ``name``.
+
+    ``build`` may depend only on the source and on ``params`` (the period, the account
+    filter, the day DTE counts from, a settings dataclass...) and on the content of
+    ``files`` (user files it reads besides the rules' inputs, e.g. the earnings CSV).
+    The account ids come back for the ``--account`` check.
+    """
+    from journal.cache import derived
+
+    def compute() -> tuple[list[str], T]:
+        src = load(engine, as_of=as_of)
+        return src.account_ids, build(src)
+
+    return derived(engine, f"view:{name}", compute, params=[as_of, params], files=files)

@@ -1,0 +1,173 @@
+"""The views layer reads through the derived-state cache (journal.views.source).
+
+On SQLite and PostgreSQL: ``load`` gives the cached rules' result beside the ledger only
+when both are of one ledger state; ``view`` keeps a whole table, read back without
+reading the ledger, and an import, a settings change or another parameter gives a new one.
+On the CLI: summary, review, positions and status print the same warm as cold.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from conftest import SAMPLES
+
+import journal.readmodel
+from journal import db as jdb
+from journal.imports import import_file
+from journal.views import review as review_views
+from journal.views import source
+from journal.views.filters import ALL
+
+MAIN = SAMPLES / "wheel_2025_U7654321.xml"
+MULTI = SAMPLES / "wheel_2025_multi.xml"
+
+
+@pytest.fixture
+def ledger(backend):
+    _name, target = backend
+    engine = jdb.open_ledger(target)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """How many times the ledger was read, and how many times the rules ran."""
+    counts = {"ledger": 0, "rules": 0}
+    real_load, real_rules = journal.readmodel.load_ledger, source.rules_for
+
+    def load(engine):
+        counts["ledger"] += 1
+        return real_load(engine)
+
+    def rules(data, as_of=None):
+        counts["rules"] += 1
+        return real_rules(data, as_of)
+
+    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
+    monkeypatch.setattr(source, "rules_for", rules)
+    return counts
+
+
+def monthly(src):
+    return review_views.summary(src.data, src.result, period="month", by_date="trade",
+                                accounts=ALL)
+
+
+def uncached(engine):
+    data = journal.readmodel.load_ledger(engine)
+    return source.Source(data, source.rules_for(data))
+
+
+def test_load_reads_the_ledger_and_the_cached_result(ledger, reads):
+    import_file(ledger, MAIN)
+    first = source.load(ledger)
+    assert reads == {"ledger": 1, "rules": 1}
+    again = source.load(ledger)
+    assert reads == {"ledger": 2, "rules": 1}, "the rules ran again on an unchanged ledger"
+    assert again.result == first.result
+    assert again.data == first.data
+
+
+def test_load_never_pairs_a_cached_result_with_a_newer_ledger(ledger, reads, monkeypatch):
+    """An import committing between the cache lookup and the ledger read: the result must
+    be the one of the ledger read, not the cached one of the state before."""
+    import_file(ledger, MAIN)
+    before = source.load(ledger).result
+    real_load = journal.readmodel.load_ledger
+
+    def import_first(engine):
+        monkeypatch.setattr(journal.readmodel, "load_ledger", real_load)
+        import_file(ledger, MULTI)  # commits after the lookup, before the read
+        return real_load(engine)
+
+    monkeypatch.setattr(journal.readmodel, "load_ledger", import_first)
+    src = source.load(ledger)
+    assert src.result != before
+    assert src.result == uncached(ledger).result
+    assert len(src.data.accounts) == 2  # the read saw the import
+
+
+def test_a_view_is_kept_and_read_without_the_ledger(ledger, reads):
+    import_file(ledger, MAIN)
+    ids, table = source.view(ledger, "t-monthly", monthly, params="month")
+    assert reads == {"ledger": 1, "rules": 1}
+    ids2, table2 = source.view(ledger, "t-monthly", monthly, params="month")
+    assert reads == {"ledger": 1, "rules": 1}, "a kept view read the ledger again"
+    assert (ids2, table2) == (ids, table)
+    assert table == monthly(uncached(ledger))
+    assert ids == ["U7654321"]
+
+
+def test_an_import_changes_the_next_view(ledger, reads):
+    import_file(ledger, MAIN)
+    _, before = source.view(ledger, "t-monthly", monthly, params="month")
+    import_file(ledger, MULTI)
+    ids, after = source.view(ledger, "t-monthly", monthly, params="month")
+    assert reads["ledger"] == 2
+    assert after != before
+    assert after == monthly(uncached(ledger))
+    assert len(ids) > 1
+
+
+def test_other_params_or_as_of_are_other_views(ledger, reads):
+    import_file(ledger, MAIN)
+
+    def yearly(src):
+        return review_views.summary(src.data, src.result, period="year", by_date="trade",
+                                    accounts=ALL)
+
+    _, months = source.view(ledger, "t-summary", monthly, params="month")
+    _, years = source.view(ledger, "t-summary", yearly, params="year")
+    assert years != months and reads["ledger"] == 2
+    day = date(2025, 11, 1)
+    _, past = source.view(ledger, "t-summary", monthly, params="month", as_of=day)
+    assert reads["ledger"] == 3
+    assert past != months
+    data = journal.readmodel.load_ledger(ledger)
+    assert past == monthly(source.Source(data, source.rules_for(data, day)))
+    # each is kept on its own
+    source.view(ledger, "t-summary", monthly, params="month", as_of=day)
+    source.view(ledger, "t-summary", monthly, params="month")
+    assert reads["ledger"] == 4
+
+
+def test_a_rules_setting_changes_the_next_view(ledger, reads, tmp_path):
+    import_file(ledger, MAIN)
+    _, before = source.view(ledger, "t-monthly", monthly, params="month")
+    config = tmp_path / "xdg-config" / "csp-journal" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[rules]\nsection_1256 = ["MSFT"]\n')
+    _, after = source.view(ledger, "t-monthly", monthly, params="month")
+    assert reads == {"ledger": 2, "rules": 2}
+    assert after != before and after == monthly(uncached(ledger))
+
+
+COMMANDS = [("summary", "--monthly"), ("summary", "--yearly", "--by-date", "close"),
+            ("review",), ("review", "--by", "cycle"), ("positions", "--as-of", "2025-12-01"),
+            ("positions",), ("status", "--as-of", "2025-11-14"), ("lots", "--all"),
+            ("realized",), ("flags",)]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_the_cli_prints_the_same_warm_as_cold(run, reads, args):
+    assert run("import", MAIN, MULTI).exit_code == 0
+    cold = run(*args, "--format", "json")
+    assert cold.exit_code == 0, cold.output
+    before = dict(reads)
+    warm = run(*args, "--format", "json")
+    assert warm.exit_code == 0, warm.output
+    assert warm.output == cold.output
+    assert json.loads(warm.stdout)
+    assert reads == before, "the warm run read the ledger or ran the rules"
+
+
+def test_an_unknown_account_is_refused_warm_too(run):
+    assert run("import", MAIN).exit_code == 0
+    for _ in range(2):
+        res = run("summary", "--account", "U0000000")
+        assert res.exit_code != 0
+        assert "U0000000 is not in the ledger" in res.output
