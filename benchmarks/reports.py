@@ -56,6 +56,7 @@ def commands(year: int, files: Path) -> list[tuple[str, list[str], bool]]:
         ("positions", ["positions", *j], False),
         ("realized", ["realized", *j], False),
         ("flags", ["flags", *j], False),
+        ("status", ["status", *j], False),
         ("export --xlsx", ["export", "--xlsx", str(files / "journal.xlsx")], False),
         (f"tax {year + 1} --xlsx", ["tax", str(year + 1), "--xlsx", str(files / "tax.xlsx")],
          False),

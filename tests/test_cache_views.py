@@ -171,3 +171,17 @@ def test_an_unknown_account_is_refused_warm_too(run):
         res = run("summary", "--account", "U0000000")
         assert res.exit_code != 0
         assert "U0000000 is not in the ledger" in res.output
+
+
+def test_the_ledger_version_moves_with_every_write_and_only_then(ledger):
+    from journal.cache import ledger_version
+    from journal.ledger import set_cycle_override
+
+    v0 = ledger_version(ledger)
+    import_file(ledger, MAIN)
+    v1 = ledger_version(ledger)
+    source.load(ledger)  # a report (and the cache entry it writes) is no ledger write
+    source.view(ledger, "t-monthly", monthly, params="month")
+    assert ledger_version(ledger) == v1 > v0
+    set_cycle_override(ledger, "U7654321", "3601482288", "AMD-late")
+    assert ledger_version(ledger) > v1

@@ -186,7 +186,7 @@ def ledger_and_rules(engine, load_ledger: Callable[[Any], Any], run: Callable[[A
     name, key, inputs = _rules_entry(None, as_of)
     found = _lookup(engine, name, key, None)
     data = load_ledger(engine)
-    if found.parts is not None and _current_version(engine) == found.version:
+    if found.parts is not None and ledger_version(engine) == found.version:
         cached = _lazy_result(engine, found, None)
         if cached is not None:
             return data, cached
@@ -196,7 +196,10 @@ def ledger_and_rules(engine, load_ledger: Callable[[Any], Any], run: Callable[[A
     return data, result
 
 
-def _current_version(engine) -> int | None:
+def ledger_version(engine) -> int | None:
+    """The ledger's version now: a counter that every import, ``--force`` re-import,
+    cancellation and override raises in its own transaction (None: a ledger without the
+    cache tables, an old schema opened read-only)."""
     from journal.db import snapshot
 
     try:
@@ -287,5 +290,5 @@ def clear(engine) -> int:
     return store.clear(engine)
 
 
-__all__ = ["clear", "code_version", "derived", "file_digest", "ledger_and_rules", "rules_inputs",
-           "rules_result"]
+__all__ = ["clear", "code_version", "derived", "file_digest", "ledger_and_rules", "ledger_version",
+           "rules_inputs", "rules_result"]
