@@ -185,3 +185,36 @@ def test_the_ledger_version_moves_with_every_write_and_only_then(ledger):
     assert ledger_version(ledger) == v1 > v0
     set_cycle_override(ledger, "U7654321", "3601482288", "AMD-late")
     assert ledger_version(ledger) > v1
+
+
+def test_json_output_is_what_json_dumps_writes():
+    """The renderer writes JSON with orjson (a warm report spent most of its time in the
+    standard library's pure-Python indenting encoder): character for character the same."""
+    from datetime import datetime
+    from decimal import Decimal
+    from enum import Enum
+
+    from journal.render import _fast_json, json_value, to_json
+    from journal.views.table import Kind, col, table
+
+    class Side(str, Enum):
+        PUT = "P"
+
+    text = "".join(map(chr, range(1, 0x3000))) + "\U0001f600 \u2028 \x7f é"
+    values = [None, True, False, 0, -7, 2**63 - 1, "", "plain", text, Decimal("1.50"),
+              Decimal("-0"), Decimal("1E+3"), Decimal("0.00000001"), date(2025, 1, 2),
+              datetime(2025, 1, 2, 9, 30, 5), [Decimal(1), "a", date(2025, 1, 3)], (),
+              ("x", None), Kind.MONEY, Side.PUT, frozenset({"only"}), {"k": [1, "é"]}]
+    columns = [col(f"c{i}", f"C{i}") for i in range(len(values))]
+    rows = [{c.key: v for c, v in zip(columns, values)},
+            {"c1": "fewer keys", "c0": 1},  # keys missing and in another order
+            {**{c.key: None for c in columns}, "extra": 1}]
+
+    def reference(t):
+        return json.dumps([{k: json_value(r.get(k)) for k in t.keys} for r in t.rows],
+                          indent=2) + "\n"
+
+    for t in (table(columns, rows), table(columns, []), table(columns[:1], [{"c0": 2**70}])):
+        assert to_json(t) == reference(t)
+    fast = table(columns, rows)
+    assert _fast_json(fast, fast.keys) == reference(fast)  # not the fallback
