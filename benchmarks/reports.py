@@ -193,11 +193,13 @@ def _file_id(file: Path) -> str:
 
 
 def bench_backend(backend: str, target: str, floor_kind: str, floor_arg: str, year: int,
-                  repeat: int, quick: bool, files: Path) -> dict:
+                  repeat: int, quick: bool, files: Path, skip: tuple[str, ...] = ()) -> dict:
     # the floor is the yardstick of every ratio: never fewer than three tries
     res: dict = {"floor": best([child(floor_kind, floor_arg) for _ in range(max(3, repeat))])}
     rows = res["rows"] = []
     for label, args, warm_target in commands(year, files):
+        if any(word in label for word in skip):
+            continue
         cold_too = not quick or "--summary" in args
         for mode in ("cold", "warm") if cold_too else ("warm",):
             runs = []
@@ -290,6 +292,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per step; the best counts")
     ap.add_argument("--quick", action="store_true",
                     help="warm runs only (plus cold tax --summary)")
+    ap.add_argument("--skip", action="append", default=[], metavar="WORD",
+                    help="leave out the commands whose label contains WORD (repeatable)")
     ap.add_argument("--no-sqlite", action="store_true", help="only the --pg database")
     ap.add_argument("--pg", default=None, help="a PostgreSQL URL (its data is replaced)")
     ap.add_argument("--reuse-pg", action="store_true",
@@ -306,13 +310,13 @@ def main(argv=None) -> int:
             print(f"sqlite: {db} ...", file=sys.stderr, flush=True)
             prep["sqlite"] = prepare("sqlite", db, file, not args.reimport)
             results["sqlite"] = bench_backend("sqlite", db, "floor-sqlite", db, year,
-                                              args.repeat, args.quick, files)
+                                              args.repeat, args.quick, files, tuple(args.skip))
         if args.pg:
             print("postgresql ...", file=sys.stderr, flush=True)
             prep["postgresql"] = prepare("postgresql", args.pg, file, args.reuse_pg)
             results["postgresql"] = bench_backend(
                 "postgresql", args.pg, "floor-pg", json.dumps(pg_conninfo(args.pg)), year,
-                args.repeat, args.quick, files)
+                args.repeat, args.quick, files, tuple(args.skip))
     if not results:
         raise SystemExit("nothing to measure: give --pg or drop --no-sqlite")
     table, lines = fmt(results), verdicts(results)
