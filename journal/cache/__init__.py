@@ -23,16 +23,21 @@ transaction, and the user's files are hashed before and after the computation (e
 meanwhile: not stored). Keeping the cache inside the ledger also means a restored backup
 or a copied file carries its own, matching cache.
 
-``analyze`` in :mod:`journal.rules` goes through :func:`rules_result`; views cache their
-own tables with :func:`derived`.
+``analyze`` in :mod:`journal.rules` goes through :func:`rules_result` (as of a day too,
+keyed by the day); :func:`journal.views.source.load` pairs the cached result with the
+ledger it read through :func:`ledger_and_rules`, and views keep whole tables with
+:func:`derived` (``journal.views.source.view``).
 
 Not done on purpose: updating a cached result in place when an import only appends new
-days. It would need the rules engine to checkpoint its whole state (open lots and option
-positions, losses still inside their 30-day wash window, cycles, the post-pass flags that
-look at everything) and a proof that a replay from the checkpoint equals a full pass; it
-would still decode and re-encode the stored result, which alone costs about as much as
-reading the ledger (0.45x and 0.5x the read floor on the 46.5k-trade ledger), against a
-full recomputation of at most 2.5x, paid once per import (every report after it is warm).
+days. Measured on the 46.5k-trade ledger (``benchmarks/cache_phases.py``, CPU seconds,
+machine shared): a cold read is the ledger read 1.7, the chronological pass 2.7, the
+post-pass flags, Form 8949 codes and assembly 2.2, encoding 0.6. An append-only update
+could skip most of the first two (replaying a month is ~1/60 of the pass), but the
+post-pass flags, the cycles and the assembly look at every record, and the stored result
+must be decoded (0.8) and encoded again: about half of a cold read, once per import (every
+report after it is warm anyway). It would need the rules to checkpoint their whole state
+(open lots and option positions, losses still inside their 30-day wash window, cycles) and
+a proof that a replay from the checkpoint equals a full pass.
 """
 
 from __future__ import annotations
