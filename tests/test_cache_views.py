@@ -218,3 +218,29 @@ def test_json_output_is_what_json_dumps_writes():
         assert to_json(t) == reference(t)
     fast = table(columns, rows)
     assert _fast_json(fast, fast.keys) == reference(fast)  # not the fallback
+
+
+@pytest.mark.parametrize("setting, body", [
+    ("cash_csv", "date,account,cash\n2025-09-01,U7654321,10\n"),
+    ("earnings_csv", "symbol,date\nAAPL,2025-09-25\nAMD,2025-09-25\nMSFT,2025-10-20\n"),
+    ("prices_csv", "date,symbol,close\n2025-09-18,AAPL,100\n2025-09-25,AMD,100\n"),
+], ids=["cash", "earnings", "prices"])
+def test_a_users_csv_edited_changes_the_next_review(run, tmp_path, db_path, setting, body):
+    from journal.cache import clear
+
+    data = tmp_path / f"{setting}.csv"
+    data.write_text(body.splitlines()[0] + "\n")  # the header alone: no data yet
+    config = tmp_path / "xdg-config" / "csp-journal" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[checklist]\n{setting} = "{data}"\n')
+    assert run("import", MAIN).exit_code == 0
+    args = ("review", "--by", "put", "--format", "json")
+    before = run(*args).output
+    assert run(*args).output == before  # kept
+    data.write_text(body)
+    after = run(*args).output
+    assert after != before
+    engine = jdb.open_ledger(db_path)
+    clear(engine)
+    engine.dispose()
+    assert run(*args).output == after  # what a cold run prints

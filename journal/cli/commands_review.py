@@ -94,7 +94,8 @@ def review_(obj, by, accounts, out):
                     else views.grades(src.data, settings, accounts=accounts))
         return list(views.sections(src.data, src.result, settings, accounts=accounts).items())
 
-    known, shown = view(obj.engine(), "review", build, params=(by, accounts, settings))
+    known, shown = view(obj.engine(), "review", build, params=(by, accounts, settings),
+                        files=(settings.earnings_csv, settings.cash_csv, settings.prices_csv))
     accounts.check(known)
     if by != "all":
         out.emit(shown)

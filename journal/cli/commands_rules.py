@@ -84,7 +84,7 @@ def positions(obj, as_of, accounts, out):
         return views.positions(src.result, day, accounts=accounts, marks=marks)
 
     known, table = view(obj.engine(), "positions", build, as_of=as_of,
-                        params=(day, accounts, settings))
+                        params=(day, accounts, settings), files=(settings.prices_csv,))
     accounts.check(known)
     out.emit(table)
 

@@ -41,7 +41,7 @@ def status(obj, as_of, accounts, out):
         return views.status(src.data, src.result, day, marks=marks, accounts=accounts)
 
     known, parts = view(obj.engine(), "status", build, as_of=day,
-                        params=(accounts, settings))
+                        params=(accounts, settings), files=(settings.prices_csv,))
     accounts.check(known)
     if out.fmt == "json":
         doc = {"as_of": day.isoformat(),
