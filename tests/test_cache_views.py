@@ -244,3 +244,18 @@ def test_a_users_csv_edited_changes_the_next_review(run, tmp_path, db_path, sett
     clear(engine)
     engine.dispose()
     assert run(*args).output == after  # what a cold run prints
+
+
+def test_the_server_keys_on_the_cache_ledger_version(ledger):
+    """journal serve memoizes per ledger version: the same counter as the cache, which a
+    relabelled override moves too (an override's row count and largest id do not)."""
+    from journal.cache import ledger_version
+    from journal.ledger import set_cycle_override
+    from journal.web.state import ledger_version as server_version
+
+    import_file(ledger, MAIN)
+    set_cycle_override(ledger, "U7654321", "3601482288", "AMD-late")
+    before = server_version(ledger)
+    assert before == ledger_version(ledger)
+    set_cycle_override(ledger, "U7654321", "3601482288", "AMD-later")
+    assert server_version(ledger) != before

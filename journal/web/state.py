@@ -3,10 +3,10 @@ rules' result of its current state, and every table a page derived from them.
 
 A page must render in a few hundred milliseconds on a ledger whose rules pass takes
 seconds, so nothing is recomputed while the ledger is unchanged: each request first reads
-the ledger's *version* (a few indexed aggregates: the import batches and the cycle
-overrides, the only things a write adds or changes) and the user's settings files (the
-rules read config.toml and the CSVs it names); while those are the same, every table is
-served from memory. Anything different drops the whole memo.
+the ledger's *version* (the counter every write raises in its own transaction, which the
+derived-state cache keys on too: :func:`journal.cache.ledger_version`) and the user's
+settings files (the rules read config.toml and the CSVs it names); while those are the
+same, every table is served from memory. Anything different drops the whole memo.
 
 Why this cannot serve a stale page: the version is read *before* the ledger, so a write
 committing in between leaves the memo under the older version, which the next request no
@@ -14,7 +14,8 @@ longer matches (the page is then computed again). The read model itself is one s
 (``journal.db.snapshot``), so a page never mixes two states of the ledger.
 
 The rules' result without ``as_of`` comes from :func:`journal.views.source.load`, the
-read every report shares (and where the derived-state cache hooks in).
+read every report shares: on an unchanged ledger the derived-state cache gives it without
+running the rules, so a restarted server's first page is fast too.
 """
 
 from __future__ import annotations
@@ -42,8 +43,17 @@ def _stat(path) -> tuple:
     return (str(path), st.st_mtime_ns, st.st_size)
 
 
-def ledger_version(engine) -> tuple:
-    """A value that changes with every import, re-import, cancellation and override."""
+def ledger_version(engine) -> Hashable:
+    """A value that changes with every import, re-import, cancellation and override: the
+    ledger version the derived-state cache keys on (:func:`journal.cache.ledger_version`,
+    raised by triggers in each write's own transaction), so the server and the cache
+    agree on what "unchanged" means. A ledger without it (an old schema opened
+    read-only) falls back to the import batches and the cycle overrides."""
+    from journal.cache import ledger_version as kept_version
+
+    version = kept_version(engine)
+    if version is not None:
+        return version
     from sqlalchemy import func, select
 
     from journal import models
@@ -54,7 +64,7 @@ def ledger_version(engine) -> tuple:
     with snapshot(engine) as conn:
         batches = tuple(conn.execute(select(func.count(), func.max(ib.c.id))).one())
         overrides = tuple(conn.execute(select(func.count(), func.max(co.c.id))).one())
-    return batches + overrides
+    return ("aggregates", *batches, *overrides)
 
 
 @dataclass
