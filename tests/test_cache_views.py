@@ -259,3 +259,21 @@ def test_the_server_keys_on_the_cache_ledger_version(ledger):
     assert before == ledger_version(ledger)
     set_cycle_override(ledger, "U7654321", "3601482288", "AMD-later")
     assert server_version(ledger) != before
+
+
+def test_a_read_only_server_writes_no_cache(db_path):
+    """journal serve --read-only leaves the ledger file as it was, cache tables included;
+    a writable server keeps what its pages computed."""
+    from ledger_helpers import snapshot
+    from web_helpers import client
+
+    engine = jdb.open_ledger(db_path)
+    import_file(engine, MAIN)
+    engine.dispose()
+    before = snapshot(db_path, derived=True)
+    with client(db_path, read_only=True) as c:
+        assert c.get("/").status_code == 200
+    assert snapshot(db_path, derived=True) == before
+    with client(db_path) as c:
+        assert c.get("/").status_code == 200
+    assert snapshot(db_path, derived=True)[0]["derived_entry"] > 0

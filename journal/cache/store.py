@@ -9,6 +9,7 @@ if the ledger is busy the result is simply not cached this time.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -109,10 +110,19 @@ def save(engine: Engine, name: str, key: str, version: int, parts: dict[str, byt
         return False
 
 
+_NO_WRITES: weakref.WeakSet = weakref.WeakSet()
+
+
+def never_write(engine: Engine) -> None:
+    """Read the cache through ``engine`` but never write it (``journal serve --read-only``:
+    the ledger file stays byte for byte as it was)."""
+    _NO_WRITES.add(engine)
+
+
 def _read_only(engine: Engine) -> bool:
     from journal.db import is_read_only
 
-    return is_read_only(engine)
+    return engine in _NO_WRITES or is_read_only(engine)
 
 
 def _prune(conn: Connection, name: str, version: int) -> None:

@@ -161,6 +161,10 @@ def routes() -> list:
 def create_app(engine, options: Options | None = None) -> Starlette:
     """The dashboard of the ledger behind ``engine``."""
     options = options or Options()
+    if options.read_only:
+        from journal.cache.store import never_write
+
+        never_write(engine)  # not even the derived-state cache is written
     hosts = None if options.token else security.allowed_hosts(options.host, options.port)
     app = Starlette(
         routes=routes(),
