@@ -153,7 +153,7 @@ def pg_conninfo(url: str) -> dict:
 
     u = make_url(url)
     info = {"dbname": u.database, "user": u.username, "password": u.password,
-            "host": u.host or u.query.get("host"), "port": u.port}
+            "host": u.host or u.query.get("host"), "port": u.port or u.query.get("port")}
     return {k: v for k, v in info.items() if v is not None}
 
 
