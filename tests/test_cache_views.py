@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from conftest import SAMPLES
@@ -277,3 +278,24 @@ def test_a_read_only_server_writes_no_cache(db_path):
     with client(db_path) as c:
         assert c.get("/").status_code == 200
     assert snapshot(db_path, derived=True)[0]["derived_entry"] > 0
+
+
+def test_corporate_action_facts_and_transfer_basis_move_the_version(ledger):
+    """The user's facts of issue 14 are rules inputs written without an import."""
+    from types import SimpleNamespace
+
+    from journal.cache import ledger_version
+    from journal.ledger_facts import set_action_override, set_transfer_basis
+
+    import_file(ledger, MAIN)
+    v = ledger_version(ledger)
+    set_action_override(ledger, "U7654321", "group-1", "parent_fraction", "0.5")
+    assert ledger_version(ledger) > v
+    v = ledger_version(ledger)
+    set_action_override(ledger, "U7654321", "group-1", "parent_fraction", None)
+    assert ledger_version(ledger) > v
+    v = ledger_version(ledger)
+    row = SimpleNamespace(account="U7654321", symbol="MSFT", quantity=Decimal(100),
+                          acquired=date(2020, 1, 2), basis=Decimal(15000), line=2)
+    set_transfer_basis(ledger, [row], "basis.csv")
+    assert ledger_version(ledger) > v

@@ -6,7 +6,7 @@ facts that statements lack: the basis of shares transferred in, and corporate-ac
 overrides (a spinoff's basis split, a worthless year, a merger's treatment).
 
 Revision ID: 0005_corporate_actions
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30 08:38:29.401747
 """
 from typing import Sequence, Union
@@ -18,7 +18,7 @@ import journal.sqltypes  # noqa: F401  (DecimalText)
 
 
 revision: str = '0005_corporate_actions'
-down_revision: Union[str, None] = '0003'
+down_revision: Union[str, None] = '0004'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
