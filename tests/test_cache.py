@@ -227,13 +227,15 @@ def test_an_unreadable_entry_is_recomputed_and_replaced(engine, part, monkeypatc
 
 
 def test_a_database_without_the_cache_tables_still_reports(tmp_path):
-    from alembic import command
-
+    """(The read model needs migration 0005's tables, so a ledger older than the cache
+    cannot be read at all; this is the cache's tables lost some other way.)"""
     path = str(tmp_path / "old.db")
-    eng = jdb.make_engine(path)
-    with jdb.writer(eng) as conn:
-        command.upgrade(jdb._alembic_config(conn), "0002")
+    eng = jdb.open_ledger(path)
     import_file(eng, MAIN)
+    with jdb.writer(eng) as conn:
+        for table in ("derived_part", "derived_entry", "ledger_state"):
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+    assert journal.rules.analyze(eng) == journal.rules.compute(eng)
     assert journal.rules.analyze(eng) == journal.rules.compute(eng)
 
 
