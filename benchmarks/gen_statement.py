@@ -43,43 +43,18 @@ from pathlib import Path
 
 #### ATTRIBUTE SETS (order as in sample_statements/wheel_2025_U7654321.xml) ####
 
-CONTRACT_ATTRS = (
-    "accountId acctAlias model currency fxRateToBase assetCategory subCategory symbol "
-    "description conid securityID securityIDType cusip isin listingExchange underlyingConid "
-    "underlyingSymbol underlyingSecurityID underlyingListingExchange issuer multiplier strike "
-    "expiry").split()
+CONTRACT_ATTRS = ["accountId", "acctAlias", "model", "currency", "fxRateToBase", "assetCategory", "subCategory", "symbol", "description", "conid", "securityID", "securityIDType", "cusip", "isin", "listingExchange", "underlyingConid", "underlyingSymbol", "underlyingSecurityID", "underlyingListingExchange", "issuer", "multiplier", "strike", "expiry"]
 
-TRADE_ATTRS = CONTRACT_ATTRS + (
-    "tradeID putCall reportDate principalAdjustFactor dateTime tradeDate settleDateTarget "
-    "transactionType exchange quantity tradePrice tradeMoney proceeds taxes ibCommission "
-    "ibCommissionCurrency netCash closePrice openCloseIndicator notes cost fifoPnlRealized fxPnl "
-    "mtmPnl origTradePrice origTradeDate origTradeID origOrderID clearingFirmID transactionID "
-    "buySell ibOrderID ibExecID brokerageOrderID orderReference volatilityOrderLink exchOrderId "
-    "extExecID orderTime openDateTime holdingPeriodDateTime whenRealized whenReopened "
-    "levelOfDetail changeInPrice changeInQuantity orderType traderID isAPIOrder accruedInt "
-    "serialNumber deliveryType commodityType fineness weight positionActionID origTransactionID "
-    "relatedTradeID relatedTransactionID").split()
+TRADE_ATTRS = CONTRACT_ATTRS + ["tradeID", "putCall", "reportDate", "principalAdjustFactor", "dateTime", "tradeDate", "settleDateTarget", "transactionType", "exchange", "quantity", "tradePrice", "tradeMoney", "proceeds", "taxes", "ibCommission", "ibCommissionCurrency", "netCash", "closePrice", "openCloseIndicator", "notes", "cost", "fifoPnlRealized", "fxPnl", "mtmPnl", "origTradePrice", "origTradeDate", "origTradeID", "origOrderID", "clearingFirmID", "transactionID", "buySell", "ibOrderID", "ibExecID", "brokerageOrderID", "orderReference", "volatilityOrderLink", "exchOrderId", "extExecID", "orderTime", "openDateTime", "holdingPeriodDateTime", "whenRealized", "whenReopened", "levelOfDetail", "changeInPrice", "changeInQuantity", "orderType", "traderID", "isAPIOrder", "accruedInt", "serialNumber", "deliveryType", "commodityType", "fineness", "weight", "positionActionID", "origTransactionID", "relatedTradeID", "relatedTransactionID"]
 assert len(TRADE_ATTRS) == 82
 
-EAE_ATTRS = CONTRACT_ATTRS + (
-    "putCall principalAdjustFactor date transactionType quantity tradePrice markPrice proceeds "
-    "commisionsAndTax costBasis realizedPnl fxPnl mtmPnl tradeID").split()
+EAE_ATTRS = CONTRACT_ATTRS + ["putCall", "principalAdjustFactor", "date", "transactionType", "quantity", "tradePrice", "markPrice", "proceeds", "commisionsAndTax", "costBasis", "realizedPnl", "fxPnl", "mtmPnl", "tradeID"]
 
-CASH_ATTRS = CONTRACT_ATTRS + (
-    "putCall principalAdjustFactor dateTime settleDate amount type tradeID code transactionID "
-    "reportDate exDate clientReference actionID levelOfDetail").split()
+CASH_ATTRS = CONTRACT_ATTRS + ["putCall", "principalAdjustFactor", "dateTime", "settleDate", "amount", "type", "tradeID", "code", "transactionID", "reportDate", "exDate", "clientReference", "actionID", "levelOfDetail"]
 
-POSITION_ATTRS = CONTRACT_ATTRS + (
-    "putCall principalAdjustFactor reportDate position markPrice positionValue openPrice "
-    "costBasisPrice costBasisMoney percentOfNAV fifoPnlUnrealized side levelOfDetail openDateTime "
-    "holdingPeriodDateTime vestingDate code originatingOrderID originatingTransactionID "
-    "accruedInt").split()
+POSITION_ATTRS = CONTRACT_ATTRS + ["putCall", "principalAdjustFactor", "reportDate", "position", "markPrice", "positionValue", "openPrice", "costBasisPrice", "costBasisMoney", "percentOfNAV", "fifoPnlUnrealized", "side", "levelOfDetail", "openDateTime", "holdingPeriodDateTime", "vestingDate", "code", "originatingOrderID", "originatingTransactionID", "accruedInt"]
 
-SECINFO_ATTRS = (
-    "currency assetCategory subCategory symbol description conid securityID securityIDType "
-    "cusip isin listingExchange underlyingConid underlyingSymbol underlyingSecurityID "
-    "underlyingListingExchange issuer multiplier strike expiry putCall principalAdjustFactor "
-    "maturity issueDate underlyingCategory settlementPolicyMethod code").split()
+SECINFO_ATTRS = ["currency", "assetCategory", "subCategory", "symbol", "description", "conid", "securityID", "securityIDType", "cusip", "isin", "listingExchange", "underlyingConid", "underlyingSymbol", "underlyingSecurityID", "underlyingListingExchange", "issuer", "multiplier", "strike", "expiry", "putCall", "principalAdjustFactor", "maturity", "issueDate", "underlyingCategory", "settlementPolicyMethod", "code"]
 
 TRADE_DEFAULTS = dict.fromkeys(TRADE_ATTRS, "")
 TRADE_DEFAULTS.update({

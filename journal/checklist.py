@@ -13,11 +13,12 @@ are when ``journal config set`` rewrites it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from journal import config, wheel
 from journal.errors import ConfigError
@@ -60,7 +61,7 @@ class Settings:
     cash_csv: str = ""
 
     @classmethod
-    def from_mapping(cls, section: Mapping, where: str = "config") -> "Settings":
+    def from_mapping(cls, section: Mapping, where: str = "config") -> Settings:
         return cls(**config.validate({SECTION: dict(section)}, where)[SECTION])
 
 
@@ -125,13 +126,13 @@ def read_cash(path_text: str) -> dict[str, list[tuple[date, Decimal]]]:
 class MarketData:
     """What the checklist may know beyond the put itself; all optional."""
 
-    prices: Optional[Mapping] = None  # (date, SYMBOL) -> close
-    earnings: Optional[Mapping] = None  # SYMBOL -> sorted dates
-    cash: Optional[Mapping] = None  # account -> sorted (date, cash)
+    prices: Mapping | None = None  # (date, SYMBOL) -> close
+    earnings: Mapping | None = None  # SYMBOL -> sorted dates
+    cash: Mapping | None = None  # account -> sorted (date, cash)
 
     @classmethod
     def from_settings(cls, s: Settings, statement_prices: Mapping | None = None,
-                      statement_cash: Mapping | None = None) -> "MarketData":
+                      statement_cash: Mapping | None = None) -> MarketData:
         prices = dict(statement_prices or {})
         if s.prices_csv:
             prices.update(read_prices(s.prices_csv))  # the user's own prices win
@@ -142,10 +143,10 @@ class MarketData:
                    earnings=read_earnings(s.earnings_csv) if s.earnings_csv else None,
                    cash=cash or None)
 
-    def price(self, day: date, symbol: str) -> Optional[Decimal]:
+    def price(self, day: date, symbol: str) -> Decimal | None:
         return (self.prices or {}).get((day, symbol.upper()))
 
-    def cash_on(self, account: str, day: date) -> Optional[Decimal]:
+    def cash_on(self, account: str, day: date) -> Decimal | None:
         if self.cash is None:
             return None
         known = [c for d, c in self.cash.get(account, []) if d <= day]
@@ -164,9 +165,9 @@ class Grade:
 
 
 def grade_put(*, strike: Decimal, premium: Decimal, dte: int, contracts: Decimal,
-              open_contracts_after: Decimal, price: Optional[Decimal],
-              cash: Optional[Decimal], collateral_after: Optional[Decimal],
-              earnings_dates: Optional[list] = None, sale_date: Optional[date] = None,
+              open_contracts_after: Decimal, price: Decimal | None,
+              cash: Decimal | None, collateral_after: Decimal | None,
+              earnings_dates: list | None = None, sale_date: date | None = None,
               settings: Settings = Settings()) -> Grade:
     """Grade one put sale. ``premium`` is per share; ``collateral_after`` is the cash the
     account's open short puts need right after this sale (strike × multiplier × contracts)."""

@@ -34,8 +34,8 @@ _TENDER = re.compile(rf"\bTENDERED\s+TO\s+([A-Z0-9]+)\s+{_NUM}\s+FOR\s+{_NUM}", 
 _CASH_STOCK = re.compile(
     rf"\bCASH\s+AND\s+STOCK\s+MERGER\s*(?:\([^)]*\))?\s*([A-Z0-9]+)\s+{_NUM}\s+FOR\s+{_NUM}"
     rf"\s+AND\s+([A-Z]{{3}})\s+{_NUM}", re.IGNORECASE)
-_STOCK_MERGER = re.compile(rf"\bMERGED\s*(?:\([^)]*\))?\s*WITH\s+([A-Z0-9]+)\s+{_NUM}\s+FOR\s+{_NUM}",
-                           re.IGNORECASE)
+_STOCK_MERGER = re.compile(
+    rf"\bMERGED\s*(?:\([^)]*\))?\s*WITH\s+([A-Z0-9]+)\s+{_NUM}\s+FOR\s+{_NUM}", re.IGNORECASE)
 _CASH_MERGER = re.compile(
     rf"\b(?:MERGED\s*(?:\([^)]*\))?|ACQUIRED)\s+FOR\s+([A-Z]{{3}})\s+{_NUM}", re.IGNORECASE)
 _SPINOFF = re.compile(rf"\bSPIN\s*-?OFF\s+{_NUM}\s+FOR\s+{_NUM}", re.IGNORECASE)

@@ -318,5 +318,5 @@ class ParseSummary(NamedTuple):
     sha256: str | None = None  # of the bytes the parser read (not of the file before)
 
 
-Event = (StatementStart | AccountInfo | TradeRow | KnownRow | OptionEAERow | CashRow | OpenPositionRow
-         | ClosedLotRow | CorporateActionRow | TransferRow | ParseSummary)
+Event = (StatementStart | AccountInfo | TradeRow | KnownRow | OptionEAERow | CashRow
+         | OpenPositionRow | ClosedLotRow | CorporateActionRow | TransferRow | ParseSummary)

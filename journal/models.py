@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
 
 from sqlalchemy import BigInteger, DateTime, LargeBinary, MetaData, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -36,81 +35,81 @@ def table(name: str) -> Table:
 # options) and the ledger keeps them exactly as printed, with any zone suffix beside them.
 
 
-def Money(default=None, **kw):  # noqa: N802 - reads like a type in the models
+def Money(default=None, **kw):
     return Field(default=default, sa_type=DecimalText(), **kw)
 
 
 class Account(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)  # IB account id, e.g. U1234567
-    alias: Optional[str] = None
-    base_currency: Optional[str] = Field(default=None, max_length=16)
-    first_seen: Optional[datetime] = Field(default=None, sa_type=DateTime())
+    alias: str | None = None
+    base_currency: str | None = Field(default=None, max_length=16)
+    first_seen: datetime | None = Field(default=None, sa_type=DateTime())
 
 
 class ImportBatch(SQLModel, table=True):
     __tablename__ = "import_batch"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     file_name: str
-    file_path: Optional[str] = None
+    file_path: str | None = None
     sha256: str = Field(index=True, max_length=64)
     format: str = Field(max_length=32)  # flex-xml, activity-csv
-    accounts: Optional[str] = None  # comma separated
-    period_from: Optional[date] = None
-    period_to: Optional[date] = None
-    when_generated: Optional[datetime] = Field(default=None, sa_type=DateTime())
+    accounts: str | None = None  # comma separated
+    period_from: date | None = None
+    period_to: date | None = None
+    when_generated: datetime | None = Field(default=None, sa_type=DateTime())
     imported_at: datetime = Field(sa_type=DateTime())
     new_executions: int = 0
     duplicate_executions: int = 0
     cancels: int = 0
     new_option_events: int = 0
     new_cash_transactions: int = 0
-    counts: Optional[str] = Field(default=None, sa_type=Text())  # JSON: rows by kind
-    warnings: Optional[str] = Field(default=None, sa_type=Text())  # JSON list
+    counts: str | None = Field(default=None, sa_type=Text())  # JSON: rows by kind
+    warnings: str | None = Field(default=None, sa_type=Text())  # JSON list
 
 
 class Instrument(SQLModel, table=True):
     # conid when IB gives one, else a stable key built from the contract fields
     id: str = Field(primary_key=True, max_length=128)
-    conid: Optional[str] = Field(default=None, index=True, max_length=32)
-    asset_class: Optional[str] = Field(default=None, max_length=16)
-    symbol: Optional[str] = None
-    description: Optional[str] = None
-    underlying_symbol: Optional[str] = Field(default=None, index=True)
-    underlying_conid: Optional[str] = Field(default=None, max_length=32)
-    put_call: Optional[str] = Field(default=None, max_length=1)
-    strike: Optional[Decimal] = Money()
-    expiry: Optional[date] = None
-    multiplier: Optional[Decimal] = Money()
-    currency: Optional[str] = Field(default=None, max_length=16)
-    listing_exchange: Optional[str] = None
+    conid: str | None = Field(default=None, index=True, max_length=32)
+    asset_class: str | None = Field(default=None, max_length=16)
+    symbol: str | None = None
+    description: str | None = None
+    underlying_symbol: str | None = Field(default=None, index=True)
+    underlying_conid: str | None = Field(default=None, max_length=32)
+    put_call: str | None = Field(default=None, max_length=1)
+    strike: Decimal | None = Money()
+    expiry: date | None = None
+    multiplier: Decimal | None = Money()
+    currency: str | None = Field(default=None, max_length=16)
+    listing_exchange: str | None = None
 
 
 class _AccountRow(SQLModel):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(foreign_key="account.id", max_length=64)
 
 
 class _Contract(SQLModel):
     """The contract as the row names it (denormalised: the rules read rows, not joins)."""
 
-    instrument_id: Optional[str] = Field(default=None, foreign_key="instrument.id")
-    asset_category: Optional[str] = Field(default=None, max_length=16)
-    symbol: Optional[str] = None
-    conid: Optional[str] = Field(default=None, max_length=32)
-    underlying_symbol: Optional[str] = None
-    put_call: Optional[str] = Field(default=None, max_length=1)
-    strike: Optional[Decimal] = Money()
-    expiry: Optional[date] = None
-    multiplier: Optional[Decimal] = Money()
-    currency: Optional[str] = Field(default=None, max_length=16)
+    instrument_id: str | None = Field(default=None, foreign_key="instrument.id")
+    asset_category: str | None = Field(default=None, max_length=16)
+    symbol: str | None = None
+    conid: str | None = Field(default=None, max_length=32)
+    underlying_symbol: str | None = None
+    put_call: str | None = Field(default=None, max_length=1)
+    strike: Decimal | None = Money()
+    expiry: date | None = None
+    multiplier: Decimal | None = Money()
+    currency: str | None = Field(default=None, max_length=16)
 
 
 class _Source(SQLModel):
     """Where a row came from: the import batch, the line in the file, every attribute."""
 
-    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id")
-    source_line: Optional[int] = None
-    raw: Optional[str] = Field(default=None, sa_type=Text())
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+    source_line: int | None = None
+    raw: str | None = Field(default=None, sa_type=Text())
 
 
 class Execution(_Source, _Contract, _AccountRow, table=True):
@@ -125,33 +124,33 @@ class Execution(_Source, _Contract, _AccountRow, table=True):
     )
     # IB's transactionID; "k:<hash>" for trimmed queries that omit it (see ledger.py)
     transaction_id: str = Field(max_length=80)
-    trade_id: Optional[str] = Field(default=None, max_length=40)
-    ib_order_id: Optional[str] = Field(default=None, max_length=40)
-    description: Optional[str] = None
-    fx_rate_to_base: Optional[Decimal] = Money()
-    trade_date: Optional[date] = None
-    date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())  # as IB prints it
-    buy_sell: Optional[str] = Field(default=None, max_length=16)
-    open_close: Optional[str] = Field(default=None, max_length=8)
-    quantity: Optional[Decimal] = Money()
-    trade_price: Optional[Decimal] = Money()
-    proceeds: Optional[Decimal] = Money()
-    commission: Optional[Decimal] = Money()
-    taxes: Optional[Decimal] = Money()
-    net_cash: Optional[Decimal] = Money()
-    cost: Optional[Decimal] = Money()
-    fifo_pnl_realized: Optional[Decimal] = Money()
-    close_price: Optional[Decimal] = Money()
-    notes: Optional[str] = None  # IB code letters, ';' separated, as reported
-    transaction_type: Optional[str] = Field(default=None, max_length=32)
-    position_action_id: Optional[str] = Field(default=None, max_length=40)
-    orig_transaction_id: Optional[str] = Field(default=None, max_length=40)
-    orig_trade_id: Optional[str] = Field(default=None, max_length=40)
+    trade_id: str | None = Field(default=None, max_length=40)
+    ib_order_id: str | None = Field(default=None, max_length=40)
+    description: str | None = None
+    fx_rate_to_base: Decimal | None = Money()
+    trade_date: date | None = None
+    date_time: datetime | None = Field(default=None, sa_type=DateTime())  # as IB prints it
+    buy_sell: str | None = Field(default=None, max_length=16)
+    open_close: str | None = Field(default=None, max_length=8)
+    quantity: Decimal | None = Money()
+    trade_price: Decimal | None = Money()
+    proceeds: Decimal | None = Money()
+    commission: Decimal | None = Money()
+    taxes: Decimal | None = Money()
+    net_cash: Decimal | None = Money()
+    cost: Decimal | None = Money()
+    fifo_pnl_realized: Decimal | None = Money()
+    close_price: Decimal | None = Money()
+    notes: str | None = None  # IB code letters, ';' separated, as reported
+    transaction_type: str | None = Field(default=None, max_length=32)
+    position_action_id: str | None = Field(default=None, max_length=40)
+    orig_transaction_id: str | None = Field(default=None, max_length=40)
+    orig_trade_id: str | None = Field(default=None, max_length=40)
     # active | cancel (a cancel row) | cancelled | corrected | duplicate (linked to Flex)
     status: str = Field(default="active", max_length=16)
-    replaced_by: Optional[str] = Field(default=None, max_length=80)
+    replaced_by: str | None = Field(default=None, max_length=80)
     origin: str = Field(default="flex", max_length=16)  # which importer produced it
-    match_key: Optional[str] = Field(default=None, index=True)  # cross-format dedup (CSV)
+    match_key: str | None = Field(default=None, index=True)  # cross-format dedup (CSV)
 
 
 class OptionEvent(_Source, _Contract, _AccountRow, table=True):
@@ -161,20 +160,20 @@ class OptionEvent(_Source, _Contract, _AccountRow, table=True):
     __tablename__ = "option_event"
     __table_args__ = (UniqueConstraint("account_id", "event_key"),)
     event_key: str = Field(max_length=200)
-    transaction_type: Optional[str] = Field(default=None, max_length=32)
-    event_date: Optional[date] = None
-    fx_rate_to_base: Optional[Decimal] = Money()
-    quantity: Optional[Decimal] = Money()
-    trade_price: Optional[Decimal] = Money()
-    mark_price: Optional[Decimal] = Money()
-    proceeds: Optional[Decimal] = Money()
-    commissions_and_tax: Optional[Decimal] = Money()
-    cost_basis: Optional[Decimal] = Money()
-    realized_pnl: Optional[Decimal] = Money()
-    trade_id: Optional[str] = Field(default=None, max_length=40)
-    related_trade_id: Optional[str] = Field(default=None, max_length=40)
-    orig_transaction_id: Optional[str] = Field(default=None, max_length=40)
-    related_transaction_id: Optional[str] = Field(default=None, max_length=40)
+    transaction_type: str | None = Field(default=None, max_length=32)
+    event_date: date | None = None
+    fx_rate_to_base: Decimal | None = Money()
+    quantity: Decimal | None = Money()
+    trade_price: Decimal | None = Money()
+    mark_price: Decimal | None = Money()
+    proceeds: Decimal | None = Money()
+    commissions_and_tax: Decimal | None = Money()
+    cost_basis: Decimal | None = Money()
+    realized_pnl: Decimal | None = Money()
+    trade_id: str | None = Field(default=None, max_length=40)
+    related_trade_id: str | None = Field(default=None, max_length=40)
+    orig_transaction_id: str | None = Field(default=None, max_length=40)
+    related_transaction_id: str | None = Field(default=None, max_length=40)
 
 
 class CashTransaction(_Source, _AccountRow, table=True):
@@ -183,18 +182,18 @@ class CashTransaction(_Source, _AccountRow, table=True):
     __tablename__ = "cash_transaction"
     __table_args__ = (UniqueConstraint("account_id", "transaction_id"),)
     transaction_id: str = Field(max_length=80)
-    type: Optional[str] = Field(default=None, max_length=64)
-    date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())
-    report_date: Optional[date] = None
-    settle_date: Optional[date] = None
-    amount: Optional[Decimal] = Money()
-    currency: Optional[str] = Field(default=None, max_length=16)
-    fx_rate_to_base: Optional[Decimal] = Money()
-    description: Optional[str] = None
-    symbol: Optional[str] = None
-    conid: Optional[str] = Field(default=None, max_length=32)
-    action_id: Optional[str] = Field(default=None, max_length=40)
-    code: Optional[str] = None
+    type: str | None = Field(default=None, max_length=64)
+    date_time: datetime | None = Field(default=None, sa_type=DateTime())
+    report_date: date | None = None
+    settle_date: date | None = None
+    amount: Decimal | None = Money()
+    currency: str | None = Field(default=None, max_length=16)
+    fx_rate_to_base: Decimal | None = Money()
+    description: str | None = None
+    symbol: str | None = None
+    conid: str | None = Field(default=None, max_length=32)
+    action_id: str | None = Field(default=None, max_length=40)
+    code: str | None = None
 
 
 class PositionSnapshot(_Source, _Contract, _AccountRow, table=True):
@@ -204,14 +203,14 @@ class PositionSnapshot(_Source, _Contract, _AccountRow, table=True):
     __tablename__ = "position_snapshot"
     __table_args__ = (UniqueConstraint("account_id", "snapshot_key"),)
     snapshot_key: str = Field(max_length=200)
-    report_date: Optional[date] = None
-    level_of_detail: Optional[str] = Field(default=None, max_length=16)
-    position: Optional[Decimal] = Money()
-    mark_price: Optional[Decimal] = Money()
-    position_value: Optional[Decimal] = Money()
-    cost_basis_money: Optional[Decimal] = Money()
-    open_date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())
-    originating_transaction_id: Optional[str] = Field(default=None, max_length=40)
+    report_date: date | None = None
+    level_of_detail: str | None = Field(default=None, max_length=16)
+    position: Decimal | None = Money()
+    mark_price: Decimal | None = Money()
+    position_value: Decimal | None = Money()
+    cost_basis_money: Decimal | None = Money()
+    open_date_time: datetime | None = Field(default=None, sa_type=DateTime())
+    originating_transaction_id: str | None = Field(default=None, max_length=40)
 
 
 class ClosedLot(_Source, _AccountRow, table=True):
@@ -221,16 +220,16 @@ class ClosedLot(_Source, _AccountRow, table=True):
     __tablename__ = "closed_lot"
     __table_args__ = (UniqueConstraint("account_id", "lot_key"),)
     lot_key: str = Field(max_length=200)
-    conid: Optional[str] = Field(default=None, max_length=32)
-    symbol: Optional[str] = None
-    open_transaction_id: Optional[str] = Field(default=None, max_length=40)
-    open_date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())
-    close_date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())
-    trade_date: Optional[date] = None
-    quantity: Optional[Decimal] = Money()
-    cost: Optional[Decimal] = Money()
-    fifo_pnl_realized: Optional[Decimal] = Money()
-    notes: Optional[str] = None
+    conid: str | None = Field(default=None, max_length=32)
+    symbol: str | None = None
+    open_transaction_id: str | None = Field(default=None, max_length=40)
+    open_date_time: datetime | None = Field(default=None, sa_type=DateTime())
+    close_date_time: datetime | None = Field(default=None, sa_type=DateTime())
+    trade_date: date | None = None
+    quantity: Decimal | None = Money()
+    cost: Decimal | None = Money()
+    fifo_pnl_realized: Decimal | None = Money()
+    notes: str | None = None
 
 
 class CashBalance(_Source, _AccountRow, table=True):
@@ -241,10 +240,10 @@ class CashBalance(_Source, _AccountRow, table=True):
     __tablename__ = "cash_balance"
     __table_args__ = (UniqueConstraint("account_id", "balance_key"),)
     balance_key: str = Field(max_length=200)
-    from_date: Optional[date] = None
-    to_date: Optional[date] = None
-    starting_cash: Optional[Decimal] = Money()
-    ending_cash: Optional[Decimal] = Money()
+    from_date: date | None = None
+    to_date: date | None = None
+    starting_cash: Decimal | None = Money()
+    ending_cash: Decimal | None = Money()
 
 
 class CycleOverride(_AccountRow, table=True):
@@ -265,28 +264,28 @@ class CorporateAction(_Source, _Contract, _AccountRow, table=True):
     __tablename__ = "corporate_action"
     __table_args__ = (UniqueConstraint("account_id", "action_key"),)
     action_key: str = Field(max_length=80)  # transactionID, else "k:<hash>" / "csv:<hash>"
-    transaction_id: Optional[str] = Field(default=None, max_length=40)
-    action_id: Optional[str] = Field(default=None, max_length=40)  # IB's group of legs
-    type: Optional[str] = Field(default=None, max_length=8)  # IB's code as reported
-    description: Optional[str] = None
-    level_of_detail: Optional[str] = Field(default=None, max_length=16)
-    isin: Optional[str] = Field(default=None, max_length=16)
-    underlying_conid: Optional[str] = Field(default=None, max_length=32)
-    fx_rate_to_base: Optional[Decimal] = Money()
-    date_time: Optional[datetime] = Field(default=None, sa_type=DateTime())  # None: date only
-    action_date: Optional[date] = None
-    report_date: Optional[date] = None
-    quantity: Optional[Decimal] = Money()
-    amount: Optional[Decimal] = Money()
-    proceeds: Optional[Decimal] = Money()
-    value: Optional[Decimal] = Money()
-    fifo_pnl_realized: Optional[Decimal] = Money()
-    code: Optional[str] = None
+    transaction_id: str | None = Field(default=None, max_length=40)
+    action_id: str | None = Field(default=None, max_length=40)  # IB's group of legs
+    type: str | None = Field(default=None, max_length=8)  # IB's code as reported
+    description: str | None = None
+    level_of_detail: str | None = Field(default=None, max_length=16)
+    isin: str | None = Field(default=None, max_length=16)
+    underlying_conid: str | None = Field(default=None, max_length=32)
+    fx_rate_to_base: Decimal | None = Money()
+    date_time: datetime | None = Field(default=None, sa_type=DateTime())  # None: date only
+    action_date: date | None = None
+    report_date: date | None = None
+    quantity: Decimal | None = Money()
+    amount: Decimal | None = Money()
+    proceeds: Decimal | None = Money()
+    value: Decimal | None = Money()
+    fifo_pnl_realized: Decimal | None = Money()
+    code: str | None = None
     # active | cancel (IB's Ca reversal) | cancelled | duplicate (a CSV copy of a Flex row)
     status: str = Field(default="active", max_length=16)
-    replaced_by: Optional[str] = Field(default=None, max_length=80)
+    replaced_by: str | None = Field(default=None, max_length=80)
     origin: str = Field(default="flex", max_length=16)
-    match_key: Optional[str] = None  # cross-format dedup
+    match_key: str | None = None  # cross-format dedup
 
 
 class Transfer(_Source, _Contract, _AccountRow, table=True):
@@ -296,28 +295,28 @@ class Transfer(_Source, _Contract, _AccountRow, table=True):
     __tablename__ = "transfer"
     __table_args__ = (UniqueConstraint("account_id", "transfer_key"),)
     transfer_key: str = Field(max_length=80)
-    transaction_id: Optional[str] = Field(default=None, max_length=40)
-    type: Optional[str] = Field(default=None, max_length=16)
-    direction: Optional[str] = Field(default=None, max_length=8)  # IN | OUT
-    description: Optional[str] = None
-    isin: Optional[str] = Field(default=None, max_length=16)
-    fx_rate_to_base: Optional[Decimal] = Money()
-    transfer_date: Optional[date] = None
-    report_date: Optional[date] = None
-    quantity: Optional[Decimal] = Money()
-    transfer_price: Optional[Decimal] = Money()
-    position_amount: Optional[Decimal] = Money()  # IB's market value, never a basis
-    pnl_amount: Optional[Decimal] = Money()
-    cash_transfer: Optional[Decimal] = Money()
-    peer_account: Optional[str] = None  # the other side's account
-    peer_account_name: Optional[str] = None
-    company: Optional[str] = None
-    delivering_broker: Optional[str] = Field(default=None, max_length=32)
-    code: Optional[str] = None
+    transaction_id: str | None = Field(default=None, max_length=40)
+    type: str | None = Field(default=None, max_length=16)
+    direction: str | None = Field(default=None, max_length=8)  # IN | OUT
+    description: str | None = None
+    isin: str | None = Field(default=None, max_length=16)
+    fx_rate_to_base: Decimal | None = Money()
+    transfer_date: date | None = None
+    report_date: date | None = None
+    quantity: Decimal | None = Money()
+    transfer_price: Decimal | None = Money()
+    position_amount: Decimal | None = Money()  # IB's market value, never a basis
+    pnl_amount: Decimal | None = Money()
+    cash_transfer: Decimal | None = Money()
+    peer_account: str | None = None  # the other side's account
+    peer_account_name: str | None = None
+    company: str | None = None
+    delivering_broker: str | None = Field(default=None, max_length=32)
+    code: str | None = None
     status: str = Field(default="active", max_length=16)
-    replaced_by: Optional[str] = Field(default=None, max_length=80)
+    replaced_by: str | None = Field(default=None, max_length=80)
     origin: str = Field(default="flex", max_length=16)
-    match_key: Optional[str] = None
+    match_key: str | None = None
 
 
 class TransferBasis(_AccountRow, table=True):
@@ -330,8 +329,8 @@ class TransferBasis(_AccountRow, table=True):
     quantity: Decimal = Money()
     acquired: date
     basis: Decimal = Money()  # total for the row's shares
-    source_file: Optional[str] = None
-    source_line: Optional[int] = None
+    source_file: str | None = None
+    source_line: int | None = None
     created_at: datetime = Field(sa_type=DateTime())
 
 
@@ -370,7 +369,7 @@ class DerivedEntry(SQLModel, table=True):
 
     __tablename__ = "derived_entry"
     __table_args__ = (UniqueConstraint("name", "key", "ledger_version"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=64)
     key: str = Field(max_length=64)
     ledger_version: int = Field(sa_type=BigInteger())

@@ -19,15 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 
 from journal import models, vocab
+from journal import readmodel_actions as _actions
 from journal.coverage import complete_through
 from journal.db import snapshot
-from journal import readmodel_actions as _actions
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,42 +39,42 @@ class ExecutionRecord:
     seq: int  # load order (ledger id): the last tie-breaker of the chronological sort
     account: str
     transaction_id: str
-    asset_category: Optional[str]
+    asset_category: str | None
     symbol: str
     underlying: str
-    description: Optional[str]
-    conid: Optional[str]
-    put_call: Optional[str]
-    strike: Optional[Decimal]
-    expiry: Optional[date]
+    description: str | None
+    conid: str | None
+    put_call: str | None
+    strike: Decimal | None
+    expiry: date | None
     multiplier: Decimal
     trade_date: date
-    date_time: Optional[datetime]
+    date_time: datetime | None
     quantity: Decimal  # signed: < 0 sells
-    trade_price: Optional[Decimal]
+    trade_price: Decimal | None
     net_cash: Decimal  # signed: > 0 is cash in, commissions and fees included
-    cost: Optional[Decimal]  # IB's cost (on a closing row: the basis/premium relieved)
-    fifo_pnl: Optional[Decimal]
+    cost: Decimal | None  # IB's cost (on a closing row: the basis/premium relieved)
+    fifo_pnl: Decimal | None
     notes: frozenset  # IB code letters
-    open_close: Optional[str]
-    position_action_id: Optional[str]
-    ib_order_id: Optional[str]
-    currency: Optional[str] = None  # currency of the amounts (USD once converted)
-    proceeds: Optional[Decimal] = None  # gross, before commission and taxes
-    commission: Optional[Decimal] = None  # signed as IB prints it (< 0 is a cost)
-    taxes: Optional[Decimal] = None
-    fx_rate_to_base: Optional[Decimal] = None  # as reported (the amounts above are converted)
-    close_price: Optional[Decimal] = None  # the instrument's close on the trade date
-    batch_id: Optional[int] = None  # the import that stored the row (statement file)
-    source_line: Optional[int] = None  # its line in that file
-    trade_currency: Optional[str] = None  # the currency IB reported the amounts in
+    open_close: str | None
+    position_action_id: str | None
+    ib_order_id: str | None
+    currency: str | None = None  # currency of the amounts (USD once converted)
+    proceeds: Decimal | None = None  # gross, before commission and taxes
+    commission: Decimal | None = None  # signed as IB prints it (< 0 is a cost)
+    taxes: Decimal | None = None
+    fx_rate_to_base: Decimal | None = None  # as reported (the amounts above are converted)
+    close_price: Decimal | None = None  # the instrument's close on the trade date
+    batch_id: int | None = None  # the import that stored the row (statement file)
+    source_line: int | None = None  # its line in that file
+    trade_currency: str | None = None  # the currency IB reported the amounts in
 
     @property
     def converted(self) -> bool:
         """True when the amounts were converted to USD from ``trade_currency``."""
         return bool(self.trade_currency) and self.trade_currency != self.currency
 
-    def as_reported(self, amount: Optional[Decimal]) -> Optional[Decimal]:
+    def as_reported(self, amount: Decimal | None) -> Decimal | None:
         """An amount of this row back in the currency IB reported it in (the conversion
         multiplied by ``fx_rate_to_base``; the exact quotient comes back exactly)."""
         if amount is None or not self.converted or not self.fx_rate_to_base:
@@ -104,13 +103,13 @@ class ExecutionRecord:
 class SnapshotRecord:
     account: str
     report_date: date
-    asset_category: Optional[str]
+    asset_category: str | None
     symbol: str
     underlying: str
-    conid: Optional[str]
-    put_call: Optional[str]
-    strike: Optional[Decimal]
-    expiry: Optional[date]
+    conid: str | None
+    put_call: str | None
+    strike: Decimal | None
+    expiry: date | None
     multiplier: Decimal
     position: Decimal
     mark_price: Decimal
@@ -119,13 +118,13 @@ class SnapshotRecord:
 @dataclass(frozen=True, slots=True)
 class ClosedLotRecord:
     account: str
-    conid: Optional[str]
+    conid: str | None
     symbol: str
-    open_transaction_id: Optional[str]
-    trade_date: Optional[date]
-    close_date_time: Optional[datetime]
+    open_transaction_id: str | None
+    trade_date: date | None
+    close_date_time: datetime | None
     quantity: Decimal
-    open_date: Optional[date] = None  # the CSV's ClosedLot names the lot by this, not by id
+    open_date: date | None = None  # the CSV's ClosedLot names the lot by this, not by id
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +158,8 @@ class PriceRecord:
 @dataclass(frozen=True, slots=True)
 class AccountRecord:
     account: str
-    alias: Optional[str]
-    base_currency: Optional[str]
+    alias: str | None
+    base_currency: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +169,9 @@ class CashBalanceRecord:
 
     account: str
     from_date: date
-    to_date: Optional[date]
-    starting: Optional[Decimal]
-    ending: Optional[Decimal]
+    to_date: date | None
+    starting: Decimal | None
+    ending: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +182,10 @@ class CashRecord:
 
     account: str
     day: date  # IB's date of the row (date_time, else report date)
-    type: Optional[str]
+    type: str | None
     symbol: str
     amount: Decimal
-    currency: Optional[str]
+    currency: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,24 +194,24 @@ class TradeRecord:
     listing of executions: every status, not only the active ones the rules see."""
 
     account: str
-    trade_date: Optional[date]
-    date_time: Optional[datetime]
+    trade_date: date | None
+    date_time: datetime | None
     symbol: str  # IB's description, else the symbol
     underlying: str
-    asset: Optional[str]
-    put_call: Optional[str]
-    strike: Optional[Decimal]
-    expiry: Optional[date]
-    buy_sell: Optional[str]
-    open_close: Optional[str]
-    quantity: Optional[Decimal]
-    price: Optional[Decimal]
-    proceeds: Optional[Decimal]
-    commission: Optional[Decimal]
-    net_cash: Optional[Decimal]
-    currency: Optional[str]
-    notes: Optional[str]
-    type: Optional[str]
+    asset: str | None
+    put_call: str | None
+    strike: Decimal | None
+    expiry: date | None
+    buy_sell: str | None
+    open_close: str | None
+    quantity: Decimal | None
+    price: Decimal | None
+    proceeds: Decimal | None
+    commission: Decimal | None
+    net_cash: Decimal | None
+    currency: str | None
+    notes: str | None
+    type: str | None
     status: str
     transaction_id: str
 
@@ -222,11 +221,11 @@ class AccountOverview:
     """What the ledger holds for one account and the span its statements cover."""
 
     account: str
-    alias: Optional[str]
-    base_currency: Optional[str]
+    alias: str | None
+    base_currency: str | None
     executions: int
-    first_trade: Optional[date]
-    last_trade: Optional[date]
+    first_trade: date | None
+    last_trade: date | None
     option_events: int
     cash_transactions: int
     imports: int
@@ -239,7 +238,7 @@ class LedgerData:
     snapshots: tuple = ()  # SnapshotRecord
     closed_lots: tuple = ()  # ClosedLotRecord
     overrides: tuple = ()  # OverrideRecord
-    data_through: Optional[date] = None  # last statement period end in the ledger
+    data_through: date | None = None  # last statement period end in the ledger
     dividends: tuple = ()  # DividendRecord (only flags read them)
     prices: tuple = ()  # PriceRecord, beside the OpenPositions marks in snapshots
     periods: tuple = ()  # (account, from, to) of every imported statement
@@ -254,18 +253,18 @@ class LedgerData:
     action_overrides: tuple = ()  # readmodel_actions.ActionOverrideRecord
 
     @property
-    def last_trade(self) -> Optional[date]:
+    def last_trade(self) -> date | None:
         return max((e.trade_date for e in self.executions), default=None)
 
     @property
-    def ledger_end(self) -> Optional[date]:
+    def ledger_end(self) -> date | None:
         """The last day the ledger knows about: the end of the latest statement period or
         the latest trade, whichever is later. Open positions are measured up to this day
         so the numbers do not drift with the wall clock."""
         days = [d for d in (self.last_trade, self.data_through) if d]
         return max(days) if days else None
 
-    def base_currency(self, account: str) -> Optional[str]:
+    def base_currency(self, account: str) -> str | None:
         return next((a.base_currency for a in self.accounts if a.account == account), None)
 
 
@@ -461,8 +460,8 @@ def load_trades(engine: Engine, **filters) -> list:
     return list(iter_trades(engine, **filters))
 
 
-def iter_trades(engine: Engine, *, accounts=(), date_from: Optional[date] = None,
-                date_to: Optional[date] = None, include_voided: bool = False
+def iter_trades(engine: Engine, *, accounts=(), date_from: date | None = None,
+                date_to: date | None = None, include_voided: bool = False
                 ) -> Iterator[TradeRecord]:
     """:func:`load_trades` one record at a time, read in one snapshot: an export of the
     whole ledger holds a chunk of rows, never all of them."""
@@ -541,7 +540,7 @@ def accounts_with_transaction(engine: Engine, transaction_id: str) -> list[str]:
             select(ex.c.account_id).where(ex.c.transaction_id == transaction_id))})
 
 
-def load_ledger_end(engine: Engine) -> Optional[date]:
+def load_ledger_end(engine: Engine) -> date | None:
     """:attr:`LedgerData.ledger_end` without loading the ledger: the later of the last
     statement day and the last active trade."""
     ex = models.table("execution")

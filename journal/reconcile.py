@@ -308,7 +308,8 @@ def _form8949_text(evs: Iterable[RealizedEvent]) -> str:
     return f"{codes}: " + "; ".join(parts)
 
 
-def _candidates(e: ClosingExecution, evs: list[RealizedEvent], index: _Index) -> list[tuple]:
+def _candidates(  # noqa: C901 - one branch per way IB can book a close (see below)
+        e: ClosingExecution, evs: list[RealizedEvent], index: _Index) -> list[tuple]:
     lots, positions, mtm = index.lots, index.positions, index.mtm
     pos_by_close, pos_by_stock_leg = index.pos_by_close, index.pos_by_stock_leg
     washes_by_lot = index.washes_by_lot

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum, unique
-from typing import Optional
 
 
 @unique
@@ -46,19 +45,19 @@ OPTION_CATEGORIES = frozenset({AssetCategory.OPT.value, AssetCategory.FOP.value,
                                AssetCategory.FSOPT.value, AssetCategory.FSFOP.value})
 
 
-def is_option(asset_category: Optional[str], put_call: Optional[str] = None) -> bool:
+def is_option(asset_category: str | None, put_call: str | None = None) -> bool:
     """The one definition of "is an option": a listed option category, or any row that
     names put or call (IB gives IOPT turbos a putCall; they behave like options)."""
     return bool(put_call) or (asset_category or "") in OPTION_CATEGORIES
 
 
-def is_stock(asset_category: Optional[str]) -> bool:
+def is_stock(asset_category: str | None) -> bool:
     """Shares the rules track as lots (rows without a category are the CSV's stocks)."""
     return asset_category in (None, "", AssetCategory.STK.value)
 
 
-def underlying_of(underlying: Optional[str], symbol: Optional[str],
-                  description: Optional[str] = None, *, option: bool) -> str:
+def underlying_of(underlying: str | None, symbol: str | None,
+                  description: str | None = None, *, option: bool) -> str:
     """The underlying a row belongs to. For options IB's ``underlyingSymbol`` when given,
     else the first word of the symbol or description (``AAPL  250117P00150000``); for
     shares the symbol itself (``underlyingSymbol`` is empty or repeats it)."""
@@ -70,9 +69,9 @@ def underlying_of(underlying: Optional[str], symbol: Optional[str],
     return text.split()[0] if text else ""
 
 
-def to_usd(amount: Optional[Decimal], currency: Optional[str],
-           fx_rate_to_base: Optional[Decimal],
-           base_currency: Optional[str]) -> tuple[Optional[Decimal], Optional[str]]:
+def to_usd(amount: Decimal | None, currency: str | None,
+           fx_rate_to_base: Decimal | None,
+           base_currency: str | None) -> tuple[Decimal | None, str | None]:
     """The one FX conversion: an amount in USD where the row allows it, and its currency.
 
     The journal is a US tax book, so every figure (tax, review, summaries) is in USD at
@@ -90,7 +89,7 @@ def to_usd(amount: Optional[Decimal], currency: Optional[str],
     return amount, cur
 
 
-def codes(text: Optional[str]) -> frozenset[str]:
+def codes(text: str | None) -> frozenset[str]:
     """IB's code letters (``notes`` on trades, ``code`` elsewhere): ``"A;O"``, ``"C,Ep"``."""
     if not text:
         return frozenset()
@@ -145,7 +144,7 @@ class ShortClose(str, Enum):
     CALLED_AWAY = "called_away"  # a call: our shares delivered
 
 
-def short_close(outcome: OptionOutcome, put_call: Optional[str]) -> ShortClose:
+def short_close(outcome: OptionOutcome, put_call: str | None) -> ShortClose:
     """The wheel seller's name for the end of a short option. A cash-settled index option
     at expiry is counted as assigned/called away: it was exercised against the seller."""
     if outcome is OptionOutcome.EXPIRED:
@@ -379,7 +378,7 @@ FLAG_INFO: dict[FlagCode, FlagInfo] = {
 }
 
 
-def flag_info(code: str) -> Optional[FlagInfo]:
+def flag_info(code: str) -> FlagInfo | None:
     """Meaning, spec section and severity of a flag code (None for a code this version
     does not know, e.g. one written by a newer program)."""
     try:
@@ -435,7 +434,7 @@ class TransferType(str, Enum):
     OTC = "OTC"
 
 
-def transfer_type(text: Optional[str]) -> Optional[str]:
+def transfer_type(text: str | None) -> str | None:
     """A transfer type in Flex spelling: ``Internal`` -> INTERNAL, ``Inter-Company`` ->
     INTERCOMPANY; an unknown one is kept as written (upper case)."""
     if not text or not text.strip():

@@ -9,7 +9,7 @@ default ledger.
 from alembic import context
 from sqlalchemy import create_engine
 
-import journal.models  # noqa: F401  (registers the tables on the metadata)
+import journal.models
 from journal.config import database_url
 
 target_metadata = journal.models.metadata

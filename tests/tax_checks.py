@@ -101,7 +101,7 @@ class FormulaEval:
 
         expr = re.sub(r"(?:'(?P<sh>[^']+)'!)?(?<![A-Za-z_])(?P<a>[A-Z]+\d+)\b", sub_cell, expr)
         env["__r"] = holder
-        return eval(expr, env)  # noqa: S307 - our own formula text, shapes asserted above
+        return eval(expr, env)
 
     def formulas(self):
         for ws in self.wb.worksheets:

@@ -17,6 +17,7 @@ from journal.errors import StatementError
 from journal.events import CashRow, ClosedLotRow, OptionEAERow, ParseSummary, TradeRow
 from journal.importers import activity_csv, identify
 from journal.importers.activity_csv import parse, parse_option_symbol
+
 from conftest import FIXTURES, PUBLIC, SAMPLES
 
 WHEEL_XML = SAMPLES / "wheel_2025_U7654321.xml"

@@ -12,7 +12,6 @@ from enum import Enum
 
 import orjson
 import pytest
-from conftest import FIXTURES, SAMPLES
 from sqlalchemy import text
 
 import journal.cache as jcache
@@ -21,6 +20,8 @@ from journal import db as jdb
 from journal.cache import codec, results, store
 from journal.imports import import_file
 from journal.rules.types import Flag, RealizedEvent, RuleResult
+
+from conftest import FIXTURES, SAMPLES
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 MULTI = SAMPLES / "wheel_2025_multi.xml"

@@ -17,8 +17,6 @@ import sys
 from decimal import Decimal
 
 import pytest
-from conftest import FIXTURES, ROOT, SAMPLES
-from ledger_helpers import write_statement
 from sqlalchemy import text
 
 import journal.cache as jcache
@@ -29,6 +27,9 @@ from journal import models
 from journal.cache import results, store
 from journal.imports import import_file
 from journal.ledger import set_cycle_override
+
+from conftest import FIXTURES, ROOT, SAMPLES
+from ledger_helpers import write_statement
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 MULTI = SAMPLES / "wheel_2025_multi.xml"

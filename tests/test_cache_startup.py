@@ -11,10 +11,11 @@ import sys
 import pytest
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import ROOT, SAMPLES
 
 from journal import db as jdb
 from journal.imports import import_file
+
+from conftest import ROOT, SAMPLES
 
 HEAVY = ("alembic", "sqlmodel", "journal.models", "journal.readmodel", "openpyxl", "pandas")
 

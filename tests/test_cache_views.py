@@ -13,7 +13,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import SAMPLES
 
 import journal.readmodel
 from journal import db as jdb
@@ -21,6 +20,8 @@ from journal.imports import import_file
 from journal.views import review as review_views
 from journal.views import source
 from journal.views.filters import ALL
+
+from conftest import SAMPLES
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 MULTI = SAMPLES / "wheel_2025_multi.xml"

@@ -10,11 +10,11 @@ from decimal import Decimal as D
 from sqlalchemy import select
 
 from journal import models
+from journal.db import open_ledger
+from journal.events import CashBalanceRow
+from journal.importers.flex import FlexParser
 from journal.readmodel import load_ledger
 from journal.views.market import statement_cash
-from journal.db import open_ledger
-from journal.importers.flex import FlexParser
-from journal.events import CashBalanceRow
 
 from conftest import SAMPLES
 

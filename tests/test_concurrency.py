@@ -35,7 +35,7 @@ def _journal(target, *args):
                             text=True)
 
 
-def test_two_processes_import_overlapping_files(backend, tmp_path):  # noqa: F811
+def test_two_processes_import_overlapping_files(backend, tmp_path):
     _name, target = backend
     first = range(0, N_PER_FILE)
     second = range(N_PER_FILE - OVERLAP, 2 * N_PER_FILE - OVERLAP)

@@ -56,7 +56,7 @@ def _uncommitted_bytes(name: str, target: str, engine, baseline: int) -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="needs Linux /proc")
-def test_sigkill_mid_file_leaves_ledger_as_before(backend, tmp_path):  # noqa: F811
+def test_sigkill_mid_file_leaves_ledger_as_before(backend, tmp_path):
     name, target = backend
     big = write_statement(tmp_path / "big.xml", range(N_ROWS)).resolve()
     size = big.stat().st_size

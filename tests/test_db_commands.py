@@ -16,8 +16,7 @@ import pytest
 
 from journal import db as jdb
 
-from conftest import SAMPLES
-from conftest import PG_URL, pg_database
+from conftest import PG_URL, SAMPLES, pg_database
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 EXTRA_REV = "9999_test_extra"

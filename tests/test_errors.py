@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import PG_URL, SAMPLES, pg_database
 
 from journal import db as jdb
 from journal.cli import cli, main
 from journal.errors import describe_fault
+
+from conftest import PG_URL, SAMPLES, pg_database
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 MULTI = SAMPLES / "wheel_2025_multi.xml"

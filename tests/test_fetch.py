@@ -6,8 +6,6 @@ import json
 import time
 
 import pytest
-from conftest import SAMPLES
-from fake_flex_service import FakeFlexService, success_body
 
 from journal.cli import commands_fetch
 from journal.errors import JournalError
@@ -18,6 +16,9 @@ from journal.flexws import (
     FlexWebClient,
     _statement_kind,
 )
+
+from conftest import SAMPLES
+from fake_flex_service import FakeFlexService, success_body
 
 TOKEN = "887766554433221100998877"
 QUERY = "123456"

@@ -8,7 +8,6 @@ import json
 from datetime import date
 
 import pytest
-from flex_query import FIXTURES, SHAPES, Config, write_all, write_csv, write_xml
 from sqlalchemy import select
 
 from journal import models
@@ -16,6 +15,8 @@ from journal.db import open_ledger
 from journal.errors import StatementError
 from journal.events import StatementStart, TradeRow
 from journal.importers import flex, flex_csv, identify
+
+from flex_query import FIXTURES, SHAPES, Config, write_all, write_csv, write_xml
 
 CONFIGS = {
     "default": Config(),

@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES
-from ledger_helpers import snapshot, write_statement
 from sqlalchemy import text
 
 from journal import imports, ledger
 from journal.db import open_ledger
 from journal.imports import import_file
+
+from conftest import ROOT, SAMPLES
+from ledger_helpers import snapshot, write_statement
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"
 MULTI = SAMPLES / "wheel_2025_multi.xml"

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from journal.errors import StatementError
-from journal.events import AccountInfo, CashRow, OptionEAERow, ParseSummary, StatementStart, TradeRow
+from journal.events import (
+    AccountInfo,
+    CashRow,
+    OptionEAERow,
+    ParseSummary,
+    StatementStart,
+    TradeRow,
+)
 from journal.importers import flex
 
 from conftest import SAMPLES

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser import PageWatch
 
+from browser import PageWatch
 from conftest import SAMPLES
 
 WIDTHS = (1280, 400)

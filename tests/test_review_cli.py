@@ -10,7 +10,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from journal import review
 from journal.rules.types import RealizedEvent, RuleResult
 
 from conftest import SAMPLES
@@ -169,7 +168,6 @@ def test_grades_with_user_prices_earnings_and_cash(ledger, tmp_path):
 
 def test_statement_prices_come_from_stock_rows_and_positions(ledger, db_path):
     from journal.db import open_ledger
-
     from journal.readmodel import load_ledger
     from journal.views.market import statement_prices
 

@@ -349,8 +349,8 @@ def test_statement_text_and_odd_values_are_written_safely(tmp_path):
     text, lists and non-finite numbers give a workbook both readers open."""
     from openpyxl import load_workbook
 
-    from journal.exporters.xlsx_stream import Book
     from journal.exporters.xlsx_journal import write_table
+    from journal.exporters.xlsx_stream import Book
     from journal.views.table import Kind, col, table
 
     inject = '=HYPERLINK("http://evil.example","x")'

@@ -21,8 +21,8 @@ from decimal import Decimal as D
 import pytest
 
 from journal import review
-from journal.views.filters import Accounts
 from journal.rules.types import OptionPosition, RealizedEvent, RuleResult, StockLot, WheelCycle
+from journal.views.filters import Accounts
 
 AS_OF = date(2025, 3, 31)
 

@@ -103,10 +103,11 @@ def test_lots_explain_shows_which_premiums_moved_the_basis(run):
 def test_every_explanation_adds_up_to_the_rules_numbers(run, db_path):
     from decimal import Decimal
 
-    from conftest import public_samples
     from journal.db import open_ledger
     from journal.rules import analyze
     from journal.rules.explain import explain_lot
+
+    from conftest import public_samples
 
     files = [SAMPLE, SAMPLE.with_name("wheel_2025_multi.xml"),
              *(FIX / n for n in ("b_wash_assignment.xml", "b1_sold_st.xml",

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from journal.rules import run_rules
 from journal.readmodel import ExecutionRecord, LedgerData
+from journal.rules import run_rules
 from journal.settings import Settings
 
 UNDERLYINGS = ("MSFT", "MSFT", "MSFT", "KO")

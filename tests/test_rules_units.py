@@ -8,11 +8,16 @@ from decimal import Decimal as D
 import pytest
 
 from journal.errors import ConfigError
+from journal.readmodel import (
+    DividendRecord,
+    ExecutionRecord,
+    LedgerData,
+    OverrideRecord,
+    PriceRecord,
+    SnapshotRecord,
+)
 from journal.rules import run_rules
 from journal.rules.law import classify_call, term_for
-from journal.readmodel import (
-    DividendRecord, ExecutionRecord, LedgerData, OverrideRecord, PriceRecord, SnapshotRecord,
-)
 from journal.settings import Settings, from_mapping, load_settings
 
 _seq = iter(range(1, 10**9))
@@ -344,6 +349,7 @@ def test_dividends_and_stock_closes_are_loaded_from_the_ledger(tmp_path):
     from journal.db import open_ledger
     from journal.imports import import_file
     from journal.rules import load_ledger
+
     from conftest import SAMPLES
 
     engine = open_ledger(str(tmp_path / "l.db"))

@@ -8,6 +8,7 @@ import json
 from decimal import Decimal as D
 
 import pytest
+
 from conftest import SAMPLES
 
 MAIN = SAMPLES / "wheel_2025_U7654321.xml"

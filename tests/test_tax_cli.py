@@ -11,10 +11,10 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import PUBLIC, SAMPLES, requires_public
 from journal.exporters import txf
-from tax_checks import expected_from_summary, totals_from_dicts, xlsx_totals
 
+from conftest import PUBLIC, SAMPLES, requires_public
+from tax_checks import expected_from_summary, totals_from_dicts, xlsx_totals
 
 D = Decimal
 

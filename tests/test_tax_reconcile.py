@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from test_tax_report import ev
+
 from journal.reconcile import ClosingExecution, reconcile
 from journal.rules.types import OptionPosition, RuleResult
-from test_tax_report import ev
 
 D = Decimal
 

@@ -11,13 +11,14 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from tax_checks import check_all_formats
 
 from journal import tax
 from journal.errors import ConfigError, JournalError
 from journal.exporters import txf, xlsx_tax
 from journal.output import render
 from journal.rules.types import Flag, RealizedEvent, RuleResult
+
+from tax_checks import check_all_formats
 
 D = Decimal
 INJECT = '=HYPERLINK("http://evil.example","x")'

@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 
 from journal.exporters import txf
-from tax_checks import expected_from_summary, totals_from_dicts, xlsx_totals
 
+from tax_checks import expected_from_summary, totals_from_dicts, xlsx_totals
 
 D = Decimal
 ACCT = "U1000001"

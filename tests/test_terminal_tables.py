@@ -9,6 +9,7 @@ import json
 from decimal import Decimal as D
 
 import pytest
+
 from conftest import FIXTURES, SAMPLES, public_samples, requires_public
 
 WIDTH = 120

@@ -4,6 +4,7 @@ line that says what to do, a non-zero exit, and no traceback or "Internal error"
 from __future__ import annotations
 
 import pytest
+
 from conftest import FIXTURES, SAMPLES
 
 CASES = [

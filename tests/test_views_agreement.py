@@ -13,6 +13,7 @@ import json
 from decimal import Decimal as D
 
 import pytest
+
 from conftest import FIXTURES
 
 A1 = (FIXTURES / "rules" / "a1_expired.xml").read_text()

@@ -7,6 +7,7 @@ import re
 import socket
 
 import pytest
+
 from conftest import SAMPLES
 from ledger_helpers import snapshot
 from web_helpers import BASE, client, tables

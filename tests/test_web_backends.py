@@ -12,10 +12,11 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES
-from web_helpers import client, fields, tables
 
 from journal.cli import cli
+
+from conftest import SAMPLES
+from web_helpers import client, fields, tables
 
 pytestmark = pytest.mark.postgres
 

@@ -12,11 +12,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from browser import PageWatch
 from click.testing import CliRunner
-from conftest import SAMPLES
 
 from journal.cli import cli
+
+from browser import PageWatch
+from conftest import SAMPLES
 
 WIDTHS = (1280, 400)
 TODAY = date(2025, 12, 31)

@@ -13,12 +13,13 @@ from datetime import date
 import httpx2 as httpx  # the maintained fork Starlette's TestClient uses (test extra)
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES
-from ledger_helpers import snapshot
 from sqlalchemy import create_engine, text
-from web_helpers import tables
 
 from journal.cli import cli
+
+from conftest import SAMPLES
+from ledger_helpers import snapshot
+from web_helpers import tables
 
 FLEX = SAMPLES / "wheel_2025_U7654321.xml"
 MULTI = SAMPLES / "wheel_2025_multi.xml"

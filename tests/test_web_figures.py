@@ -12,10 +12,11 @@ from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, SAMPLES
-from web_helpers import client, fields, shown, tables
 
 from journal.cli import cli
+
+from conftest import FIXTURES, SAMPLES
+from web_helpers import client, fields, shown, tables
 
 LEDGERS = {
     "samples": sorted(SAMPLES.glob("*.xml")) + sorted(SAMPLES.glob("*.csv")),

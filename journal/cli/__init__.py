@@ -153,7 +153,7 @@ def main(argv=None):
 
 
 # Commands register themselves on `cli` when their modules are imported.
-from journal.cli import (  # noqa: F401  # noqa: E402,F401
+from journal.cli import (  # noqa: E402,F401
     commands_actions,
     commands_config,
     commands_db,

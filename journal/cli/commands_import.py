@@ -83,8 +83,8 @@ def import_(obj, paths, fmt, exit_first, force, date_order, quiet):
         size = path.stat().st_size if path.exists() else 0
         show_bar = not quiet and size >= PROGRESS_MIN_BYTES
         if show_bar:
-            with click.progressbar(length=size, label=path.name, file=click.get_text_stream("stderr"),
-                                   show_pos=False) as bar:
+            with click.progressbar(length=size, label=path.name, show_pos=False,
+                                   file=click.get_text_stream("stderr")) as bar:
                 fr = imports.import_file(engine, path, force=force, date_order=date_order,
                                  progress=bar.update)
         else:

@@ -67,8 +67,10 @@ def _read(obj, accounts, year: int, need_executions: bool):
               help="Column (b) of expired written options: open date, or the expiry date "
                    "as the IRS instructions print it.")
 @click.pass_obj
-def tax(obj, year, accounts, out, summary, show_flags, show_recon, xlsx_path, txf_path,
-        csv_path, boxes, written_option_dates):
+def tax(obj, year, accounts, out, summary, show_flags, show_recon,  # noqa: C901
+        xlsx_path, txf_path, csv_path, boxes, written_option_dates):
+    # C901: one branch per output the command offers (files, summary, flags,
+    # reconciliation); each branch only renders.
     """Form 8949 / Schedule D / Form 6781 for tax YEAR, with the files a preparer needs.
 
     Rows are the realized results of YEAR by trade date (expiry date for expirations);

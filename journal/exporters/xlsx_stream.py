@@ -312,7 +312,7 @@ class Book:
         self.active = 0
         self._charts = 0
 
-    def __enter__(self) -> Book:  # noqa: PYI034 - typing.Self needs Python 3.11
+    def __enter__(self) -> Book:
         return self
 
     def __exit__(self, kind, exc, tb) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
 
 _Date = date  # DateStyle's methods are named date and datetime: aliases for annotations
 _DateTime = datetime
-from decimal import Decimal, InvalidOperation
 
 NULL_TOKENS = frozenset({"", "-", "--", "N/A", "MULTI", "n/a"})
 """Strings IB uses for "no value": empty, dashes in legacy fields, MULTI in summaries."""
@@ -112,7 +112,8 @@ def to_text(text: str | None) -> str | None:
 
 
 _ZONE = re.compile(r"\s+([A-Z]{2,5}|[+-]\d{2}:?\d{2})$")
-_ISO_T = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?([+-]\d{2}:?\d{2}|Z)?$")
+_ISO_T = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?([+-]\d{2}:?\d{2}|Z)?$")
 _SLASH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 _DMY_NAME = re.compile(r"^(\d{1,2})-([A-Za-z]{3})-(\d{2}|\d{4})$")
 

@@ -90,9 +90,11 @@ LAST_SECTION = "Notes/Legal Notes"
 
 IGNORED_SECTIONS = frozenset("""
 Net Asset Value|Change in NAV|Mark-to-Market Performance Summary|Open Positions
-|Realized & Unrealized Performance Summary|Codes|Notes/Legal Notes|Month & Year to Date Performance Summary
+|Realized & Unrealized Performance Summary|Codes|Notes/Legal Notes
+|Month & Year to Date Performance Summary
 |Forex Balances|Change in Dividend Accruals|Interest Accruals|Change in Position Value
-|Location of Customer Assets, Positions and Money|Base Currency Exchange Rate|Net Stock Position Summary
+|Location of Customer Assets, Positions and Money|Base Currency Exchange Rate
+|Net Stock Position Summary
 |Transaction Fees|Commission Adjustments|Borrow Fee Details
 |Stock Yield Enhancement Program Securities Lent|Broker Interest Paid|Broker Interest Received
 |Open Dividend Accruals|Complex Position Summary|Trade Confirms

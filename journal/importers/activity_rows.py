@@ -216,7 +216,8 @@ class ActivityRows:
         if inst is None:
             return (symbol, None, None, symbol if stock else None, None, None, None,
                     Decimal(1) if stock else None, None)
-        return (symbol, inst.description, inst.conid, inst.underlying or (symbol if stock else None),
+        underlying = inst.underlying or (symbol if stock else None)
+        return (symbol, inst.description, inst.conid, underlying,
                 None, None, None, inst.multiplier or (Decimal(1) if stock else None),
                 inst.listing_exchange)
 
@@ -454,7 +455,4 @@ def _field_pair(cols: dict):
 
 def _is_total(cols: dict) -> bool:
     """Totals that IB writes as Data rows: ``Total``, ``Total in USD``, ``Total … in USD``."""
-    for v in list(cols.values())[:2]:
-        if v and v.strip().startswith("Total"):
-            return True
-    return False
+    return any(v and v.strip().startswith("Total") for v in list(cols.values())[:2])

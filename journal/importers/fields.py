@@ -243,16 +243,8 @@ KNOWN_ATTRIBUTES = {
     deliveringBroker quantity transferPrice positionAmount positionAmountInBase pnlAmount
     pnlAmountInBase fxPnl cashTransfer code clientReference transactionID levelOfDetail
     """).split()),
-    "CashReportCurrency": frozenset("""
-    accountId acctAlias model currency fromDate toDate startingCash endingCash
-    endingSettledCash commissions depositWithdrawals deposits withdrawals dividends
-    brokerInterest brokerFees otherFees netTradesSales netTradesPurchases withholdingTax
-    transactionTax levelOfDetail
-    """.split()),
-    "AccountInformation": frozenset("""
-    accountId acctAlias model currency name accountType customerType accountCapabilities
-    tradingPermissions dateOpened dateFunded dateClosed ibEntity masterName
-    """.split()),
+    "CashReportCurrency": frozenset(["accountId", "acctAlias", "model", "currency", "fromDate", "toDate", "startingCash", "endingCash", "endingSettledCash", "commissions", "depositWithdrawals", "deposits", "withdrawals", "dividends", "brokerInterest", "brokerFees", "otherFees", "netTradesSales", "netTradesPurchases", "withholdingTax", "transactionTax", "levelOfDetail"]),
+    "AccountInformation": frozenset(["accountId", "acctAlias", "model", "currency", "name", "accountType", "customerType", "accountCapabilities", "tradingPermissions", "dateOpened", "dateFunded", "dateClosed", "ibEntity", "masterName"]),
 }
 """Attributes per row kind (ibflex Types and the samples). Others are kept in ``raw`` and
 reported once as unknown."""
@@ -275,22 +267,16 @@ the column name with a lower-case first letter."""
 
 #### VOCABULARY (open sets: unknown values are kept and reported once) ####
 
-KNOWN_CODES = frozenset("""
-A ADR AEx AFx Adj Al Aw B Bo C Ca CD CP Co Cx D ETF Ep Ex FP FPA G GEA HC HFI HFR I IA IM INV
-IPO L LD LF LI LT M MEx ML MLG MLL MSG MSL O P PI Po Pr R RED RI RP Re SI SL SO SS ST SY T
-""".split())
+KNOWN_CODES = frozenset(["A", "ADR", "AEx", "AFx", "Adj", "Al", "Aw", "B", "Bo", "C", "Ca", "CD", "CP", "Co", "Cx", "D", "ETF", "Ep", "Ex", "FP", "FPA", "G", "GEA", "HC", "HFI", "HFR", "I", "IA", "IM", "INV", "IPO", "L", "LD", "LF", "LI", "LT", "M", "MEx", "ML", "MLG", "MLL", "MSG", "MSL", "O", "P", "PI", "Po", "Pr", "R", "RED", "RI", "RP", "Re", "SI", "SL", "SO", "SS", "ST", "SY", "T"])
 """IB's code letters (ibflex enums.Code plus IM seen in a real CSV legend)."""
 
 KNOWN_TRANSACTION_TYPES = frozenset(
-    "ExchTrade BookTrade TradeCancel TradeCorrect FracShare FracShareCancel DvpTrade "
-    "FracShareCorrect".split())
+    ["ExchTrade", "BookTrade", "TradeCancel", "TradeCorrect", "FracShare", "FracShareCancel", "DvpTrade", "FracShareCorrect"])
 KNOWN_BUY_SELL = frozenset({"BUY", "SELL", "BUY (Ca.)", "SELL (Ca.)"})
 KNOWN_ASSET_CATEGORIES = frozenset(
-    "STK OPT FOP FUT CASH BOND WAR FSFOP FSOPT IOPT CFD FUND CRYPTO CMDTY BILL FXCFD IND "
-    "EC".split())
+    ["STK", "OPT", "FOP", "FUT", "CASH", "BOND", "WAR", "FSFOP", "FSOPT", "IOPT", "CFD", "FUND", "CRYPTO", "CMDTY", "BILL", "FXCFD", "IND", "EC"])
 KNOWN_ORDER_TYPES = frozenset(
-    "LMT MKT STP STPLMT TRAIL TRAILLMT MOC LOC MIDPX REL LIT MIT PEGMID PEGMKT SNAPMID "
-    "SNAPMKT SNAPPRIM VWAP TWAP ADAPTIVE".split())
+    ["LMT", "MKT", "STP", "STPLMT", "TRAIL", "TRAILLMT", "MOC", "LOC", "MIDPX", "REL", "LIT", "MIT", "PEGMID", "PEGMKT", "SNAPMID", "SNAPMKT", "SNAPPRIM", "VWAP", "TWAP", "ADAPTIVE"])
 KNOWN_EAE_TYPES = frozenset(
     {"Assignment", "Exercise", "Expiration", "Buy", "Sell", "Cash Settlement"})
 
@@ -410,7 +396,7 @@ def compiled(spec) -> Callable:
     src = "def convert(a, date, datetime, codes):\n    return [" + ", ".join(exprs) + "]\n"
     namespace = {"cached_decimal": cached_decimal, "DEC": DECIMALS.get, "NULLS": NULL_TOKENS,
                  "RAW_NULLS": RAW_NULLS}
-    exec(compile(src, f"<flex converter {len(spec)} fields>", "exec"), namespace)  # noqa: S102
+    exec(compile(src, f"<flex converter {len(spec)} fields>", "exec"), namespace)
     fn = _COMPILED[id(spec)] = cast(Callable, namespace["convert"])
     return fn
 

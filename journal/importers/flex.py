@@ -43,20 +43,7 @@ MAX_ATTRIBUTE_CHARS = 10_000
 MAX_ERROR_TEXT = 300
 """How much of an IB error reply's text a message quotes (the reply may be megabytes)."""
 
-KNOWN_SECTIONS = frozenset("""
-AccountInformation CFDCharges CashReport CashTransactions ChangeInDividendAccruals
-ChangeInNAV ChangeInPositionValues ClientFees ClientFeesDetail ComplexPositions
-ConversionRates CorporateActions DebitCardActivities DepositsOnHold EquitySummaryInBase
-FIFOPerformanceSummaryInBase FdicInsuredDepositsByBank FxPositions FxTransactions
-GrantActivities HKIPOOpenSubscriptions HKIPOSubscriptionActivity HardToBorrowDetails
-IBGNoteTransactions IncentiveCouponAccrualDetails InterestAccruals InterestDetails
-LowBalanceFees MTDYTDPerformanceSummary MTMPerformanceSummaryInBase
-NetStockPositionSummary OpenDividendAccruals OpenPositions OptionEAE PendingExcercises
-PendingExercises PriorPeriodPositions RoutingCommissions SLBActivities SLBCollaterals
-SLBFees SLBOpenContracts SalesTaxes SecuritiesInfo SoftDollars StmtFunds TierInterestDetails
-TradeConfirms TradeTransfers Trades TransactionTaxes Transfers UnbookedTrades
-UnbundledCommissionDetails UnsettledTransfers
-""".split())
+KNOWN_SECTIONS = frozenset(["AccountInformation", "CFDCharges", "CashReport", "CashTransactions", "ChangeInDividendAccruals", "ChangeInNAV", "ChangeInPositionValues", "ClientFees", "ClientFeesDetail", "ComplexPositions", "ConversionRates", "CorporateActions", "DebitCardActivities", "DepositsOnHold", "EquitySummaryInBase", "FIFOPerformanceSummaryInBase", "FdicInsuredDepositsByBank", "FxPositions", "FxTransactions", "GrantActivities", "HKIPOOpenSubscriptions", "HKIPOSubscriptionActivity", "HardToBorrowDetails", "IBGNoteTransactions", "IncentiveCouponAccrualDetails", "InterestAccruals", "InterestDetails", "LowBalanceFees", "MTDYTDPerformanceSummary", "MTMPerformanceSummaryInBase", "NetStockPositionSummary", "OpenDividendAccruals", "OpenPositions", "OptionEAE", "PendingExcercises", "PendingExercises", "PriorPeriodPositions", "RoutingCommissions", "SLBActivities", "SLBCollaterals", "SLBFees", "SLBOpenContracts", "SalesTaxes", "SecuritiesInfo", "SoftDollars", "StmtFunds", "TierInterestDetails", "TradeConfirms", "TradeTransfers", "Trades", "TransactionTaxes", "Transfers", "UnbookedTrades", "UnbundledCommissionDetails", "UnsettledTransfers"])
 """Sections of an Activity Flex statement (ibflex Types.FlexStatement and the samples).
 A section not listed here is reported once as unknown and skipped."""
 

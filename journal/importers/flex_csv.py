@@ -93,13 +93,7 @@ TRADE_NEEDS = ((("accountId",), "ClientAccountID"), (("symbol", "conid"), "Symbo
 CASH_NEEDS = ((("accountId",), "ClientAccountID"), (("amount",), "Amount"),
               (("type",), "Type"), (("dateTime", "reportDate", "settleDate"), "DateTime"))
 
-_SIGNATURE = frozenset("""
-clientaccountid accountalias currencyprimary assetclass buysell ibcommission
-ibcommissioncurrency transactionid conid tradeid ibexecid iborderid fxratetobase
-levelofdetail opencloseindicator notescodes tradeprice tradedate datetime reportdate netcash
-fifopnlrealized underlyingsymbol underlyingconid putcall markprice positionvalue
-costbasismoney startingcash endingcash transactiontype settledatetarget
-""".split())
+_SIGNATURE = frozenset(["clientaccountid", "accountalias", "currencyprimary", "assetclass", "buysell", "ibcommission", "ibcommissioncurrency", "transactionid", "conid", "tradeid", "ibexecid", "iborderid", "fxratetobase", "levelofdetail", "opencloseindicator", "notescodes", "tradeprice", "tradedate", "datetime", "reportdate", "netcash", "fifopnlrealized", "underlyingsymbol", "underlyingconid", "putcall", "markprice", "positionvalue", "costbasismoney", "startingcash", "endingcash", "transactiontype", "settledatetarget"])
 """Column names only a Flex query writes (normalised): two of them in the first row make a
 file a Flex CSV; generic names (Date, Symbol, Quantity) never do."""
 

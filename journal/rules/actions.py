@@ -25,8 +25,9 @@ never sees the zero between an ``.OLD`` leg and its new leg. What is applied:
 * **Spinoff** (§355, §358(b)-(c)): child lots with the parent's dates and basis 0.00
   until the FMV split is known, ``SPINOFF_ALLOCATION``.
 
-Everything else (tenders with cash or another ratio, rights and other published codes, unknown codes, splits that
-change the ticker, legs that cannot be paired) is **never silent**: it is flagged with
+Everything else (tenders with cash or another ratio, rights and other published codes,
+unknown codes, splits that change the ticker, legs that cannot be paired) is **never
+silent**: it is flagged with
 what it is, and the lots stay as they were.
 """
 

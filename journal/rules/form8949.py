@@ -65,7 +65,7 @@ def apply(st: PassState) -> None:
     lots = _Lots(st)
     # the pieces of one closing execution are made one after the other
     lines = (p for p in st.pieces if p.closing is not None and not p.section_1256)
-    for e, group in groupby(lines, key=lambda p: id(p.closing)):
+    for _closing, group in groupby(lines, key=lambda p: id(p.closing)):
         pieces = list(group)
         assert pieces[0].closing is not None
         d_open, d_close = _ib_differences(pieces[0].closing, pieces)

@@ -9,7 +9,8 @@ basis and acquisition date.
   value). The lots come from the user's basis file (``journal transfers basis FILE``;
   it wins over IB, ``TRANSFER_BASIS_CONFLICT`` when they differ), else from IB's own lot
   records of the shares (OpenPositions LOT rows reported after the transfer, opened
-  before it, not opened by a trade in the ledger); otherwise no lot is invented: ``TRANSFER_BASIS_MISSING`` says so, and a sale of those
+  before it, not opened by a trade in the ledger); otherwise no lot is invented:
+  ``TRANSFER_BASIS_MISSING`` says so, and a sale of those
   shares is shown with IB's cost, acquisition date VARIOUS and term NEEDS_REVIEW
   (``MISSING_OPENING_LOT``), never with a silent zero basis.
 

@@ -4,18 +4,18 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-25 15:01:53.840951
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString)
-import journal.sqltypes  # noqa: F401  (DecimalText)
+import sqlmodel.sql.sqltypes
+from alembic import op
 
+import journal.sqltypes
 
 revision: str = '0001'
-down_revision: Union[str, None] = None
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -4,18 +4,18 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 16:13:34.754654
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString)
-import journal.sqltypes  # noqa: F401  (DecimalText)
+import sqlmodel.sql.sqltypes
+from alembic import op
 
+import journal.sqltypes
 
 revision: str = '0002'
-down_revision: Union[str, None] = '0001'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
