@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from journal.cli import cli, lazy_module
-from journal.output import table
 
 queries = lazy_module("journal.queries")
 imports = lazy_module("journal.imports")
@@ -99,7 +98,7 @@ def import_(obj, paths, fmt, exit_first, force, date_order, quiet):
     if fmt == "json":
         click.echo(json.dumps(summaries, indent=2))
     else:
-        _print_table(summaries)
+        _print_table(results, summaries)
     _note_gaps(engine, {a for fr in results if fr.status == "imported" and fr.result
                         for a in fr.result.accounts})
     if failed:
@@ -134,21 +133,14 @@ def _note_gaps(engine, accounts) -> None:
                        "(journal accounts)", err=True)
 
 
-def _print_table(summaries):
-    cols = ["file", "status", "new_executions", "duplicates_skipped", "cancels",
-            "option_events", "cash_transactions", "skipped", "warnings"]
-    rows = []
-    for s in summaries:
-        rows.append({
-            "file": Path(s["file"]).name, "status": s["status"],
-            "new_executions": s.get("new_executions", ""),
-            "duplicates_skipped": s.get("duplicates_skipped", ""),
-            "cancels": s.get("cancels", ""), "option_events": s.get("option_events", ""),
-            "cash_transactions": s.get("cash_transactions", ""),
-            "skipped": ", ".join(f"{k}: {v}" for k, v in s.get("skipped_by_level", {}).items()),
-            "warnings": len(s.get("warnings", [])) if s.get("warnings") is not None else "",
-        })
-    click.echo(table(rows, cols), nl=False)
+def _print_table(results, summaries):
+    """The per-file table through the views layer (the dashboard's import page shows the
+    same one): file names, not paths, so it fits the terminal."""
+    from journal.render import render
+    from journal.views import imports as imports_view
+
+    rows = [imports_view.summary(fr, name=Path(fr.path).name) for fr in results]
+    click.echo(render(imports_view.results(rows)), nl=False)
     for s in summaries:
         for w in s.get("warnings", []):
             click.echo(f"warning: {Path(s['file']).name}: {w}")

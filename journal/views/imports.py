@@ -1,5 +1,4 @@
-"""What an import did, file by file (``journal import``'s summary), as a typed table for
-the faces that are not the terminal."""
+"""What an import did, file by file: ``journal import``'s table and the dashboard's."""
 
 from __future__ import annotations
 
@@ -8,22 +7,25 @@ from collections.abc import Mapping, Sequence
 from journal.views.table import Kind, Table, col, extra, table
 
 IMPORT_COLUMNS = (
-    col("file", "File", Kind.TEXT),
-    col("format", "Format", Kind.TEXT),
+    # an id: a file name is never broken over lines (the other columns wrap first)
+    col("file", "File", Kind.ID),
+    extra("format", "Format", Kind.TEXT),
     col("status", "Status", Kind.TEXT),
     col("new_executions", "New executions", Kind.COUNT),
     col("duplicates_skipped", "Duplicates skipped", Kind.COUNT),
     col("cancels", "Cancels", Kind.COUNT),
     col("option_events", "Option events", Kind.COUNT),
     col("cash_transactions", "Cash rows", Kind.COUNT),
-    col("accounts", "Accounts", Kind.LIST),
+    extra("accounts", "Accounts", Kind.LIST),
     extra("corrections", "Corrections", Kind.COUNT),
     extra("open_positions", "Open positions", Kind.COUNT),
     extra("closed_lots", "Closed lots", Kind.COUNT),
+    extra("corporate_actions", "Corporate actions", Kind.COUNT),
+    extra("transfers", "Transfers", Kind.COUNT),
     col("skipped", "Skipped by level", Kind.TEXT),
     col("warnings", "Warnings", Kind.COUNT),
     extra("batch", "Import", Kind.COUNT),
-    col("error", "Error", Kind.TEXT),
+    extra("error", "Error", Kind.TEXT),  # every face prints the errors in full below
 )
 
 
@@ -42,6 +44,7 @@ def summary(fr, name: str | None = None) -> dict:
             "corrections": r.corrections, "option_events": r.new_option_events,
             "cash_transactions": r.new_cash_transactions,
             "open_positions": r.new_open_positions, "closed_lots": r.new_closed_lots,
+            "corporate_actions": r.new_corporate_actions, "transfers": r.new_transfers,
             "skipped": ", ".join(f"{k}: {v}" for k, v in skipped.items()) or None,
             "warnings": len(r.warnings), "warning_texts": list(r.warnings),
             "batch": r.batch_id})
