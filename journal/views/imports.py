@@ -16,13 +16,13 @@ IMPORT_COLUMNS = (
     col("cancels", "Cancels", Kind.COUNT),
     col("option_events", "Option events", Kind.COUNT),
     col("cash_transactions", "Cash rows", Kind.COUNT),
-    extra("accounts", "Accounts", Kind.LIST),
+    col("accounts", "Accounts", Kind.LIST),
     extra("corrections", "Corrections", Kind.COUNT),
     extra("open_positions", "Open positions", Kind.COUNT),
     extra("closed_lots", "Closed lots", Kind.COUNT),
     extra("corporate_actions", "Corporate actions", Kind.COUNT),
     extra("transfers", "Transfers", Kind.COUNT),
-    col("skipped", "Skipped by level", Kind.TEXT),
+    extra("skipped", "Skipped by level", Kind.TEXT),  # detail: --format json
     col("warnings", "Warnings", Kind.COUNT),
     extra("batch", "Import", Kind.COUNT),
     extra("error", "Error", Kind.TEXT),  # every face prints the errors in full below

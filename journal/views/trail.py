@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from journal.views.table import Kind, Table, col, extra, table
+from journal.views.tax import ROW_COLUMNS
 
 if TYPE_CHECKING:
     from journal.rules.types import RuleResult
@@ -203,23 +204,9 @@ def lots_of(result: RuleResult, account: str, transaction_id: str) -> list[str]:
 
 #### the tax year ###########################################################################
 
-F8949_COLUMNS = (
-    col("box", "Box", Kind.TEXT),
-    col("line", "Line", Kind.TEXT),
-    col("description", "(a) Description", Kind.TEXT),
-    col("date_acquired", "(b) Acquired", Kind.DATE),
-    col("date_sold", "(c) Sold", Kind.DATE),
-    col("proceeds", "(d) Proceeds", Kind.MONEY),
-    col("cost_basis", "(e) Cost", Kind.MONEY),
-    col("code", "(f) Code", Kind.TEXT),
-    col("adjustment", "(g) Adjustment", Kind.MONEY),
-    col("gain_loss", "(h) Gain", Kind.MONEY),
-    col("term", "Term", Kind.TEXT),
-    extra("account", "Account", Kind.ID),
-    extra("kind", "Kind", Kind.TEXT),
-    extra("transaction_id", "Transaction", Kind.ID),
-    extra("lot_id", "Lot", Kind.ID),
-)
+# the tax view's Form 8949 columns (one definition), leading to the lot behind each line
+F8949_COLUMNS = (*(c for c in ROW_COLUMNS if c.key not in ("form", "part", "wash_sale")),
+                 extra("lot_id", "Lot", Kind.ID))
 
 
 def form8949(report: TaxReport) -> list[tuple[str, Table]]:
