@@ -25,6 +25,6 @@ def trades(engine, *, account: str | None = None, symbol: str | None = None,
 
 
 def accounts(engine) -> list[dict]:
-    from journal import readmodel
+    from journal import readmodel_accounts
 
-    return ledger.account_rows(readmodel.load_accounts(engine))
+    return ledger.account_rows(readmodel_accounts.load_accounts(engine))

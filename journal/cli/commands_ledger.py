@@ -25,11 +25,11 @@ def trades(obj, accounts, symbol, date_from, date_to, include_voided, out):
       journal trades --symbol MSFT --from 2025-01-01 --format csv
       journal trades --all-columns
     """
-    from journal import readmodel
+    from journal import readmodel, readmodel_accounts
     from journal.views import ledger
 
     engine = obj.engine()
-    accounts.check(readmodel.load_account_ids(engine))
+    accounts.check(readmodel_accounts.load_account_ids(engine))
     records = readmodel.load_trades(
         engine, accounts=accounts.sorted, date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None, include_voided=include_voided)
@@ -47,7 +47,7 @@ def accounts(obj, out):
     Example:
       journal accounts --format json
     """
-    from journal import readmodel
+    from journal import readmodel_accounts
     from journal.views import ledger
 
-    out.emit(ledger.accounts(readmodel.load_accounts(obj.engine())))
+    out.emit(ledger.accounts(readmodel_accounts.load_accounts(obj.engine())))

@@ -21,9 +21,11 @@ def _analyze(obj, accounts=None, as_of=None):
 
     engine = obj.engine()
     if accounts:
-        from journal import readmodel  # SQLModel: only when an account filter is checked
+        from journal import (  # SQLModel: only when an account filter is checked
+            readmodel_accounts,
+        )
 
-        accounts.check(readmodel.load_account_ids(engine))
+        accounts.check(readmodel_accounts.load_account_ids(engine))
     return analyze(engine, as_of=as_of)
 
 
@@ -150,9 +152,9 @@ def realized(obj, year, accounts, out):
     result = _analyze(obj, accounts)
     out.emit(results.realized(result, accounts=accounts, year=year))
     if year is not None and year in result.provisional_years:
-        from journal import readmodel
+        from journal import readmodel_accounts
 
-        click.echo(provisional_note(result, year, readmodel.load_ledger_end(obj.engine())),
+        click.echo(provisional_note(result, year, readmodel_accounts.load_ledger_end(obj.engine())),
                    err=True)
     _flags_note(result, year, accounts)
 
@@ -238,12 +240,12 @@ def cycles_assign(obj, transaction_id, label, account, clear):
       journal cycles assign 3601482288 AMD-autumn
       journal cycles assign 3601482288 --clear
     """
-    from journal import ledger, readmodel
+    from journal import ledger, readmodel_accounts
 
     if not clear and not label:
         raise JournalError("give a LABEL, or --clear to remove the manual choice")
     engine = obj.engine()
-    holders = readmodel.accounts_with_transaction(engine, transaction_id)
+    holders = readmodel_accounts.accounts_with_transaction(engine, transaction_id)
     if account:
         holders = [a for a in holders if a == account]
     if not holders:

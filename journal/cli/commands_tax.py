@@ -37,9 +37,11 @@ def _read(obj, accounts, year: int, need_executions: bool):
     from journal.rules import analyze
 
     if accounts:
-        from journal import readmodel  # SQLModel: only when an account filter is checked
+        from journal import (  # SQLModel: only when an account filter is checked
+            readmodel_accounts,
+        )
 
-        accounts.check(readmodel.load_account_ids(engine))
+        accounts.check(readmodel_accounts.load_account_ids(engine))
     return analyze(engine, tax_year=year), None
 
 
@@ -140,10 +142,11 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon,  # noqa: C901
             click.echo(f"{len(report.flags)} flag(s) need review: journal tax {year} --flags",
                        err=True)
     if report.provisional and out.is_table:
-        from journal import readmodel
+        from journal import readmodel_accounts
         from journal.cli.commands_rules import provisional_note
 
-        end = data.ledger_end if data is not None else readmodel.load_ledger_end(obj.engine())
+        end = (data.ledger_end if data is not None
+               else readmodel_accounts.load_ledger_end(obj.engine()))
         click.echo(provisional_note(result, year, end), err=True)
 
 

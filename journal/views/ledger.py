@@ -84,7 +84,7 @@ def account_rows(overviews: Iterable) -> list[dict]:
 
 
 def accounts(overviews: Iterable) -> Table:
-    """``journal accounts`` (``readmodel.AccountOverview`` records)."""
+    """``journal accounts`` (``readmodel_accounts.AccountOverview`` records)."""
     return table(ACCOUNT_COLUMNS, account_rows(overviews))
 
 

@@ -29,7 +29,7 @@ class Sheet:
 
 def coverage(data: LedgerData, accounts: Accounts = ALL) -> Table:
     """The statements' span and gaps per account."""
-    from journal.readmodel import AccountOverview
+    from journal.readmodel_accounts import AccountOverview
     from journal.views import ledger
 
     overviews = [AccountOverview(a.account, a.alias, a.base_currency, 0, None, None, 0, 0, 0,

@@ -134,7 +134,7 @@ async def import_upload(request: Request):
 
 async def assign(request: Request):
     """``journal cycles assign TRANSACTION LABEL`` (or ``--clear``) from the cycle page."""
-    from journal import ledger, readmodel
+    from journal import ledger, readmodel_accounts
 
     srv = server(request)
     form = await _checked_form(request, max_files=0)
@@ -152,7 +152,7 @@ async def assign(request: Request):
                                      "characters")
 
     def write() -> str:
-        holders = readmodel.accounts_with_transaction(srv.engine, tx)
+        holders = readmodel_accounts.accounts_with_transaction(srv.engine, tx)
         if account:
             holders = [a for a in holders if a == account]
         if not holders:
