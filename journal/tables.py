@@ -35,7 +35,10 @@ def read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str,
     for n, cells in enumerate(rows, start=2):
         if not any(c.strip() for c in cells):
             continue  # spreadsheets keep blank rows below the data
-        out.append((n, {k: (v or "").strip() for k, v in zip(header, cells) if k}))
+        # a short row (a CSV line missing its last cells) reads them as empty, so the
+        # column's own check names the file and row
+        out.append((n, {k: (cells[i] if i < len(cells) else "").strip()
+                        for i, k in enumerate(header) if k}))
     return out
 
 

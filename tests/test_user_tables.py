@@ -65,6 +65,14 @@ def test_workbook_mistakes_name_the_file_and_row(tmp_path, rows, message):
     assert str(exc.value) == f"{book}{message}"
 
 
+def test_a_short_csv_row_names_its_line(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text("date,symbol,close\n2026-01-09,SPY,640\n2026-01-09,KO\n")
+    with pytest.raises(ConfigError) as exc:
+        checklist.read_prices(str(path))
+    assert str(exc.value) == f"{path}:3: not a number: ''"
+
+
 def test_a_damaged_workbook_is_one_line(tmp_path):
     bad = tmp_path / "prices.xlsx"
     bad.write_text("date,symbol,close\n")  # a CSV renamed .xlsx
