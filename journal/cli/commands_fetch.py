@@ -56,6 +56,6 @@ def fetch(obj, query_id, token_env, save_dir, no_import, url, quiet):
     from journal.imports import import_file
 
     fr = import_file(obj.engine(), path)  # the ledger is opened only now, after the download
-    _print_table([_summary(fr)])
+    _print_table([fr], [_summary(fr)])
     if fr.status == "failed":
         raise JournalError(f"{fr.error} (the statement stays saved at {path})")
