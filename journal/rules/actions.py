@@ -45,7 +45,7 @@ from journal.readmodel_actions import CorporateActionRecord, TransferRecord
 from journal.rules import transfers
 from journal.rules.law import NEEDS_REVIEW, term_for
 from journal.rules.money import ZERO, fmt_qty
-from journal.rules.records import Lot, Piece
+from journal.rules.records import Lot, Piece, before, noted
 from journal.rules.state import PassState
 from journal.vocab import ActionKind, FlagCode
 
@@ -213,7 +213,9 @@ def _split(st: PassState, g: ActionGroup) -> None:
                      f"in the ledger become {fmt_qty(after)} by IB's rows, but the "
                      f"description says {stated}:1 ({g.description}); IB's rows used",
                      d=g.day, symbol=symbol, tx=g.first_key)
+    befores = before(lots)
     _scale(lots, ratio, after)
+    noted(befores, g.day, _KIND_WORDS[g.kind], ratio=_ratio(ratio))
     _scale_pending(st, symbol, ratio)
     st.stock_qty[(g.account, symbol)] += after - held
     _day_state(st, g.account, symbol, g.day)
@@ -245,6 +247,7 @@ def _issue_change(st: PassState, g: ActionGroup) -> None:
            if acc == g.account and kind == "O" for lot in queue if lot.underlying == src):
         _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED,
               f"options on {src} open across the change are not adjusted")
+    noted(before(lots), g.day, _KIND_WORDS[g.kind], old_symbol=src, new_symbol=dst)
     if dst != src:
         _move(st, g.account, src, dst)
     _day_state(st, g.account, dst, g.day)
@@ -271,7 +274,7 @@ def _stock_merger(st: PassState, g: ActionGroup) -> None:
     if cash and not value:
         _flag(st, g, FlagCode.CORPORATE_ACTION_TERMS, "IB gives no market value of the new "
               "shares: the whole cash is taken as gain recognized")
-    before = sum((lot.rem for lot in lots), ZERO)
+    held, befores = sum((lot.rem for lot in lots), ZERO), before(lots)
     for lot in lots:
         share = lot.rem / q_old
         c = cash * share
@@ -285,14 +288,17 @@ def _stock_merger(st: PassState, g: ActionGroup) -> None:
             lot.orig_cost -= c - recognized
         lot.source = "merger"
     # IB's new shares over the lots by weight (the residue of rounding to the largest)
-    _scale(lots, n.quantity / q_old, n.quantity * before / q_old)
+    _scale(lots, n.quantity / q_old, n.quantity * held / q_old)
+    for lot, qty, basis in befores:
+        lot.note(g.day, "stock merger", qty, basis, ratio=_ratio(q_old / n.quantity),
+                 old_symbol=src, new_symbol=dst, cash=cash * qty / q_old if cash else None)
     if cash:
         st.flags.add(FlagCode.MERGER_TREATMENT, g.account,
                      f"{src} merged into {dst} on {g.day} with {cash:.2f} cash "
                      f"({g.description}): treated as a tax-free reorganization, gain "
                      "recognized up to the cash (§356); if the issuer's Form 8937 says "
                      "taxable, the lines change", d=g.day, symbol=src, tx=g.first_key)
-    st.stock_qty[(g.account, src)] += sum((lot.rem for lot in lots), ZERO) - before
+    st.stock_qty[(g.account, src)] += sum((lot.rem for lot in lots), ZERO) - held
     _move(st, g.account, src, dst, same_security=False)
     _day_state(st, g.account, dst, g.day)
 
@@ -317,7 +323,10 @@ def _spinoff(st: PassState, g: ActionGroup) -> None:
     fraction = override(st, g, "parent_fraction")
     keep = Decimal(fraction) if fraction is not None else Decimal(1)
     queue = st.positions[(g.account, "S", child)]
+    how = (f"basis allocated {fmt_qty(keep)} / {fmt_qty(1 - keep)}" if fraction is not None
+           else "basis allocation pending (SPINOFF_ALLOCATION)")
     for lot in lots:
+        qty, cost = lot.qty, lot.orig_cost
         ex = replace(lot.ex, symbol=child, underlying=child, conid=r.conid,
                      transaction_id=f"{r.key}:{lot.tx}", description=r.description)
         given, wash = lot.open_cash * (1 - keep), lot.wash * (1 - keep)
@@ -332,6 +341,9 @@ def _spinoff(st: PassState, g: ActionGroup) -> None:
         lot.prem -= given
         lot.wash -= wash
         kid.families = (("S", child, 1),)  # not a replacement: nothing was bought
+        facts = {"old_symbol": src, "new_symbol": child, "detail": how}
+        lot.note(g.day, "spinoff", qty, cost, **facts)
+        kid.note(g.day, "spinoff", ZERO, ZERO, **facts)
         queue.append(kid)
         st.stock_lots.append(kid)
     st.stock_qty[(g.account, child)] += r.quantity
@@ -418,6 +430,11 @@ def _move(st: PassState, account: str, src: str, dst: str, *, same_security: boo
     queue[:] = [lot for lot in queue if lot.rem > 0 and lot not in moved]
     qty = st.stock_qty.pop((account, src), ZERO)
     st.stock_qty[(account, dst)] += qty
+
+
+def _ratio(r: Decimal) -> str:
+    """New shares for old as people say it: 10:1, 1-for-10."""
+    return f"{fmt_qty(r)}:1" if r >= 1 else f"1-for-{fmt_qty(1 / r)}"
 
 
 _PLACES = Decimal("0.0001")

@@ -235,7 +235,7 @@ def _stock_lots(st: PassState, cycle_of: _CycleOf, cyc_opt_gain: defaultdict,
             lot.lot_id, lot.account, lot.symbol, lot.qty * lot.side, lot.rem * lot.side,
             lot.acquired, lot.hp, clean(lot.orig_cost),
             clean(lot.orig_cost - other.get(id(lot), ZERO)), clean(lot.wash_total),
-            lot.source, cid_of[id(lot)], lot.rem > 0))
+            lot.source, cid_of[id(lot)], lot.rem > 0, tuple(lot.actions)))
     return out
 
 

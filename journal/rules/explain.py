@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from journal.rules.types import RuleResult, StockLot
+from journal.rules.types import LotAction, RuleResult, StockLot
 
 ZERO = Decimal(0)
 COLUMNS = ["basis", "step", "description", "date", "amount", "total"]
@@ -54,14 +54,20 @@ def explain_lot(result: RuleResult, lot_id: str) -> list[dict]:
                 if p.stock_leg_transaction_id == stock_tx and p.outcome == "assigned"
                 and p.put_call == "P" and stock_tx), None)
     shares = abs(lot.quantity)
+    # the shares as bought: a split since then says so on its own line
+    bought = abs(lot.actions[0].shares_before) if lot.actions else ZERO
+    bought = bought or shares
+    named = (lot.actions[0].old_symbol if lot.actions and lot.actions[0].shares_before
+             else None) or lot.symbol
     put_premium = ZERO
     if put is not None:
         # a lot split off by a wash sale carries its share of the put, by shares
         delivered = abs(put.contracts) * put.multiplier
-        put_premium = put.premium_net * shares / delivered if delivered else put.premium_net
+        put_premium = put.premium_net * bought / delivered if delivered else put.premium_net
         put_premium = min(put_premium, put.premium_net)
-    cost = lot.tax_basis + put_premium - lot.wash_sale_adjustment
-    line("tax", "cost", f"{shares.normalize():f} {lot.symbol} "
+    moved = sum((a.basis_after - a.basis_before for a in lot.actions), ZERO)
+    cost = lot.tax_basis + put_premium - lot.wash_sale_adjustment - moved
+    line("tax", "cost", f"{bought.normalize():f} {named} "
          f"({lot.source.replace('_', ' ')}, costs included)", lot.acquired, cost, cost)
     total = cost
     if put is not None:
@@ -72,6 +78,10 @@ def explain_lot(result: RuleResult, lot_id: str) -> list[dict]:
         total += lot.wash_sale_adjustment
         line("tax", "wash sale", "disallowed loss added to the basis (§3.5)", None,
              lot.wash_sale_adjustment, total)
+    for a in lot.actions:
+        change = a.basis_after - a.basis_before
+        total += change
+        line("tax", a.kind, describe_action(a), a.day, change or None, total)
     line("tax", "tax basis", "", None, None, lot.tax_basis)
 
     total = lot.tax_basis
@@ -96,6 +106,35 @@ def explain_lot(result: RuleResult, lot_id: str) -> list[dict]:
              lot.economic_basis - total, lot.economic_basis)
     line("economic", "economic basis", "", None, None, lot.economic_basis)
     return rows
+
+
+def _sh(q: Decimal) -> str:
+    return f"{abs(q).normalize():,f}"
+
+
+def describe_action(a: LotAction) -> str:
+    """One corporate action or transfer as the explanation says it (amounts in cents; the
+    line's amount and running total carry them exact)."""
+    shares = f"{_sh(a.shares_before)} → {_sh(a.shares_after)} sh"
+    basis = ("basis unchanged" if a.basis_after == a.basis_before
+             else f"basis {a.basis_before:,.2f} → {a.basis_after:,.2f}")
+    if a.kind == "transfer in":
+        return f"transferred in ({a.detail}): {_sh(a.shares_after)} sh, basis " \
+               f"{a.basis_after:,.2f}"
+    if a.kind == "stock merger":
+        cash = f" + {a.cash:,.2f} cash" if a.cash else ""
+        return (f"stock merger {a.old_symbol} → {a.new_symbol} {a.ratio}: {shares}{cash}, "
+                f"basis {a.basis_after:,.2f} carried")
+    if a.kind == "spinoff":
+        if not a.shares_before:
+            return f"spinoff from {a.old_symbol}: {_sh(a.shares_after)} {a.new_symbol} " \
+                   f"received, {a.detail}"
+        return f"spinoff of {a.new_symbol}: {a.detail}, {basis}"
+    if a.kind == "ISIN/ticker change":
+        rename = f"{a.old_symbol} → {a.new_symbol}" if a.old_symbol != a.new_symbol \
+            else a.old_symbol
+        return f"ISIN/ticker change {rename}: lot carried over, {basis}"
+    return f"{a.ratio} {a.kind}: {shares}, {basis}"
 
 
 def fmt_contracts(contracts: Decimal) -> str:

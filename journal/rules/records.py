@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from journal.readmodel import ExecutionRecord
 from journal.rules.money import ZERO, part
-from journal.rules.types import Adjustment
+from journal.rules.types import Adjustment, LotAction
 
 
 @dataclass(slots=True, eq=False, init=False)
@@ -61,6 +61,7 @@ class Lot:
     mtm_year: int | None  # §1256: year ends already marked to market
     splits: int
     closed_on: date | None  # last day units of this lot were closed
+    actions: list[LotAction]  # what corporate actions and transfers did to it
 
     def __init__(self, lot_id: str, account: str, ex: ExecutionRecord, symbol: str,
                  underlying: str, side: int, qty: Decimal, open_cash: Decimal,
@@ -88,6 +89,13 @@ class Lot:
         self.qcc = self.suspended = self.mtm_year = self.closed_on = None
         self.covered = ()
         self.splits = 0
+        self.actions = []
+
+    def note(self, day: date, kind: str, before: Decimal, basis_before: Decimal,
+             **facts) -> None:
+        """Record what an action just did to this lot (shares and basis before it)."""
+        self.actions.append(LotAction(day, kind, before, self.qty, basis_before,
+                                      self.orig_cost, **facts))
 
     def take(self, n: Decimal) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """Close ``n`` units: their opening cash, wash, premium and IB-visible wash."""
@@ -106,6 +114,17 @@ class Lot:
         self.broker_wash -= bw
         self.rem = rem - n
         return oc, w, p, bw
+
+
+def before(lots: Sequence[Lot]) -> list[tuple[Lot, Decimal, Decimal]]:
+    """Each lot with its shares and tax basis, before an action changes them."""
+    return [(lot, lot.qty, lot.orig_cost) for lot in lots]
+
+
+def noted(befores: list[tuple[Lot, Decimal, Decimal]], day: date, kind: str,
+          **facts) -> None:
+    for lot, qty, basis in befores:
+        lot.note(day, kind, qty, basis, **facts)
 
 
 @dataclass(slots=True, eq=False)

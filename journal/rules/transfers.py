@@ -95,6 +95,7 @@ def _in(st: PassState, t: TransferRecord, what: str) -> None:
                          f"{what}: your basis file and IB's lot records differ; your file "
                          "is used", d=t.day, symbol=t.underlying, tx=t.key)
         records = users
+    source = "your basis file" if users else "IB's lot records"
     if not records:
         st.flags.add(FlagCode.TRANSFER_BASIS_MISSING, t.account,
                      f"{what}: no basis or acquisition date in IB's rows or lot records; no "
@@ -112,6 +113,8 @@ def _in(st: PassState, t: TransferRecord, what: str) -> None:
         lot = Lot(f"{t.account}:{t.key}:{i}", t.account, ex, t.symbol, t.symbol, 1,
                   r.quantity, -(r.cost or ZERO), r.opened, False, source="transfer")
         lot.families = (("S", t.symbol, 1),)  # not bought here: never a replacement
+        lot.note(t.day, "transfer in", r.quantity, lot.orig_cost,
+                 detail=f"{t.type or '?'}, basis and date from {source}")
         queue.append(lot)
         st.stock_lots.append(lot)
     queue.sort(key=lambda lot: (lot.acquired or date.min, lot.seq))

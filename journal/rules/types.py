@@ -73,6 +73,26 @@ class RealizedEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class LotAction:
+    """What one corporate action or transfer did to a lot, recorded when the rules applied
+    it (``journal lots --explain`` renders it): shares before and after, tax basis of the
+    lot before and after, and the facts the line names."""
+
+    day: date
+    kind: str  # split | reverse split | stock dividend | ISIN/ticker change | stock merger
+    #            | spinoff | transfer in
+    shares_before: Decimal
+    shares_after: Decimal
+    basis_before: Decimal
+    basis_after: Decimal
+    ratio: str | None = None  # "10:1", "1-for-10", "2:1" (old for new shares)
+    old_symbol: str | None = None
+    new_symbol: str | None = None
+    cash: Decimal | None = None  # a merger's cash for this lot
+    detail: str | None = None  # a transfer's type and basis source, a spinoff's split
+
+
+@dataclass(frozen=True, slots=True)
 class StockLot:
     lot_id: str
     account: str
@@ -87,6 +107,7 @@ class StockLot:
     source: str  # purchase | put_assignment | call_exercise | transfer
     cycle_id: str | None = None
     open: bool = True
+    actions: tuple[LotAction, ...] = ()  # corporate actions and transfers, in date order
 
 
 @dataclass(frozen=True, slots=True)

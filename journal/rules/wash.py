@@ -70,7 +70,7 @@ def split(st: PassState, lot: Lot, m: Decimal) -> Lot:
     new.orig_cost = -oc + w
     lot.orig_cost -= frac_cost
     lot.qty -= m
-    new.families = lot.families
+    new.families, new.actions = lot.families, list(lot.actions)
     queue = st.positions[position_key(lot.ex)]
     queue.insert(queue.index(lot) if lot in queue else len(queue), new)
     st.lots_of(lot).append(new)
