@@ -33,7 +33,8 @@ def _imported(run, *names: str) -> None:
 
 
 def _action_lines(rows: list[dict]) -> list[tuple]:
-    return [(r["step"], r["description"], r["date"], r["amount"], r["total"])
+    # amount: the basis change, exact (0 when the action left the basis alone)
+    return [(r["step"], r["description"], r["date"], D(r["amount"]), r["total"])
             for r in rows if r["basis"] == "tax"
             and r["step"] not in ("cost", "assigned put", "wash sale", "tax basis")]
 
@@ -42,7 +43,7 @@ def test_forward_split_line(run, db_path):
     _imported(run, "split_assigned_cc_called_away.xml")
     rows = _explain(run, symbol="NVDA")
     assert _action_lines(rows) == [
-        ("split", "10:1 split: 100 → 1,000 sh, basis unchanged", "2024-06-07", None,
+        ("split", "10:1 split: 100 → 1,000 sh, basis unchanged", "2024-06-07", D(0),
          "83501.65")]
     # the cost line names the shares as bought, before the split
     assert rows[0]["description"] == "100 NVDA (put assignment, costs included)"
@@ -61,10 +62,10 @@ def test_reverse_split_lines(run, db_path):
     _imported(run, "reverse_split_cash_in_lieu.xml")
     assert _action_lines(_explain(run, symbol="XYZ", shares="15")) == [
         ("reverse split", "1-for-10 reverse split: 150 → 15 sh, basis unchanged",
-         "2025-03-14", None, "601.00")]
+         "2025-03-14", D(0), "601.00")]
     assert _action_lines(_explain(run, symbol="XYZ", shares="20.5")) == [
         ("reverse split", "1-for-10 reverse split: 205 → 20.5 sh, basis unchanged",
-         "2025-03-14", None, "411.00")]
+         "2025-03-14", D(0), "411.00")]
 
 
 def test_isin_change_line(run, db_path):
@@ -73,8 +74,7 @@ def test_isin_change_line(run, db_path):
     # of the two WXYZ lots only L2 was held across the change; L3 was bought after it
     assert _action_lines(rows) == [
         ("ISIN/ticker change",
-         "ISIN/ticker change ABCD → WXYZ: lot carried over, basis unchanged", "2025-06-16",
-         None, "4801.00")]
+         "ISIN/ticker change ABCD → WXYZ: lot carried over, basis unchanged", "2025-06-16", D(0), "4801.00")]
     assert rows[0]["description"] == "100 ABCD (purchase, costs included)"
     assert _action_lines(_explain(run, symbol="WXYZ", acquired="2025-07-01")) == []
 
@@ -84,7 +84,7 @@ def test_stock_merger_line(run, db_path):
     rows = _explain(run, symbol="ACQR")
     assert _action_lines(rows) == [
         ("stock merger", "stock merger TGTA → ACQR 2:1: 300 → 150 sh + 3,000.00 cash, "
-         "basis 18,001.00 carried", "2025-05-20", None, "18001.00")]
+         "basis 18,001.00 carried", "2025-05-20", D(0), "18001.00")]
     assert rows[0]["description"] == "300 TGTA (merger, costs included)"
 
 
@@ -92,7 +92,7 @@ def test_transfer_in_from_ibs_lot_records(run, db_path):
     _imported(run, "transfer_in_ib_lots.xml")
     assert _action_lines(_explain(run, symbol="TRFA", shares="60")) == [
         ("transfer in", "transferred in (ACATS, basis and date from IB's lot records): "
-         "60 sh, basis 3,000.00", "2025-05-05", None, "3000.00")]
+         "60 sh, basis 3,000.00", "2025-05-05", D(0), "3000.00")]
 
 
 def test_transfer_in_from_the_users_basis_file(run, db_path):
@@ -101,7 +101,7 @@ def test_transfer_in_from_the_users_basis_file(run, db_path):
     assert res.exit_code == 0, res.output
     assert _action_lines(_explain(run, symbol="TRFB", shares="20")) == [
         ("transfer in", "transferred in (FOP, basis and date from your basis file): "
-         "20 sh, basis 1,100.00", "2025-05-05", None,
+         "20 sh, basis 1,100.00", "2025-05-05", D(0),
          "1100.00")]
 
 
@@ -110,16 +110,16 @@ def test_spinoff_lines_move_the_basis_exactly(run, db_path):
     group = json.loads(run("actions", "--format", "json").output)[0]["group"]
     pending = _action_lines(_explain(run, symbol="PRNT"))
     assert pending == [("spinoff", "spinoff of CHLD: basis allocation pending "
-                        "(SPINOFF_ALLOCATION), basis unchanged", "2025-04-01", None,
+                        "(SPINOFF_ALLOCATION), basis unchanged", "2025-04-01", D(0),
                         "8001.00")]
     assert run("actions", "set", group, "--parent-fraction", "0.8889").exit_code == 0
     assert _action_lines(_explain(run, symbol="PRNT")) == [
         ("spinoff", "spinoff of CHLD: basis allocated 0.8889 / 0.1111, basis 8,001.00 → "
-         "7,112.09", "2025-04-01", "-888.9111", "7112.0889")]
+         "7,112.09", "2025-04-01", D("-888.9111"), "7112.0889")]
     child = _explain(run, symbol="CHLD")
     assert _action_lines(child) == [
         ("spinoff", "spinoff from PRNT: 25 CHLD received, basis allocated 0.8889 / 0.1111",
-         "2025-04-01", "888.9111", "888.9111")]
+         "2025-04-01", D("888.9111"), "888.9111")]
     assert D(child[0]["amount"]) == 0
 
 

@@ -81,7 +81,7 @@ def explain_lot(result: RuleResult, lot_id: str) -> list[dict]:
     for a in lot.actions:
         change = a.basis_after - a.basis_before
         total += change
-        line("tax", a.kind, describe_action(a), a.day, change or None, total)
+        line("tax", a.kind, describe_action(a), a.day, change, total)
     line("tax", "tax basis", "", None, None, lot.tax_basis)
 
     total = lot.tax_basis
