@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -216,6 +216,45 @@ def filter_result(result, accounts: Accounts):
                    flags=keep(result.flags))
 
 
+@dataclass
+class Prepared:
+    """The account-filtered executions and rules result, with the whole-ledger passes every
+    review table starts from (option facts, short puts, lot spans) made once: the report
+    and the workbook build the monthly, yearly, per-underlying and per-cycle tables from
+    one of these instead of walking the ledger for each."""
+
+    executions: list
+    result: Any  # rules.types.RuleResult | None, already filtered
+    facts: list[OptionFact]
+    short_puts: list
+    _spans: dict[date, list[_LotSpan]] = field(default_factory=dict)
+    _bounds: tuple[date, date] | None = None
+
+    def bounds(self) -> tuple[date, date] | None:
+        """The first and last day of any trade, realized gain or option opened."""
+        if self._bounds is None:
+            dates = [e.trade_date for e in self.executions]
+            if self.result is not None:
+                dates += [r.date_sold for r in self.result.realized]
+                dates += [p.opened for p in self.result.option_positions]
+            self._bounds = (min(dates), max(dates)) if dates else None
+        return self._bounds
+
+    def spans(self, as_of: date) -> list[_LotSpan]:
+        """The lots' holding spans up to ``as_of`` (an open lot is held through it)."""
+        if as_of not in self._spans:
+            self._spans[as_of] = _lot_spans(self.result, as_of) if self.result is not None \
+                else []
+        return self._spans[as_of]
+
+
+def prepare(executions: Iterable, result=None, accounts: Accounts = ALL) -> Prepared:
+    execs = accounts.rows(executions)
+    result = filter_result(result, accounts)
+    return Prepared(execs, result, option_facts(execs),
+                    _short_puts(result) if result is not None else [])
+
+
 # --- weekly / monthly / yearly summary ------------------------------------------------------
 
 def summary(executions: Sequence, result=None, *, period: str = "month",
@@ -223,29 +262,32 @@ def summary(executions: Sequence, result=None, *, period: str = "month",
             as_of: date | None = None) -> list[dict]:
     """One row per week, month or year, contiguous from the first activity to ``as_of``,
     with exactly the keys of :func:`columns_for`."""
+    return summary_of(prepare(executions, result, accounts), period=period, by_date=by_date,
+                      as_of=as_of)
+
+
+def summary_of(prep: Prepared, *, period: str = "month", by_date: str = "trade",
+               as_of: date | None = None) -> list[dict]:
+    """:func:`summary` of prepared input."""
     from journal import periods
 
     if period not in PERIODS:
         raise ValueError(period)
     if by_date not in BY_DATES:
         raise ValueError(by_date)
-    execs = accounts.rows(executions)
-    result = filter_result(result, accounts)
-    dates = [e.trade_date for e in execs]
-    if result is not None:
-        dates += [r.date_sold for r in result.realized]
-        dates += [p.opened for p in result.option_positions]
-    if not dates:
+    result, bounds = prep.result, prep.bounds()
+    if bounds is None:
         return []
-    as_of = as_of or max(dates)
-    facts = option_facts(execs)
+    as_of = as_of or bounds[1]
+    facts = prep.facts
     realized = []
     if result is not None:
         if by_date != "trade":
             facts = periods.attribute(facts, result, by_date)
         realized = periods.realized_facts(result, by_date, _is_option_event)
-    days = dates + [f.day for f in facts] + [r[0] for r in realized]
-    frame = periods.Frame(min(days), max(as_of, max(days)), period)
+    days = [f.day for f in facts] + [r[0] for r in realized]
+    first, last = min(days, default=bounds[0]), max(days, default=bounds[1])
+    frame = periods.Frame(min(bounds[0], first), max(as_of, bounds[1], last), period)
     counts = frame.counts(facts)
     cum_premium = frame.cumulative(counts["premium_net"])
     rows = []
@@ -256,13 +298,13 @@ def summary(executions: Sequence, result=None, *, period: str = "month",
             rows.append(tidy({c: row[c] for c in columns_for(period)}))
         return rows
     gains = frame.realized(realized)
-    coll_days = frame.daily_sum([(a, b, _collateral(p)) for p in _short_puts(result)
+    coll_days = frame.daily_sum([(a, b, _collateral(p)) for p in prep.short_puts
                                  for a, b in (_position_interval(p, as_of),)])
     # capital at each period's last day (or as_of, for the running period): puts still
     # open that day (a put opened and closed the same day is not), then shares held
-    put_capital = [(p.opened, p.closed, _collateral(p)) for p in _short_puts(result)]
+    put_capital = [(p.opened, p.closed, _collateral(p)) for p in prep.short_puts]
     stock = [(a, b, _lot_basis_per_share(s.lot) * shares)
-             for s in _lot_spans(result, as_of) for a, b, shares in s.segments]
+             for s in prep.spans(as_of) for a, b, shares in s.segments]
     capital = frame.level_at_end(put_capital + stock, as_of)
     cum_gain = frame.cumulative(gains["gain"])
     for i, label in enumerate(frame.labels):
@@ -313,15 +355,19 @@ def by_underlying(executions: Sequence, result=None, *, accounts: Accounts = ALL
                   as_of: date | None = None) -> list[dict]:
     """Per underlying: premium, realized result, assignment rate, days holding shares and the
     annualized return on the capital tied up (put collateral, then the shares' tax basis)."""
+    return by_underlying_of(prepare(executions, result, accounts), as_of=as_of)
+
+
+def by_underlying_of(prep: Prepared, *, as_of: date | None = None) -> list[dict]:
+    """:func:`by_underlying` of prepared input."""
     from journal import periods
 
-    execs = accounts.rows(executions)
-    result = filter_result(result, accounts)
-    counts = periods.counts_by_underlying(option_facts(execs))
+    execs, result = prep.executions, prep.result
+    counts = periods.counts_by_underlying(prep.facts)
     as_of = as_of or max((e.trade_date for e in execs), default=None)
     if as_of is None:
         return []  # no executions: nothing the rules could have made either
-    spans = _lot_spans(result, as_of) if result is not None and as_of else []
+    spans = prep.spans(as_of)
     names = set(counts)
     if result is not None:
         names |= {r.underlying for r in result.realized} | {s.lot.symbol for s in spans}
@@ -332,7 +378,7 @@ def by_underlying(executions: Sequence, result=None, *, accounts: Accounts = ALL
     for s in spans:
         spans_of[s.lot.symbol].append(s)
     puts_of: dict = defaultdict(list)
-    for p in (_short_puts(result) if result is not None else ()):
+    for p in prep.short_puts:
         puts_of[p.underlying].append(p)
     # capture: of the premium of short options that expired or were bought back, the part
     # kept (assigned ones are left out: their premium moved into basis or proceeds)
@@ -372,16 +418,23 @@ def by_cycle(result, *, accounts: Accounts = ALL,
              as_of: date | None = None) -> list[dict]:
     if result is None:
         return []
-    result = filter_result(result, accounts)
+    return by_cycle_of(prepare((), result, accounts), as_of=as_of)
+
+
+def by_cycle_of(prep: Prepared, *, as_of: date | None = None) -> list[dict]:
+    """:func:`by_cycle` of prepared input."""
+    result = prep.result
+    if result is None:
+        return []
     as_of = as_of or max([c.ended or c.started for c in result.cycles], default=None)
     if as_of is None:
         return []
-    spans = _lot_spans(result, as_of)
+    spans = prep.spans(as_of)
     spans_of: dict = defaultdict(list)
     for s in spans:
         spans_of[s.lot.cycle_id].append(s)
     puts_of: dict = defaultdict(list)
-    for p in _short_puts(result):
+    for p in prep.short_puts:
         puts_of[p.cycle_id].append(p)
     rows = []
     for cy in sorted(result.cycles, key=lambda c: (c.started, c.account, c.cycle_id)):

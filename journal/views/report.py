@@ -67,15 +67,19 @@ def build(src: Source, settings, accounts: Accounts = ALL) -> Review:
 
     data, res = src.data, src.result
     as_of = data.ledger_end or date.today()
-    monthly = views.summary(data, res, period="month", accounts=accounts)
-    yearly = views.summary(data, res, period="year", accounts=accounts)
+    # one pass over the ledger for the four tables below, not one each
+    prep = views.prepare(data, res, accounts)
+    monthly = views.summary(data, res, period="month", accounts=accounts, prepared=prep)
+    yearly = views.summary(data, res, period="year", accounts=accounts, prepared=prep)
     marks = market.Marks(data, as_of, market.user_prices(settings))
     parts = dict(status_views.status(data, res, as_of, marks=marks, accounts=accounts,
                                      periods=False))
     return Review(
         as_of=as_of, monthly=_noted(monthly, "summary"), yearly=_noted(yearly, "summary"),
-        underlying=_noted(views.by_underlying(data, res, accounts=accounts), "underlying"),
-        cycle=cycles(views.by_cycle(data, res, accounts=accounts), res, accounts),
+        underlying=_noted(views.by_underlying(data, res, accounts=accounts, prepared=prep),
+                          "underlying"),
+        cycle=cycles(views.by_cycle(data, res, accounts=accounts, prepared=prep), res,
+                     accounts),
         grades=_noted(views.grades(data, settings, accounts=accounts), "put"),
         status=parts, headline=headline(monthly, yearly, parts, as_of),
         coverage=coverage(data, accounts))

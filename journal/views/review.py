@@ -12,6 +12,7 @@ from journal.views.table import Kind, Table, col, extra, table
 
 if TYPE_CHECKING:
     from journal.readmodel import LedgerData
+    from journal.review import Prepared
     from journal.rules.types import RuleResult
 
 PERIOD_TITLES = {"week": "Week", "month": "Month", "year": "Year"}
@@ -102,13 +103,25 @@ BASIS_NOTE = {
 }
 
 
-def summary(data: LedgerData, result: RuleResult | None, *, period: str = "month",
-            by_date: str = "trade", accounts: Accounts = ALL,
-            as_of: date | None = None) -> Table:
+def prepare(data: LedgerData, result: RuleResult | None,
+            accounts: Accounts = ALL) -> Prepared:
+    """The input :func:`summary`, :func:`by_underlying` and :func:`by_cycle` share: build
+    it once when making several of them from the same ledger, result and accounts."""
     from journal import review
 
-    rows = review.summary(data.executions, result, period=period, by_date=by_date,
-                          accounts=accounts, as_of=as_of or data.ledger_end)
+    return review.prepare(data.executions, result, accounts)
+
+
+def summary(data: LedgerData, result: RuleResult | None, *, period: str = "month",
+            by_date: str = "trade", accounts: Accounts = ALL,
+            as_of: date | None = None, prepared: Prepared | None = None) -> Table:
+    """``prepared`` (from :func:`prepare` with the same data, result and accounts) saves
+    the passes over the ledger."""
+    from journal import review
+
+    prep = prepared or prepare(data, result, accounts)
+    rows = review.summary_of(prep, period=period, by_date=by_date,
+                             as_of=as_of or data.ledger_end)
     first = col(period, PERIOD_TITLES[period], Kind.ID)
     notes: tuple[str, ...] = ()
     if by_date != "trade":
@@ -118,20 +131,25 @@ def summary(data: LedgerData, result: RuleResult | None, *, period: str = "month
 
 
 def by_underlying(data: LedgerData, result: RuleResult | None, *,
-                  accounts: Accounts = ALL, as_of: date | None = None) -> Table:
+                  accounts: Accounts = ALL, as_of: date | None = None,
+                  prepared: Prepared | None = None) -> Table:
     from journal import review
 
-    rows = review.by_underlying(data.executions, result, accounts=accounts,
-                                as_of=as_of or data.ledger_end)
+    prep = prepared or prepare(data, result, accounts)
+    rows = review.by_underlying_of(prep, as_of=as_of or data.ledger_end)
     return table(UNDERLYING_COLUMNS, rows, title=SECTION_LABELS["underlying"],
                  notes=(BASIS_NOTE["underlying"],) if rows else ())
 
 
 def by_cycle(data: LedgerData, result: RuleResult | None, *,
-             accounts: Accounts = ALL, as_of: date | None = None) -> Table:
+             accounts: Accounts = ALL, as_of: date | None = None,
+             prepared: Prepared | None = None) -> Table:
     from journal import review
 
-    rows = review.by_cycle(result, accounts=accounts, as_of=as_of or data.ledger_end)
+    if prepared is None:
+        rows = review.by_cycle(result, accounts=accounts, as_of=as_of or data.ledger_end)
+    else:
+        rows = review.by_cycle_of(prepared, as_of=as_of or data.ledger_end)
     return table(CYCLE_COLUMNS, rows, title=SECTION_LABELS["cycle"],
                  notes=(BASIS_NOTE["cycle"],) if rows else ())
 
@@ -151,6 +169,7 @@ def grades(data: LedgerData, settings, *, accounts: Accounts = ALL) -> Table:
 
 def sections(data: LedgerData, result: RuleResult | None, settings, *,
              accounts: Accounts = ALL) -> dict[str, Table]:
-    return {"underlying": by_underlying(data, result, accounts=accounts),
-            "cycle": by_cycle(data, result, accounts=accounts),
+    prep = prepare(data, result, accounts)
+    return {"underlying": by_underlying(data, result, accounts=accounts, prepared=prep),
+            "cycle": by_cycle(data, result, accounts=accounts, prepared=prep),
             "put": grades(data, settings, accounts=accounts)}
