@@ -71,15 +71,15 @@ def build(src: Source, settings, accounts: Accounts = ALL) -> Review:
     prep = views.prepare(data, res, accounts)
     monthly = views.summary(data, res, period="month", accounts=accounts, prepared=prep)
     yearly = views.summary(data, res, period="year", accounts=accounts, prepared=prep)
+    underlying = views.by_underlying(data, res, accounts=accounts, prepared=prep)
+    by_cycle = views.by_cycle(data, res, accounts=accounts, prepared=prep)
+    del prep  # its facts and spans are the size of the ledger: not held through the rest
     marks = market.Marks(data, as_of, market.user_prices(settings))
     parts = dict(status_views.status(data, res, as_of, marks=marks, accounts=accounts,
                                      periods=False))
     return Review(
         as_of=as_of, monthly=_noted(monthly, "summary"), yearly=_noted(yearly, "summary"),
-        underlying=_noted(views.by_underlying(data, res, accounts=accounts, prepared=prep),
-                          "underlying"),
-        cycle=cycles(views.by_cycle(data, res, accounts=accounts, prepared=prep), res,
-                     accounts),
+        underlying=_noted(underlying, "underlying"), cycle=cycles(by_cycle, res, accounts),
         grades=_noted(views.grades(data, settings, accounts=accounts), "put"),
         status=parts, headline=headline(monthly, yearly, parts, as_of),
         coverage=coverage(data, accounts))
