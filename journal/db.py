@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
@@ -410,8 +410,12 @@ def open_ledger(target=None, *, create: bool = True, migrate: bool = True) -> En
 
 def remove_new_ledger(engine: Engine) -> None:
     """Delete the SQLite ledger ``engine`` created moments ago and that holds nothing (an
-    import that stored nothing), and forget it was checked, so the next open starts over."""
+    import that stored nothing), and forget it was checked, so the next open starts over.
+    A ledger holding any import (another process's, started meanwhile) is kept."""
     path = sqlite_file(engine.url)
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT count(*) FROM import_batch")).scalar():
+            return
     engine.dispose()
     _checked.discard(engine.url.render_as_string(hide_password=False))
     if path is not None:
@@ -467,7 +471,6 @@ def _check_sqlite_file(path: Path, create: bool) -> bool:
 
 def table_counts(engine: Engine) -> dict[str, int]:
     """Row count of every ledger table (used by tests and `journal db check`)."""
-    from sqlalchemy import text
 
     names = [n for n in inspect(engine).get_table_names() if n != "alembic_version"]
     with engine.connect() as conn:

@@ -267,3 +267,16 @@ def test_symbolic_link_loops_are_noted_and_linked_folders_followed(tmp_path, run
     assert names == ["multi.xml", "wheel.xml"]
     assert f"note: {top / '2025' / 'loop'}: symbolic link loop" in res.stderr
     assert f"note: {top / 'broken.xml'}: broken symbolic link; skipped" in res.stderr
+
+
+def test_a_ledger_another_import_filled_meanwhile_is_kept(tmp_path):
+    """The clean-up of a failed first import never deletes a ledger that holds an import
+    (another process may have created and filled it in the meantime)."""
+    from journal.db import remove_new_ledger
+
+    path = tmp_path / "ledger.db"
+    engine = open_ledger(str(path), create=True)
+    assert import_file(engine, MAIN).status == "imported"
+    remove_new_ledger(engine)
+    assert path.exists()
+    assert snapshot(str(path))[0]["execution"] > 0
