@@ -471,7 +471,6 @@ def _check_sqlite_file(path: Path, create: bool) -> bool:
 
 def table_counts(engine: Engine) -> dict[str, int]:
     """Row count of every ledger table (used by tests and `journal db check`)."""
-
     names = [n for n in inspect(engine).get_table_names() if n != "alembic_version"]
     with engine.connect() as conn:
         return {n: conn.execute(text(f'SELECT COUNT(*) FROM "{n}"')).scalar_one() for n in names}
