@@ -88,3 +88,20 @@ def load_ledger_end(engine: Engine) -> date | None:
         last_period = conn.execute(select(func.max(ib.c.period_to))).scalar()
     days = [_to_date(d) for d in (last_trade, last_period) if d]
     return max(days) if days else None
+
+
+def holder_of(engine: Engine, transaction_id: str, account: str | None, choose: str) -> str:
+    """The one account holding an execution with this transaction id (within ``account``
+    when given); a JournalError ending in ``choose`` when several do, or one when none."""
+    from journal.errors import JournalError
+
+    holders = accounts_with_transaction(engine, transaction_id)
+    if account:
+        holders = [a for a in holders if a == account]
+    if not holders:
+        raise JournalError(f"no execution with transaction id {transaction_id}"
+                           + (f" in account {account}" if account else ""))
+    if len(holders) > 1:
+        raise JournalError(f"transaction id {transaction_id} exists in accounts "
+                           f"{', '.join(holders)}: {choose}")
+    return holders[0]

@@ -245,15 +245,7 @@ def cycles_assign(obj, transaction_id, label, account, clear):
     if not clear and not label:
         raise JournalError("give a LABEL, or --clear to remove the manual choice")
     engine = obj.engine()
-    holders = readmodel_accounts.accounts_with_transaction(engine, transaction_id)
-    if account:
-        holders = [a for a in holders if a == account]
-    if not holders:
-        raise JournalError(f"no execution with transaction id {transaction_id}"
-                           + (f" in account {account}" if account else ""))
-    if len(holders) > 1:
-        raise JournalError(f"transaction id {transaction_id} exists in accounts "
-                           f"{', '.join(holders)}: pass --account")
-    ledger.set_cycle_override(engine, holders[0], transaction_id, None if clear else label)
-    click.echo(f"{holders[0]} {transaction_id}: "
+    holder = readmodel_accounts.holder_of(engine, transaction_id, account, "pass --account")
+    ledger.set_cycle_override(engine, holder, transaction_id, None if clear else label)
+    click.echo(f"{holder} {transaction_id}: "
                + ("manual cycle removed" if clear else f"cycle {label}"))

@@ -152,19 +152,11 @@ async def assign(request: Request):
                                      "characters")
 
     def write() -> str:
-        holders = readmodel_accounts.accounts_with_transaction(srv.engine, tx)
-        if account:
-            holders = [a for a in holders if a == account]
-        if not holders:
-            raise JournalError(f"no execution with transaction id {tx}"
-                               + (f" in account {account}" if account else ""))
-        if len(holders) > 1:
-            raise JournalError(f"transaction id {tx} exists in accounts "
-                               f"{', '.join(holders)}: choose the account")
+        holder = readmodel_accounts.holder_of(srv.engine, tx, account, "choose the account")
         with WRITE_LOCK:
-            ledger.set_cycle_override(srv.engine, holders[0], tx, None if clear else label)
+            ledger.set_cycle_override(srv.engine, holder, tx, None if clear else label)
         srv.state.drop()
-        return holders[0]
+        return holder
 
     holder = await run_in_threadpool(write)
     if clear:
