@@ -14,7 +14,7 @@ import sys
 import click
 import pytest
 
-from journal.cli import cli
+from journal.cli import COMMAND_MODULES, FORMATS, all_commands, cli
 
 HEAVY = (
     "sqlalchemy", "sqlmodel", "alembic", "psycopg", "pandas", "numpy", "openpyxl",
@@ -50,7 +50,8 @@ def _heavy(modules: set[str]) -> list[str]:
 
 
 def _command_paths(group=cli, prefix=()):
-    for name, cmd in sorted(group.commands.items()):
+    commands = all_commands() if group is cli else group.commands
+    for name, cmd in sorted(commands.items()):
         yield [*prefix, name]
         if isinstance(cmd, click.Group):
             yield from _command_paths(cmd, (*prefix, name))
@@ -59,6 +60,28 @@ def _command_paths(group=cli, prefix=()):
 @pytest.mark.parametrize("argv", [["--version"], ["--help"]])
 def test_version_and_help_load_no_heavy_module(argv):
     assert _heavy(_loaded_after(argv)) == []
+
+
+def test_version_imports_no_command_module():
+    # A command's module is imported when that command runs, not for `--version`.
+    loaded = _loaded_after(["--version"])
+    assert sorted(m for m in loaded if m.startswith("journal.cli.commands_")) == []
+    assert "journal.cli.commands_tax" in _loaded_after(["tax", "--help"])
+
+
+def test_command_table_names_each_command_module():
+    # COMMAND_MODULES is how a command is found without importing every module: a
+    # command missing from it, or listed under the wrong module, would not be found.
+    commands = all_commands()
+    assert set(commands) == set(COMMAND_MODULES)
+    for name, cmd in commands.items():
+        assert cmd.callback.__module__ == f"journal.cli.{COMMAND_MODULES[name]}", name
+
+
+def test_format_choices_are_the_renderers():
+    from journal.render import FORMATS as RENDERED
+
+    assert FORMATS == RENDERED
 
 
 def test_help_of_every_command_loads_no_heavy_module():

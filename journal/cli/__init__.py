@@ -22,12 +22,33 @@ import click
 
 from journal import __version__
 from journal.errors import JournalError, describe_bug, describe_fault
-from journal.output import FORMATS, render
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+FORMATS = ("table", "csv", "json")  # = journal.render.FORMATS (tests/test_startup.py)
+
+# Each top-level command and the module under journal/cli that defines it. A module is
+# imported only when one of its commands runs (or `--help` lists them all), so
+# `journal --version` and `journal trades` do not pay for every other command's imports.
+COMMAND_MODULES = {
+    "accounts": "commands_ledger", "trades": "commands_ledger",
+    "actions": "commands_actions",
+    "calc": "commands_review", "export": "commands_review", "report": "commands_review",
+    "review": "commands_review", "summary": "commands_review",
+    "config": "commands_config",
+    "cycles": "commands_rules", "flags": "commands_rules", "lots": "commands_rules",
+    "positions": "commands_rules", "realized": "commands_rules",
+    "db": "commands_db",
+    "fetch": "commands_fetch",
+    "import": "commands_import",
+    "serve": "commands_serve",
+    "status": "commands_status",
+    "tax": "commands_tax",
+    "transfers": "commands_transfers",
+}
 
 CREATING_COMMANDS = frozenset({("import",), ("fetch",), ("db", "upgrade")})
 """Commands that may create a new ledger; every other one refuses a missing ledger."""
@@ -71,6 +92,14 @@ def _command_path() -> tuple[str, ...]:
 
 
 class JournalGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"journal.cli.{COMMAND_MODULES[cmd_name]}")
+        return self.commands.get(cmd_name)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -129,6 +158,8 @@ def format_option(fn):
 
 
 def emit(rows, columns, fmt):
+    from journal.output import render
+
     click.echo(render(rows, columns, fmt), nl=False)
 
 
@@ -152,18 +183,8 @@ def main(argv=None):
         sys.exit(2)
 
 
-# Commands register themselves on `cli` when their modules are imported.
-from journal.cli import (  # noqa: E402,F401
-    commands_actions,
-    commands_config,
-    commands_db,
-    commands_fetch,
-    commands_import,
-    commands_ledger,
-    commands_review,
-    commands_rules,
-    commands_serve,
-    commands_status,
-    commands_tax,
-    commands_transfers,
-)
+def all_commands() -> dict[str, click.Command]:
+    """Every top-level command, their modules imported (for listings and the docs)."""
+    for module in sorted(set(COMMAND_MODULES.values())):
+        importlib.import_module(f"journal.cli.{module}")
+    return dict(cli.commands)
