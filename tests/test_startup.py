@@ -16,6 +16,8 @@ import pytest
 
 from journal.cli import COMMAND_MODULES, FORMATS, all_commands, cli
 
+from conftest import ROOT
+
 HEAVY = (
     "sqlalchemy", "sqlmodel", "alembic", "psycopg", "pandas", "numpy", "openpyxl",
     "matplotlib", "holidays", "tomlkit", "defusedxml", "orjson",
@@ -72,6 +74,8 @@ def test_version_imports_no_command_module():
 def test_command_table_names_each_command_module():
     # COMMAND_MODULES is how a command is found without importing every module: a
     # command missing from it, or listed under the wrong module, would not be found.
+    modules = {f.stem for f in (ROOT / "journal" / "cli").glob("commands_*.py")}
+    assert modules == set(COMMAND_MODULES.values())
     commands = all_commands()
     assert set(commands) == set(COMMAND_MODULES)
     for name, cmd in commands.items():
