@@ -18,15 +18,6 @@ from journal.cli.options import NUMBER, account_option, one_of, output_options, 
 from journal.errors import JournalError
 
 
-def _load(obj, accounts, as_of=None):
-    """The ledger and the rules' result from one read, the --account filter checked."""
-    from journal.views.source import load
-
-    src = load(obj.engine(), as_of=as_of)
-    accounts.check(src.account_ids)
-    return src
-
-
 @cli.command()
 @click.option("--weekly", is_flag=True, help="One row per week (Monday to Sunday).")
 @click.option("--monthly", is_flag=True, help="One row per month (the default).")
@@ -222,14 +213,15 @@ def export(obj, xlsx_path, accounts):
       journal export --xlsx journal.xlsx
     """
     from journal.exporters.xlsx_journal import write_workbook
-    from journal.views import report, workbook
+    from journal.views import workbook
 
-    src = _load(obj, accounts)
-    settings = checklist.load_settings()
-    review = report.build(src, settings, accounts)
-    sheets = workbook.journal_sheets(obj.engine(), src, review, settings, accounts=accounts)
+    engine = obj.engine()
+    known, review, sheets = workbook.cached(engine, checklist.load_settings(), accounts)
+    accounts.check(known)
     try:
-        counts = write_workbook(xlsx_path, review, sheets, title=_title(accounts))
+        counts = write_workbook(xlsx_path, review,
+                                workbook.streamed(engine, sheets, accounts),
+                                title=_title(accounts))
     except OSError as exc:
         raise JournalError(f"{xlsx_path}: cannot write: {exc.strerror or exc}") from exc
     click.echo(f"wrote {xlsx_path} (" + ", ".join(f"{t}: {n:,}" for t, n in counts)
@@ -260,11 +252,11 @@ def report(obj, html_path, accounts):
     from journal.exporters import html_report
     from journal.views import report as views
 
-    src = _load(obj, accounts)
-    review = views.build(src, checklist.load_settings(), accounts)
+    known, review = views.cached(obj.engine(), checklist.load_settings(), accounts)
+    accounts.check(known)
     page = html_report.render(review, _title(accounts).replace("csp-journal",
                                                                 "csp-journal review"),
-                              accounts.sorted or src.account_ids)
+                              accounts.sorted or known)
     try:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(page, encoding="utf-8")

@@ -85,6 +85,15 @@ def build(src: Source, settings, accounts: Accounts = ALL) -> Review:
         coverage=coverage(data, accounts))
 
 
+def cached(engine, settings, accounts: Accounts = ALL) -> tuple[list[str], Review]:
+    """The ledger's account ids and :func:`build`, from the derived-state cache (a warm
+    report reads these tables, not the ledger)."""
+    from journal.views.source import files_of, undated, view
+
+    return view(engine, "report", lambda src: build(src, settings, accounts),
+                params=(accounts, settings, undated(engine)), files=files_of(settings))
+
+
 def _noted(t: Table, basis: str) -> Table:
     """The table with the basis of its annualized column as its (only) note."""
     return replace(t, notes=(BASIS[basis],) if t.rows else ())

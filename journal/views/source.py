@@ -70,3 +70,24 @@ def view(engine, name: str, build: Callable[[Source], T], *, as_of: date | None 
         return src.account_ids, build(src)
 
     return derived(engine, f"view:{name}", compute, params=[as_of, params], files=files)
+
+
+def files_of(settings) -> tuple[str | None, ...]:
+    """The user's CSV files a review reads (``settings``: the [checklist] section): the
+    earnings, cash and prices the grades, status and marks use."""
+    return (settings.earnings_csv, settings.cash_csv, settings.prices_csv)
+
+
+def undated(engine) -> date | None:
+    """Today when the ledger has no end yet (no active trade, no statement period: a review
+    is then measured at the clock, so a kept one must not outlive the day); else None (it
+    is measured at the ledger's end, which the ledger version already pins)."""
+    from sqlalchemy import text
+
+    from journal.db import snapshot
+
+    with snapshot(engine) as conn:
+        dated = conn.execute(text(
+            "SELECT EXISTS (SELECT 1 FROM execution WHERE status = 'active') "
+            "OR EXISTS (SELECT 1 FROM import_batch WHERE period_to IS NOT NULL)")).scalar()
+    return None if dated else date.today()

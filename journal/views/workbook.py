@@ -39,29 +39,61 @@ def coverage(data: LedgerData, accounts: Accounts = ALL) -> Table:
     return ledger.coverage(overviews)
 
 
-def journal_sheets(engine, src: Source, review: Review, settings,
-                   accounts: Accounts = ALL) -> Iterator[Sheet]:
-    """Every sheet after the Overview, in workbook order."""
-    from journal import readmodel
+def contents(src: Source, settings, accounts: Accounts = ALL) -> tuple[Review, list[Sheet]]:
+    """The review and every sheet after the Overview, in workbook order; the Ledger sheet
+    without its rows (:func:`streamed` reads them from the ledger as they are written).
+
+    Plain tables, so the pair is kept whole in the derived-state cache (:func:`cached`):
+    a warm export reads the tables, not the ledger."""
     from journal.views import flags, ledger, market, positions, report, results
 
     res = src.result
-    yield Sheet("Monthly", review.monthly)
-    yield Sheet("Yearly", review.yearly)
+    review = report.build(src, settings, accounts)
     marks = market.Marks(src.data, review.as_of, market.user_prices(settings))
-    yield Sheet("Open positions",
-                positions.positions(res, review.as_of, accounts=accounts, marks=marks))
-    yield Sheet("Per underlying", review.underlying)
-    yield Sheet("Cycles", review.cycle)
-    yield Sheet("Puts sold", review.grades)
-    yield Sheet("Realized", results.realized(res, accounts=accounts))
-    yield Sheet("Lots", results.lots(res, accounts=accounts, show_all=True))
-    yield Sheet("Option positions", report.option_positions(res, accounts))
-    trades = readmodel.iter_trades(engine, accounts=accounts.sorted)
-    # the trades listing's columns are the records' own attributes: streamed as they are
-    yield Sheet("Ledger", ledger.trades(()), records=trades)
-    del trades
     selected = flags.select(res.flags, accounts=accounts)
-    yield Sheet("Flags by code", flags.groups(selected))
-    yield Sheet("Flags", flags.detail(selected))
-    yield Sheet("Coverage", coverage(src.data, accounts))
+    return review, [
+        Sheet("Monthly", review.monthly),
+        Sheet("Yearly", review.yearly),
+        Sheet("Open positions",
+              positions.positions(res, review.as_of, accounts=accounts, marks=marks)),
+        Sheet("Per underlying", review.underlying),
+        Sheet("Cycles", review.cycle),
+        Sheet("Puts sold", review.grades),
+        Sheet("Realized", results.realized(res, accounts=accounts)),
+        Sheet("Lots", results.lots(res, accounts=accounts, show_all=True)),
+        Sheet("Option positions", report.option_positions(res, accounts)),
+        # the trades listing's columns are the records' own attributes: streamed as they are
+        Sheet(LEDGER, ledger.trades(())),
+        Sheet("Flags by code", flags.groups(selected)),
+        Sheet("Flags", flags.detail(selected)),
+        Sheet("Coverage", review.coverage),
+    ]
+
+
+LEDGER = "Ledger"
+
+
+def cached(engine, settings, accounts: Accounts = ALL) -> tuple[list[str], Review, list[Sheet]]:
+    """The ledger's account ids and :func:`contents`, from the derived-state cache."""
+    from journal.views.source import files_of, undated, view
+
+    known, (review, sheets) = view(
+        engine, "workbook", lambda src: contents(src, settings, accounts),
+        params=(accounts, settings, undated(engine)), files=files_of(settings))
+    return known, review, sheets
+
+
+def streamed(engine, sheets: list[Sheet], accounts: Accounts = ALL) -> Iterator[Sheet]:
+    """``sheets`` one at a time, the Ledger's rows read from the ledger as they are
+    written; each sheet is dropped from ``sheets`` once handed out, so the tables already
+    written are not held while the next ones are."""
+    from journal import readmodel
+
+    sheets.reverse()
+    while sheets:
+        sheet = sheets.pop()
+        if sheet.title == LEDGER and sheet.records is None:
+            sheet = Sheet(sheet.title, sheet.table,
+                          records=readmodel.iter_trades(engine, accounts=accounts.sorted))
+        yield sheet
+        del sheet
