@@ -26,7 +26,8 @@ or a copied file carries its own, matching cache.
 ``analyze`` in :mod:`journal.rules` goes through :func:`rules_result` (as of a day too,
 keyed by the day); :func:`journal.views.source.load` pairs the cached result with the
 ledger it read through :func:`ledger_and_rules`, and views keep whole tables with
-:func:`derived` (``journal.views.source.view``).
+:func:`derived` (``journal.views.source.view``), and a command can keep its finished output
+with :func:`rendered`.
 
 Not done on purpose: updating a cached result in place when an import only appends new
 days. Measured on the 46.5k-trade ledger (``benchmarks/cache_phases.py``, CPU seconds,
@@ -290,10 +291,42 @@ def _decode_value(blob: bytes):
     return codec.decode(zlib.decompress(blob))
 
 
+def rendered(engine, name: str, render: Callable[[], str], *, params=None,
+             files: Iterable[str | None] = (), rules_settings=None) -> str:
+    """``render()`` from the cache: a command's finished output (its rows already
+    formatted), kept as compressed text and handed back without decoding a value.
+
+    Keyed like :func:`derived` (ledger version, the rules' inputs, the code, ``name``,
+    ``params``, the content of ``files``); ``params`` must name everything the text
+    depends on besides those, the output's format, width and columns included. A
+    ``render`` that raises stores nothing (an error is never replayed as output)."""
+    if not 0 < len(name) <= 64:
+        raise ValueError(f"cache entry names have 1 to 64 characters: {name!r}")
+    files = tuple(files)
+
+    def inputs() -> str:
+        return digest(rules_inputs(rules_settings), [file_digest(f) for f in files])
+
+    before = inputs()
+    key = _key(name, params, before)
+    found = _lookup(engine, name, key, ["text"])
+    if found.parts is not None and "text" in found.parts:
+        try:
+            return zlib.decompress(found.parts["text"]).decode("utf-8")
+        except (zlib.error, UnicodeDecodeError) as exc:
+            log.debug("cached %s unreadable: %s", name, exc)
+            store.forget(engine, found.entry)
+    out = render()
+    if found.version is not None and inputs() == before:
+        store.save(engine, name, key, found.version,
+                   {"text": zlib.compress(out.encode("utf-8"), 1)})
+    return out
+
+
 def clear(engine) -> int:
     """Forget every cached result (correctness never needs it; frees space)."""
     return store.clear(engine)
 
 
 __all__ = ["clear", "code_version", "derived", "file_digest", "ledger_and_rules", "ledger_version",
-           "rules_inputs", "rules_result"]
+           "rendered", "rules_inputs", "rules_result"]

@@ -73,6 +73,7 @@ def review_(obj, by, accounts, out):
       journal review
       journal review --by put --format csv
     """
+    from journal.cache import rendered
     from journal.views import review as views
     from journal.views.source import view
 
@@ -85,13 +86,26 @@ def review_(obj, by, accounts, out):
                     else views.grades(src.data, settings, accounts=accounts))
         return list(views.sections(src.data, src.result, settings, accounts=accounts).items())
 
-    known, shown = view(obj.engine(), "review", build, params=(by, accounts, settings),
-                        files=(settings.earnings_csv, settings.cash_csv, settings.prices_csv))
-    accounts.check(known)
-    if by != "all":
-        out.emit(shown)
-    else:
-        out.emit_sections(shown)
+    files = (settings.earnings_csv, settings.cash_csv, settings.prices_csv)
+    params = (by, accounts, settings)
+
+    def text() -> str:
+        known, shown = view(obj.engine(), "review", build, params=params, files=files)
+        accounts.check(known)  # refused: nothing is kept
+        return out.text(shown) if by != "all" else out.sections_text(shown)
+
+    # the graded puts alone are tens of thousands of rows: formatting them took longer
+    # than reading the kept table, so the finished text is kept too
+    click.echo(rendered(obj.engine(), "out:review", text, params=(params, _shape(out)),
+                        files=files), nl=False)
+
+
+def _shape(out) -> tuple:
+    """What a command's printed text depends on besides its data: the format, the
+    columns asked for and, for the terminal table, the width."""
+    from journal.render import terminal_width
+
+    return (out.fmt, out.columns, out.all_columns, terminal_width() if out.is_table else None)
 
 
 @cli.command()

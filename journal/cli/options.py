@@ -79,11 +79,13 @@ class Output:
         click.echo(self.text(table), nl=False)
 
     def emit_sections(self, parts: Sequence[tuple[str, Table]]) -> None:
+        click.echo(self.sections_text(parts), nl=False)
+
+    def sections_text(self, parts: Sequence[tuple[str, Table]]) -> str:
         """Several tables: one after another on screen (each titled), one listing with a
         ``section`` column in CSV and JSON."""
         if not self.is_table:
-            self.emit(sections_table(parts))
-            return
+            return self.text(sections_table(parts))
         keys = set(self.columns or ())
         if keys:
             from journal.errors import JournalError
@@ -92,13 +94,14 @@ class Output:
             if keys - known:
                 raise JournalError(f"unknown column {', '.join(sorted(keys - known))} "
                                    f"(columns: {', '.join(sorted(known))})")
-        for n, (_name, t) in enumerate(parts):
+        from journal.render import render
+
+        texts = []
+        for _name, t in parts:
             if keys:
                 t = t.select([k for k in self.columns or () if k in t.keys])
-            from journal.render import render
-
-            text = render(t, "table", all_columns=self.all_columns)
-            click.echo(("\n" if n else "") + text, nl=False)
+            texts.append(render(t, "table", all_columns=self.all_columns))
+        return "\n".join(texts)
 
 
 def _split(_ctx, _param, value: str | None):

@@ -1,0 +1,227 @@
+"""What export --xlsx, report --html and review keep in the derived-state cache.
+
+The workbook's and the report's tables are views (``workbook``, ``report``) and review's
+printed text is a rendered output (:func:`journal.cache.rendered`): each is read back
+warm, identical to a cold run, and an import, a config change or a code-version change
+makes the next call compute it again (on SQLite and PostgreSQL for the cache API).
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+import journal.readmodel
+from journal import cache as jcache
+from journal import db as jdb
+from journal.imports import import_file
+from journal.views import source
+
+from conftest import SAMPLES
+
+MAIN = SAMPLES / "wheel_2025_U7654321.xml"
+MULTI = SAMPLES / "wheel_2025_multi.xml"
+
+
+@pytest.fixture
+def ledger(backend):
+    _name, target = backend
+    engine = jdb.open_ledger(target)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """How many times the ledger was read whole, and the rules ran."""
+    counts = {"ledger": 0, "rules": 0}
+    real_load, real_rules = journal.readmodel.load_ledger, source.rules_for
+
+    def load(engine):
+        counts["ledger"] += 1
+        return real_load(engine)
+
+    def rules(data, as_of=None):
+        counts["rules"] += 1
+        return real_rules(data, as_of)
+
+    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
+    monkeypatch.setattr(source, "rules_for", rules)
+    return counts
+
+
+def _config(tmp_path, body: str) -> None:
+    config = tmp_path / "xdg-config" / "csp-journal" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(body)
+
+
+#### the rendered-output API ####
+
+
+def test_rendered_text_is_kept_and_each_input_renders_again(ledger, tmp_path, monkeypatch):
+    calls: list[str] = []
+
+    def render() -> str:
+        calls.append("x")
+        return f"rendered é {len(calls)}\n"
+
+    def get(params="a", files=()):
+        return jcache.rendered(ledger, "out:t", render, params=params, files=files)
+
+    import_file(ledger, MAIN)
+    first = get()
+    assert get() == first == "rendered é 1\n" and len(calls) == 1
+    assert get(params="b") == "rendered é 2\n"  # another argument: another text
+    assert get() == first and len(calls) == 2
+    import_file(ledger, MULTI)  # an import
+    assert get() == "rendered é 3\n"
+    assert get() == "rendered é 3\n" and len(calls) == 3
+    _config(tmp_path, '[rules]\nsection_1256 = ["MSFT"]\n')  # a config change
+    assert get() == "rendered é 4\n" and len(calls) == 4
+    monkeypatch.setattr(jcache, "_CODE", "a different program")  # an upgrade
+    assert get() == "rendered é 5\n" and len(calls) == 5
+    assert get() == "rendered é 5\n" and len(calls) == 5
+    csv = tmp_path / "earnings.csv"
+    csv.write_text("symbol,date\n")
+    assert get(files=[str(csv)]) == "rendered é 6\n"
+    csv.write_text("symbol,date\nMSFT,2025-10-20\n")  # a user file the output read
+    assert get(files=[str(csv)]) == "rendered é 7\n" and len(calls) == 7
+
+
+def test_a_failed_render_keeps_nothing(ledger):
+    import_file(ledger, MAIN)
+
+    def fails() -> str:
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError):
+        jcache.rendered(ledger, "out:t", fails)
+    assert jcache.rendered(ledger, "out:t", lambda: "ok") == "ok"
+
+
+def test_text_of_a_superseded_state_is_not_kept(ledger):
+    import_file(ledger, MAIN)
+
+    def import_meanwhile() -> str:
+        import_file(ledger, MULTI)  # commits while the output is being made
+        return "old"
+
+    assert jcache.rendered(ledger, "out:t", import_meanwhile) == "old"
+    assert jcache.rendered(ledger, "out:t", lambda: "new") == "new"
+
+
+#### the commands ####
+
+
+def _cells(path) -> dict:
+    """Every sheet's XML, as written (byte for byte)."""
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")}
+
+
+def _export(run, path, *extra):
+    res = run("export", "--xlsx", path, *extra)
+    assert res.exit_code == 0, res.output
+    return _cells(path)
+
+
+def _report(run, path):
+    res = run("report", "--html", path)
+    assert res.exit_code == 0, res.output
+    text = path.read_text()
+    # the page says when it was generated (to the minute): not part of the comparison
+    return text[:text.index("Generated")] + text[text.index("</p>", text.index("Generated")):]
+
+
+def test_a_warm_export_and_report_read_no_ledger_and_write_the_same(run, reads, tmp_path):
+    assert run("import", MAIN, MULTI).exit_code == 0
+    cold = _export(run, tmp_path / "cold.xlsx")
+    cold_page = _report(run, tmp_path / "cold.html")
+    assert reads == {"ledger": 2, "rules": 1}
+    assert _export(run, tmp_path / "warm.xlsx") == cold
+    assert _report(run, tmp_path / "warm.html") == cold_page
+    assert reads == {"ledger": 2, "rules": 1}, "a warm export or report read the ledger"
+    one = _export(run, tmp_path / "one.xlsx", "--account", "U7654321")
+    assert one != cold and reads["ledger"] == 3  # the account filter is its own entry
+
+
+@pytest.mark.parametrize("change", ["import", "config", "code"])
+def test_each_input_makes_the_next_export_and_report_compute(run, reads, tmp_path,
+                                                            monkeypatch, change):
+    assert run("import", MAIN).exit_code == 0
+    before = _export(run, tmp_path / "a.xlsx")
+    page = _report(run, tmp_path / "a.html")
+    assert reads["ledger"] == 2
+    if change == "import":
+        assert run("import", MULTI).exit_code == 0
+    elif change == "config":
+        _config(tmp_path, '[rules]\nsection_1256 = ["MSFT"]\n')
+    else:
+        monkeypatch.setattr(jcache, "_CODE", "a different program")
+    after = _export(run, tmp_path / "b.xlsx")
+    after_page = _report(run, tmp_path / "b.html")
+    assert reads["ledger"] == 4, f"{change}: the next export/report did not recompute"
+    if change != "code":
+        assert after != before and after_page != page
+    # and what they wrote is what a cold run writes
+    engine = jdb.open_ledger(str(tmp_path / "ledger.db"))
+    jcache.clear(engine)
+    engine.dispose()
+    assert _export(run, tmp_path / "c.xlsx") == after
+    assert _report(run, tmp_path / "c.html") == after_page
+
+
+def test_a_checklist_file_edited_changes_the_next_export(run, tmp_path):
+    earnings = tmp_path / "earnings.csv"
+    earnings.write_text("symbol,date\n")
+    _config(tmp_path, f'[checklist]\nearnings_csv = "{earnings}"\n')
+    assert run("import", MAIN).exit_code == 0
+    before = _export(run, tmp_path / "a.xlsx")
+    assert _export(run, tmp_path / "b.xlsx") == before
+    earnings.write_text("symbol,date\nAAPL,2025-09-25\nAMD,2025-09-25\nMSFT,2025-10-20\n")
+    assert _export(run, tmp_path / "c.xlsx") != before
+
+
+REVIEWS = [("review",), ("review", "--format", "json"), ("review", "--format", "csv"),
+           ("review", "--by", "put", "--format", "json"), ("review", "--columns", "underlying"),
+           ("review", "--by", "cycle", "--columns", "account,underlying"),
+           ("review", "--all-columns")]
+
+
+@pytest.mark.parametrize("args", REVIEWS, ids=" ".join)
+def test_review_prints_the_same_warm_without_rendering_again(run, reads, monkeypatch, args):
+    from journal.cli import options
+
+    assert run("import", MAIN, MULTI).exit_code == 0
+    cold = run(*args)
+    assert cold.exit_code == 0, cold.output
+    renders = []
+    real_text, real_sections = options.Output.text, options.Output.sections_text
+    monkeypatch.setattr(options.Output, "text",
+                        lambda self, t: renders.append(1) or real_text(self, t))
+    monkeypatch.setattr(options.Output, "sections_text",
+                        lambda self, p: renders.append(1) or real_sections(self, p))
+    warm = run(*args)
+    assert warm.output == cold.output
+    assert renders == [] and reads == {"ledger": 1, "rules": 1}
+
+
+def test_review_is_rendered_again_at_another_width(run, monkeypatch):
+    assert run("import", MAIN, MULTI).exit_code == 0
+    wide = run("review").output
+    monkeypatch.setenv("COLUMNS", "70")
+    narrow = run("review").output
+    assert narrow != wide
+    monkeypatch.delenv("COLUMNS")
+    assert run("review").output == wide
+
+
+def test_review_refuses_an_unknown_account_or_column_warm_too(run):
+    assert run("import", MAIN).exit_code == 0
+    for _ in range(2):
+        res = run("review", "--account", "U0000000")
+        assert res.exit_code != 0 and "U0000000 is not in the ledger" in res.output
+        res = run("review", "--columns", "nope")
+        assert res.exit_code != 0 and "unknown column nope" in res.output
