@@ -230,11 +230,11 @@ def export(obj, xlsx_path, accounts):
     from journal.views import workbook
 
     engine = obj.engine()
-    known, review, sheets = workbook.cached(engine, checklist.load_settings(), accounts)
+    known, review, result = workbook.cached(engine, checklist.load_settings(), accounts)
     accounts.check(known)
     try:
         counts = write_workbook(xlsx_path, review,
-                                workbook.streamed(engine, sheets, accounts),
+                                workbook.journal_sheets(engine, result, review, accounts),
                                 title=_title(accounts))
     except OSError as exc:
         raise JournalError(f"{xlsx_path}: cannot write: {exc.strerror or exc}") from exc

@@ -56,11 +56,12 @@ class Review:
     status: dict[str, Table]
     headline: Table
     coverage: Table
+    positions: Table  # the open positions at ``as_of`` (the workbook's sheet)
 
 
 def build(src: Source, settings, accounts: Accounts = ALL) -> Review:
     """Every table of the review, at the ledger's end."""
-    from journal.views import market
+    from journal.views import market, positions
     from journal.views import review as views
     from journal.views import status as status_views
     from journal.views.workbook import coverage
@@ -74,15 +75,19 @@ def build(src: Source, settings, accounts: Accounts = ALL) -> Review:
     underlying = views.by_underlying(data, res, accounts=accounts, prepared=prep)
     by_cycle = views.by_cycle(data, res, accounts=accounts, prepared=prep)
     del prep  # its facts and spans are the size of the ledger: not held through the rest
-    marks = market.Marks(data, as_of, market.user_prices(settings))
+    prices = market.user_prices(settings)
+    marks = market.Marks(data, as_of, prices)
     parts = dict(status_views.status(data, res, as_of, marks=marks, accounts=accounts,
                                      periods=False))
+    # marks of its own: a listing's note names the days of the marks it used
+    held = positions.positions(res, as_of, accounts=accounts,
+                               marks=market.Marks(data, as_of, prices))
     return Review(
         as_of=as_of, monthly=_noted(monthly, "summary"), yearly=_noted(yearly, "summary"),
         underlying=_noted(underlying, "underlying"), cycle=cycles(by_cycle, res, accounts),
         grades=_noted(views.grades(data, settings, accounts=accounts), "put"),
         status=parts, headline=headline(monthly, yearly, parts, as_of),
-        coverage=coverage(data, accounts))
+        coverage=coverage(data, accounts), positions=held)
 
 
 def cached(engine, settings, accounts: Accounts = ALL) -> tuple[list[str], Review]:

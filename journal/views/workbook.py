@@ -16,8 +16,8 @@ from journal.views.table import Table
 
 if TYPE_CHECKING:
     from journal.readmodel import LedgerData
+    from journal.rules.types import RuleResult
     from journal.views.report import Review
-    from journal.views.source import Source
 
 
 @dataclass(frozen=True)
@@ -39,61 +39,51 @@ def coverage(data: LedgerData, accounts: Accounts = ALL) -> Table:
     return ledger.coverage(overviews)
 
 
-def contents(src: Source, settings, accounts: Accounts = ALL) -> tuple[Review, list[Sheet]]:
-    """The review and every sheet after the Overview, in workbook order; the Ledger sheet
-    without its rows (:func:`streamed` reads them from the ledger as they are written).
+def cached(engine, settings, accounts: Accounts = ALL
+           ) -> tuple[list[str], Review, RuleResult]:
+    """The ledger's account ids, the review (the report's, from the derived-state cache)
+    and the rules' result (cached too, its fields decoded as the sheets need them), all
+    of one state of the ledger: a warm export reads no ledger rows but the Ledger sheet's.
+    """
+    from journal.cache import ledger_version, rules_result
+    from journal.views import report
+    from journal.views.source import load
 
-    Plain tables, so the pair is kept whole in the derived-state cache (:func:`cached`):
-    a warm export reads the tables, not the ledger."""
-    from journal.views import flags, ledger, market, positions, report, results
-
-    res = src.result
-    review = report.build(src, settings, accounts)
-    marks = market.Marks(src.data, review.as_of, market.user_prices(settings))
-    selected = flags.select(res.flags, accounts=accounts)
-    return review, [
-        Sheet("Monthly", review.monthly),
-        Sheet("Yearly", review.yearly),
-        Sheet("Open positions",
-              positions.positions(res, review.as_of, accounts=accounts, marks=marks)),
-        Sheet("Per underlying", review.underlying),
-        Sheet("Cycles", review.cycle),
-        Sheet("Puts sold", review.grades),
-        Sheet("Realized", results.realized(res, accounts=accounts)),
-        Sheet("Lots", results.lots(res, accounts=accounts, show_all=True)),
-        Sheet("Option positions", report.option_positions(res, accounts)),
-        # the trades listing's columns are the records' own attributes: streamed as they are
-        Sheet(LEDGER, ledger.trades(())),
-        Sheet("Flags by code", flags.groups(selected)),
-        Sheet("Flags", flags.detail(selected)),
-        Sheet("Coverage", review.coverage),
-    ]
+    for _ in range(TRIES):
+        version = ledger_version(engine)
+        known, review = report.cached(engine, settings, accounts)
+        result = rules_result(engine)
+        if ledger_version(engine) == version:  # no import in between: one state
+            return known, review, result
+    src = load(engine)  # imports keep landing: both from one read
+    return src.account_ids, report.build(src, settings, accounts), src.result
 
 
+TRIES = 3
 LEDGER = "Ledger"
 
 
-def cached(engine, settings, accounts: Accounts = ALL) -> tuple[list[str], Review, list[Sheet]]:
-    """The ledger's account ids and :func:`contents`, from the derived-state cache."""
-    from journal.views.source import files_of, undated, view
-
-    known, (review, sheets) = view(
-        engine, "workbook", lambda src: contents(src, settings, accounts),
-        params=(accounts, settings, undated(engine)), files=files_of(settings))
-    return known, review, sheets
-
-
-def streamed(engine, sheets: list[Sheet], accounts: Accounts = ALL) -> Iterator[Sheet]:
-    """``sheets`` one at a time, the Ledger's rows read from the ledger as they are
-    written; each sheet is dropped from ``sheets`` once handed out, so the tables already
-    written are not held while the next ones are."""
+def journal_sheets(engine, result: RuleResult, review: Review,
+                   accounts: Accounts = ALL) -> Iterator[Sheet]:
+    """Every sheet after the Overview, in workbook order, each made when it is written
+    (the Ledger's rows read from the ledger as they are)."""
     from journal import readmodel
+    from journal.views import flags, ledger, report, results
 
-    sheets.reverse()
-    while sheets:
-        sheet = sheets.pop()
-        if sheet.title == LEDGER and sheet.records is None:
-            sheet = Sheet(sheet.title, sheet.table,
-                          records=readmodel.iter_trades(engine, accounts=accounts.sorted))
-        yield sheet
-        del sheet
+    yield Sheet("Monthly", review.monthly)
+    yield Sheet("Yearly", review.yearly)
+    yield Sheet("Open positions", review.positions)
+    yield Sheet("Per underlying", review.underlying)
+    yield Sheet("Cycles", review.cycle)
+    yield Sheet("Puts sold", review.grades)
+    yield Sheet("Realized", results.realized(result, accounts=accounts))
+    yield Sheet("Lots", results.lots(result, accounts=accounts, show_all=True))
+    yield Sheet("Option positions", report.option_positions(result, accounts))
+    trades = readmodel.iter_trades(engine, accounts=accounts.sorted)
+    # the trades listing's columns are the records' own attributes: streamed as they are
+    yield Sheet(LEDGER, ledger.trades(()), records=trades)
+    del trades
+    selected = flags.select(result.flags, accounts=accounts)
+    yield Sheet("Flags by code", flags.groups(selected))
+    yield Sheet("Flags", flags.detail(selected))
+    yield Sheet("Coverage", review.coverage)
