@@ -256,3 +256,34 @@ def test_an_export_never_mixes_two_states_of_the_ledger(ledger, monkeypatch):
     from journal.views import report
 
     assert review == report.build(src, settings, ALL)
+
+
+def _tax_workbook(run, path):
+    res = run("tax", "2025", "--xlsx", path, "--format", "json")
+    assert res.exit_code == 0, res.output
+    return _cells(path), res.stdout
+
+
+@pytest.mark.parametrize("change", ["none", "import", "config", "code"])
+def test_tax_xlsx_keeps_its_report_and_reconciliation(run, reads, tmp_path, monkeypatch,
+                                                       change):
+    assert run("import", MAIN).exit_code == 0
+    before = _tax_workbook(run, tmp_path / "a.xlsx")
+    recon = run("tax", "2025", "--reconcile", "--format", "json").stdout
+    assert reads["ledger"] == 1, "--reconcile did not read the kept reconciliation"
+    if change == "import":
+        assert run("import", MULTI).exit_code == 0
+    elif change == "config":
+        _config(tmp_path, '[rules]\nsection_1256 = ["MSFT"]\n')
+    elif change == "code":
+        monkeypatch.setattr(jcache, "_CODE", "a different program")
+    after = _tax_workbook(run, tmp_path / "b.xlsx")
+    assert reads["ledger"] == (1 if change == "none" else 2)
+    if change in ("import", "config"):
+        assert after != before
+    engine = jdb.open_ledger(str(tmp_path / "ledger.db"))
+    jcache.clear(engine)
+    engine.dispose()
+    assert _tax_workbook(run, tmp_path / "c.xlsx") == after  # what a cold run writes
+    if change == "none":
+        assert run("tax", "2025", "--reconcile", "--format", "json").stdout == recon

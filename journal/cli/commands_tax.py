@@ -23,17 +23,33 @@ def _box_map(values):
     return out
 
 
-def _read(obj, accounts, year: int, need_executions: bool):
-    """The rules' result, and the ledger's executions when the reconciliation needs them
-    (then both from one read). Without them, only ``year``'s part of the result: a cached
-    result then reads and decodes that year alone."""
-    engine = obj.engine()
-    if need_executions:
-        from journal.views.source import load
+def _read(obj, accounts, year: int, settings, reconciled: bool):
+    """The year's tax report, its reconciliation with IB's figures (``reconciled``: from
+    the same read of the ledger, else None), the years still provisional and the ledger's
+    end (None when not read).
 
-        src = load(engine)
-        accounts.check(src.account_ids)
-        return src.result, src.data
+    With the reconciliation, all four are kept in the derived-state cache as one view: a
+    warm ``tax YEAR --xlsx`` reads neither the ledger nor the rules' result. Without it,
+    only ``year``'s part of the rules' result is read (decoded from the cache when kept).
+    """
+    from journal import reconcile, tax
+    from journal.views import tax as views
+
+    engine = obj.engine()
+    if reconciled:
+        from journal.views.source import view
+
+        def build(src):
+            report = tax.build_report(src.result, year, accounts=accounts.sorted,
+                                      settings=settings)
+            recon = reconcile.reconcile(src.result, views.closing_executions(src.data, accounts),
+                                        year, accounts=accounts.sorted)
+            return report, recon, src.result.provisional_years, src.data.ledger_end
+
+        known, (report, recon, provisional, end) = view(
+            engine, "tax-reconciled", build, params=(year, accounts, settings))
+        accounts.check(known)
+        return report, recon, provisional, end
     from journal.rules import analyze
 
     if accounts:
@@ -42,7 +58,9 @@ def _read(obj, accounts, year: int, need_executions: bool):
         )
 
         accounts.check(readmodel_accounts.load_account_ids(engine))
-    return analyze(engine, tax_year=year), None
+    result = analyze(engine, tax_year=year)
+    report = tax.build_report(result, year, accounts=accounts.sorted, settings=settings)
+    return report, None, result.provisional_years, None
 
 
 @cli.command()
@@ -84,25 +102,21 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon,  # noqa: C901
       journal tax 2025 --xlsx tax2025.xlsx --txf tax2025.txf
     """
     one_of(summary=summary, flags=show_flags, reconcile=show_recon)
-    from journal import reconcile, tax
+    from journal import tax
     from journal.render import to_csv
     from journal.views import flags as flag_views
     from journal.views import tax as views
 
     settings = tax.TaxSettings(box_by_account=_box_map(boxes),
                                written_option_dates=written_option_dates)
-    result, data = _read(obj, accounts, year, need_executions=bool(xlsx_path or show_recon))
-    report = tax.build_report(result, year, accounts=accounts.sorted, settings=settings)
+    report, recon, provisional, end = _read(obj, accounts, year, settings,
+                                            reconciled=bool(xlsx_path or show_recon))
     if not report.rows and not report.form6781:
         # zeros alone look like a tax year with nothing in it; say what the ledger has
         from journal.rules import analyze
 
         # the year view has no other year's events: ask for all of them to name the years
         click.echo(views.year_note(analyze(obj.engine()).realized, year), err=True)
-    recon = None
-    if data is not None:
-        recon = reconcile.reconcile(result, views.closing_executions(data, accounts), year,
-                                    accounts=accounts.sorted)
     rows = views.rows(report)
     if csv_path:
         _write(csv_path, to_csv(rows))
@@ -144,10 +158,12 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon,  # noqa: C901
     if report.provisional and out.is_table:
         from journal import readmodel_accounts
         from journal.cli.commands_rules import provisional_note
+        from journal.rules.types import RuleResult
 
-        end = (data.ledger_end if data is not None
-               else readmodel_accounts.load_ledger_end(obj.engine()))
-        click.echo(provisional_note(result, year, end), err=True)
+        if end is None:
+            end = readmodel_accounts.load_ledger_end(obj.engine())
+        click.echo(provisional_note(RuleResult(provisional_years=provisional), year, end),
+                   err=True)
 
 
 def _write(path: Path, text: str) -> None:
