@@ -112,6 +112,22 @@ def test_text_of_a_superseded_state_is_not_kept(ledger):
     assert jcache.rendered(ledger, "out:t", lambda: "new") == "new"
 
 
+def test_rendered_parts_are_kept_as_they_are_unless_too_large(ledger, monkeypatch):
+    made: list[int] = []
+
+    def render() -> dict[str, bytes]:
+        made.append(1)
+        return {"file": bytes(range(256)) * 4, "line": b"42"}
+
+    import_file(ledger, MAIN)
+    first = jcache.rendered_parts(ledger, "out:p", render)
+    assert jcache.rendered_parts(ledger, "out:p", render) == first and len(made) == 1
+    monkeypatch.setattr(jcache, "MAX_RENDERED", 1000)
+    jcache.rendered_parts(ledger, "out:big", render)
+    jcache.rendered_parts(ledger, "out:big", render)
+    assert len(made) == 3, "an output over the limit was kept"
+
+
 #### the commands ####
 
 
@@ -287,3 +303,54 @@ def test_tax_xlsx_keeps_its_report_and_reconciliation(run, reads, tmp_path, monk
     assert _tax_workbook(run, tmp_path / "c.xlsx") == after  # what a cold run writes
     if change == "none":
         assert run("tax", "2025", "--reconcile", "--format", "json").stdout == recon
+
+
+def test_a_warm_export_writes_the_kept_workbook_byte_for_byte(run, monkeypatch, tmp_path):
+    from journal.exporters import xlsx_journal
+
+    assert run("import", MAIN, MULTI).exit_code == 0
+    cold = run("export", "--xlsx", tmp_path / "cold.xlsx")
+    written: list[int] = []
+    real = xlsx_journal.write_workbook
+    monkeypatch.setattr(xlsx_journal, "write_workbook",
+                        lambda *a, **k: written.append(1) or real(*a, **k))
+    warm = run("export", "--xlsx", tmp_path / "sub" / "warm.xlsx")
+    assert warm.exit_code == 0, warm.output
+    assert written == [], "a warm export wrote its sheets again"
+    assert (tmp_path / "sub" / "warm.xlsx").read_bytes() == (tmp_path / "cold.xlsx").read_bytes()
+    assert warm.output.replace("sub/warm", "cold") == cold.output  # the same rows counted
+    assert run("import", MAIN, "--force").exit_code == 0  # a --force re-import: made again
+    assert run("export", "--xlsx", tmp_path / "again.xlsx").exit_code == 0
+    assert written == [1]
+
+
+def test_a_warm_export_where_it_cannot_be_written(run, tmp_path, db_path):
+    """Kept or not, one clean line and nothing left behind."""
+    import subprocess
+    import sys
+
+    assert run("import", MAIN).exit_code == 0
+    assert run("export", "--xlsx", tmp_path / "first.xlsx").exit_code == 0
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for target in (blocker / "sub" / "j.xlsx", blocker / "j.xlsx"):
+        before = _files(tmp_path)
+        proc = subprocess.run([sys.executable, "-m", "journal", "--db", str(db_path),
+                               "export", "--xlsx", str(target)], capture_output=True,
+                              text=True, check=False)
+        assert proc.returncode == 1, proc
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and str(target) in lines[0] and "cannot write" in lines[0]
+        assert _files(tmp_path) == before  # no half-written or temporary file
+
+
+def _files(folder):
+    return sorted(p for p in folder.rglob("*") if not p.name.startswith("ledger.db"))
+
+
+def test_an_export_refused_keeps_nothing(run, tmp_path):
+    assert run("import", MAIN).exit_code == 0
+    for _ in range(2):
+        res = run("export", "--xlsx", tmp_path / "x.xlsx", "--account", "U0000000")
+        assert res.exit_code != 0 and "U0000000 is not in the ledger" in res.output
+        assert not (tmp_path / "x.xlsx").exists()

@@ -300,6 +300,32 @@ def rendered(engine, name: str, render: Callable[[], str], *, params=None,
     ``params``, the content of ``files``); ``params`` must name everything the text
     depends on besides those, the output's format, width and columns included. A
     ``render`` that raises stores nothing (an error is never replayed as output)."""
+    made: list[str] = []
+
+    def parts() -> dict[str, bytes]:
+        made.append(render())
+        return {"text": zlib.compress(made[0].encode("utf-8"), 1)}
+
+    kept = rendered_parts(engine, name, parts, params=params, files=files,
+                          rules_settings=rules_settings)
+    if made:
+        return made[0]
+    try:
+        return zlib.decompress(kept["text"]).decode("utf-8")
+    except (KeyError, zlib.error, UnicodeDecodeError) as exc:  # damaged: make it again
+        log.debug("cached %s unreadable: %s", name, exc)
+        return render()
+
+
+MAX_RENDERED = 64 << 20  # bytes: a larger output is made each time, not kept
+
+
+def rendered_parts(engine, name: str, render: Callable[[], dict[str, bytes]], *,
+                   params=None, files: Iterable[str | None] = (),
+                   rules_settings=None) -> dict[str, bytes]:
+    """``render()`` (named byte strings: a written file and the line that reports it...)
+    from the cache, stored as they are; keyed and guarded as :func:`rendered` says.
+    Outputs over :data:`MAX_RENDERED` bytes in all are not kept."""
     if not 0 < len(name) <= 64:
         raise ValueError(f"cache entry names have 1 to 64 characters: {name!r}")
     files = tuple(files)
@@ -309,17 +335,13 @@ def rendered(engine, name: str, render: Callable[[], str], *, params=None,
 
     before = inputs()
     key = _key(name, params, before)
-    found = _lookup(engine, name, key, ["text"])
-    if found.parts is not None and "text" in found.parts:
-        try:
-            return zlib.decompress(found.parts["text"]).decode("utf-8")
-        except (zlib.error, UnicodeDecodeError) as exc:
-            log.debug("cached %s unreadable: %s", name, exc)
-            store.forget(engine, found.entry)
+    found = _lookup(engine, name, key, None)
+    if found.parts:
+        return found.parts
     out = render()
-    if found.version is not None and inputs() == before:
-        store.save(engine, name, key, found.version,
-                   {"text": zlib.compress(out.encode("utf-8"), 1)})
+    if found.version is not None and sum(map(len, out.values())) <= MAX_RENDERED \
+            and inputs() == before:
+        store.save(engine, name, key, found.version, out)
     return out
 
 
@@ -329,4 +351,4 @@ def clear(engine) -> int:
 
 
 __all__ = ["clear", "code_version", "derived", "file_digest", "ledger_and_rules", "ledger_version",
-           "rendered", "rules_inputs", "rules_result"]
+           "rendered", "rendered_parts", "rules_inputs", "rules_result"]

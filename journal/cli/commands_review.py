@@ -226,18 +226,36 @@ def export(obj, xlsx_path, accounts):
     Example:
       journal export --xlsx journal.xlsx
     """
+    import json
+
+    from journal.cache import rendered_parts
     from journal.exporters.xlsx_journal import write_workbook
-    from journal.views import workbook
+    from journal.exporters.xlsx_stream import write_bytes
+    from journal.views import source, workbook
 
     engine = obj.engine()
-    known, review, result = workbook.cached(engine, checklist.load_settings(), accounts)
-    accounts.check(known)
-    try:
+    settings = checklist.load_settings()
+    written: list[bool] = []
+
+    def make() -> dict[str, bytes]:
+        known, review, result = workbook.cached(engine, settings, accounts)
+        accounts.check(known)  # refused: nothing is kept
         counts = write_workbook(xlsx_path, review,
                                 workbook.journal_sheets(engine, result, review, accounts),
                                 title=_title(accounts))
+        written.append(True)
+        return {"xlsx": xlsx_path.read_bytes(), "counts": json.dumps(counts).encode()}
+
+    # the workbook is the same bytes for the same ledger state and arguments (no clock in
+    # it): kept whole, a warm export writes it without formatting a million cells again
+    try:
+        kept = rendered_parts(engine, "out:export-xlsx", make, files=source.files_of(settings),
+                              params=(accounts, settings, source.undated(engine)))
+        if not written:
+            write_bytes(xlsx_path, kept["xlsx"])
     except OSError as exc:
         raise JournalError(f"{xlsx_path}: cannot write: {exc.strerror or exc}") from exc
+    counts = json.loads(kept["counts"])
     click.echo(f"wrote {xlsx_path} (" + ", ".join(f"{t}: {n:,}" for t, n in counts)
                + " rows)")
 

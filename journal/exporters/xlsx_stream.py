@@ -298,6 +298,19 @@ class Sheet:
             self._buffer.clear()
 
 
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """A finished workbook (kept from an earlier export) written the way :class:`Book`
+    writes one: beside its destination, renamed into place when complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 class Book:
     """``with Book(path) as book:`` then ``with book.sheet(...) as sh: sh.append(...)``;
     the workbook is complete (and renamed into place) when the ``with`` ends cleanly."""
@@ -362,24 +375,30 @@ class Book:
         anchors, rels = [], []
         for k, ch in enumerate(sh.charts, start=1):
             self._charts += 1
-            self.zip.writestr(f"xl/charts/chart{self._charts}.xml", ch.xml)
+            self._put(f"xl/charts/chart{self._charts}.xml", ch.xml)
             rels.append(_rel(f"rId{k}", "chart", f"../charts/chart{self._charts}.xml"))
             anchors.append(xlsx_charts.anchor(k, ch.col, ch.row, ch.width_cm, ch.height_cm))
-        self.zip.writestr(f"xl/drawings/drawing{n}.xml", xlsx_charts.drawing(anchors))
-        self.zip.writestr(f"xl/drawings/_rels/drawing{n}.xml.rels", _rels(rels))
-        self.zip.writestr(f"xl/worksheets/_rels/sheet{n}.xml.rels", _rels(
+        self._put(f"xl/drawings/drawing{n}.xml", xlsx_charts.drawing(anchors))
+        self._put(f"xl/drawings/_rels/drawing{n}.xml.rels", _rels(rels))
+        self._put(f"xl/worksheets/_rels/sheet{n}.xml.rels", _rels(
             [_rel("rId1", "drawing", f"../drawings/drawing{n}.xml")]))
+
+    def _put(self, name: str, text: str) -> None:
+        """A whole member, dated like the streamed sheets (the zip's 1980 epoch): the same
+        ledger and arguments give the same file, byte for byte, whenever it is written."""
+        self.zip.writestr(zipfile.ZipInfo(name), text, compress_type=zipfile.ZIP_DEFLATED,
+                          compresslevel=self.zip.compresslevel)
 
     def close(self) -> None:
         z = self.zip
-        z.writestr("xl/workbook.xml", self._workbook_xml())
-        z.writestr("xl/_rels/workbook.xml.rels", _rels(
+        self._put("xl/workbook.xml", self._workbook_xml())
+        self._put("xl/_rels/workbook.xml.rels", _rels(
             [_rel(f"rId{sh.index}", "worksheet", f"worksheets/sheet{sh.index}.xml")
              for sh in self.sheets]
             + [_rel(f"rId{len(self.sheets) + 1}", "styles", "styles.xml")]))
-        z.writestr("xl/styles.xml", _styles_xml())
-        z.writestr("_rels/.rels", _rels([_rel("rId1", "officeDocument", "xl/workbook.xml")]))
-        z.writestr("[Content_Types].xml", self._content_types())
+        self._put("xl/styles.xml", _styles_xml())
+        self._put("_rels/.rels", _rels([_rel("rId1", "officeDocument", "xl/workbook.xml")]))
+        self._put("[Content_Types].xml", self._content_types())
         z.close()
         os.replace(self.tmp, self.path)
 
