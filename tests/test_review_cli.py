@@ -174,3 +174,14 @@ def test_statement_prices_come_from_stock_rows_and_positions(ledger, db_path):
     prices = statement_prices(load_ledger(open_ledger(db_path)))
     assert prices[(date(2025, 11, 21), "MSFT")] == D("403.65")
     assert prices[(date(2025, 12, 31), "KO")] == D("69.91")
+
+
+def test_review_columns_only_in_some_sections(ledger):
+    # `account` is not a column of the per-underlying section: that section is left out
+    # instead of rendering a table of no columns (which crashed).
+    res = ledger("review", "--columns", "account,underlying")
+    assert res.exit_code == 0, res.output
+    assert "Per wheel cycle" in res.output and "Per underlying" in res.output
+    res = ledger("review", "--columns", "cycle_id")
+    assert res.exit_code == 0, res.output
+    assert "Per wheel cycle" in res.output and "Checklist grade" not in res.output

@@ -99,7 +99,12 @@ class Output:
         texts = []
         for _name, t in parts:
             if keys:
-                t = t.select([k for k in self.columns or () if k in t.keys])
+                # A section with none of the chosen columns is left out: it would be a
+                # table of no columns.
+                chosen = [k for k in self.columns or () if k in t.keys]
+                if not chosen:
+                    continue
+                t = t.select(chosen)
             texts.append(render(t, "table", all_columns=self.all_columns))
         return "\n".join(texts)
 
