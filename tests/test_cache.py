@@ -209,6 +209,54 @@ def test_older_versions_are_pruned(engine):
     assert versions == [current] and orphans == 0
 
 
+def _parts(engine) -> set:
+    with engine.connect() as conn:
+        return set(conn.execute(text("SELECT part FROM derived_part")).scalars())
+
+
+def test_a_tax_year_keeps_only_what_it_computed(engine, monkeypatch):
+    """`tax YEAR` never assembles option positions, lots and cycles: they are neither
+    computed nor stored; a later reader of the year view or of the whole result gets
+    them computed from the same ledger, and the entry is completed."""
+    from journal.rules import assemble
+
+    import_file(engine, MAIN)
+    want = journal.rules.compute(engine)
+    assembled = []
+    real = assemble._wheel_parts
+    monkeypatch.setattr(assemble, "_wheel_parts", lambda st: assembled.append(1) or real(st))
+    view = journal.rules.analyze(engine, tax_year=2025)
+    assert view.realized == want.realized and assembled == []
+    assert not {"lots", "cycles", "option_positions"} & _parts(engine)
+    assert "realized/2025" in _parts(engine)
+    cached = journal.rules.analyze(engine, tax_year=2025)  # read from the entry
+    assert cached.realized == want.realized and cached.flags == want.flags
+    assert cached.lots == want.lots and cached.cycles == want.cycles  # computed now
+    assert {"lots", "cycles", "option_positions"} <= _parts(engine)  # and kept
+    assert journal.rules.analyze(engine) == want
+
+
+def test_an_incomplete_entry_is_completed_by_a_whole_reader(engine, monkeypatch):
+    import_file(engine, MAIN)
+    journal.rules.analyze(engine, tax_year=2025)
+    calls = []
+    real = journal.rules.compute
+    monkeypatch.setattr(journal.rules, "compute", lambda *a, **k: calls.append(1) or real(*a, **k))
+    whole = journal.rules.analyze(engine)
+    assert whole == real(engine) and calls == [1]
+    assert {"lots", "cycles", "option_positions"} <= _parts(engine)
+    assert journal.rules.analyze(engine) == whole and calls == [1]
+
+
+def test_a_year_view_never_mixes_two_ledger_states(engine):
+    import_file(engine, MAIN)
+    journal.rules.analyze(engine, tax_year=2025)
+    view = journal.rules.analyze(engine, tax_year=2025)  # from the incomplete entry
+    import_file(engine, MULTI)
+    with pytest.raises(jcache.LedgerMoved):
+        view.lots  # noqa: B018 - reading it is the test
+
+
 @pytest.mark.parametrize("part", ["~meta", "lots", "realized/2025"])
 def test_an_unreadable_entry_is_recomputed_and_replaced(engine, part, monkeypatch):
     import_file(engine, MAIN)

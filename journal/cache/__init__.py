@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from journal.cache import codec, store
+from journal.errors import JournalError
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +161,11 @@ def rules_result(engine, settings=None, *, tax_year: int | None = None, as_of=No
     returns), from the cache when nothing it depends on has changed.
 
     ``tax_year``: only that year's realized events, wash sales and flags are wanted
-    (flags without a tax year too); the other fields are whole. ``as_of``: the ledger as
-    it stood that day (a result of its own, keyed by the day).
+    (flags without a tax year too); the other fields are whole. Computed for a year view,
+    the result keeps only what was computed (the rest is assembled when asked, and never
+    for a tax report); read for one, the fields its entry lacks are computed when asked,
+    from the same ledger state or not at all (:class:`LedgerMoved`). ``as_of``: the ledger
+    as it stood that day (a result of its own, keyed by the day).
     """
     from journal import rules
     from journal.cache import results
@@ -169,13 +173,62 @@ def rules_result(engine, settings=None, *, tax_year: int | None = None, as_of=No
     name, key, inputs = _rules_entry(settings, as_of)
     found = _lookup(engine, name, key, results.wanted_parts(tax_year))
     if found.parts is not None:
-        cached = _lazy_result(engine, found, tax_year)
+        rest = _Rest(engine, settings, as_of, (name, key, inputs), found.version)
+        cached = _lazy_result(engine, found, tax_year, rest if tax_year is not None else None)
         if cached is not None:
             return cached
     result = rules.compute(engine, settings=settings, as_of=as_of)
     if found.version is not None and rules_inputs(settings) == inputs:
-        _keep_result(engine, name, key, found.version, result)
+        _keep_result(engine, name, key, found.version, result, whole=tax_year is None)
     return results.year_view(result, tax_year)
+
+
+class LedgerMoved(JournalError):
+    """The ledger changed between reading a year view and asking it for a field its
+    cache entry lacks: the two reads would mix two states of the ledger."""
+
+    def __init__(self) -> None:
+        super().__init__("the ledger changed while this report read it; run the command "
+                         "again")
+
+
+class _Rest:
+    """The whole rules' result of one ledger version and inputs, for the fields a cached
+    year view lacks: from the entry if it has them by now, else computed and checked to
+    come from that version (versions only grow: equal after the read means the read saw
+    it), then kept so the entry is complete."""
+
+    __slots__ = ("as_of", "engine", "entry", "result", "settings", "version")
+
+    def __init__(self, engine, settings, as_of, entry: tuple[str, str, str],
+                 version: int | None) -> None:
+        self.engine, self.settings, self.as_of = engine, settings, as_of
+        self.entry, self.version = entry, version
+        self.result = None
+
+    def __call__(self):
+        if self.result is None:
+            self.result = self._whole()
+        return self.result
+
+    def _whole(self):
+        from journal import rules
+
+        name, key, inputs = self.entry
+        found = _lookup(self.engine, name, key, None)
+        if found.version != self.version:
+            raise LedgerMoved
+        if found.parts is not None:
+            cached = _lazy_result(self.engine, found, None)
+            if cached is not None:
+                return cached
+        result = rules.compute(self.engine, settings=self.settings, as_of=self.as_of)
+        if ledger_version(self.engine) != self.version or \
+                rules_inputs(self.settings) != inputs:
+            raise LedgerMoved
+        assert self.version is not None
+        _keep_result(self.engine, name, key, self.version, result, whole=True)
+        return result
 
 
 def ledger_and_rules(engine, load_ledger: Callable[[Any], Any], run: Callable[[Any], Any],
@@ -215,25 +268,35 @@ def ledger_version(engine) -> int | None:
         return None
 
 
-def _lazy_result(engine, found: _Lookup, tax_year: int | None):
+def _lazy_result(engine, found: _Lookup, tax_year: int | None, rest=None):
     from journal.cache import results
 
     assert found.parts is not None
     try:
-        return results.lazy(found.parts, tax_year)
+        return results.lazy(found.parts, tax_year, rest)
+    except results.Incomplete:  # kept by a year view: computed, then completed
+        return None
     except (codec.Mismatch, KeyError, ValueError, zlib.error) as exc:  # damaged/foreign
         log.debug("cached rules result unreadable: %s", exc)
         store.forget(engine, found.entry)
         return None
 
 
-def _keep_result(engine, name: str, key: str, version: int, result) -> None:
+def _keep_result(engine, name: str, key: str, version: int, result, *,
+                 whole: bool = True) -> None:
+    """Store ``result``; ``whole`` False: only the fields computed so far (a year view's
+    caller never asks for the option positions, lots and cycles)."""
     from journal.cache import results
+    from journal.rules.assemble import LATER, LazyResult
 
-    if not _worth_keeping(result):
+    skip: frozenset = frozenset()
+    if not whole and isinstance(result, LazyResult) and not result.assembled() and \
+            any((result.realized, result.wash_sales, result.flags)):
+        skip = frozenset(LATER)
+    elif not _worth_keeping(result):
         return
     try:
-        parts = results.encode(result)
+        parts = results.encode(result, skip)
     except (codec.Unsupported, TypeError, ValueError) as exc:
         log.debug("rules result not cacheable: %s", exc)
     else:

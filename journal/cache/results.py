@@ -6,6 +6,13 @@ so ``journal tax 2026 --summary`` reads and decodes 2026 and nothing else. Other
 (``provisional_years``, and any field the rules add later that is not a tuple) go into the
 ``~meta`` part with the order of the split fields.
 
+An entry may lack the parts of the fields the rules assemble on demand (option positions,
+lots, cycles: :class:`journal.rules.assemble.LazyResult`): a tax report computes only the
+year fields, and keeps what it computed. Such an entry is *incomplete*: a year view reads
+it and gets the missing fields from ``rest`` when asked (never from another ledger state:
+see :mod:`journal.cache`); a whole result does not (:class:`Incomplete`), computes, and
+completes the entry.
+
 What comes back is a :class:`RuleResult` (a subclass of it) whose fields are decoded from
 the bytes read in the snapshot the first time they are used: a command that never looks at
 the lots never pays for them.
@@ -29,6 +36,10 @@ NO_YEAR = "-"
 LEVEL = 1  # zlib: a fifth of the bytes for a few ms per megabyte
 
 
+class Incomplete(LookupError):
+    """The entry lacks fields a whole result needs (kept by a year view): compute them."""
+
+
 def _fields() -> tuple:
     return tuple(f.name for f in dataclasses.fields(RuleResult))
 
@@ -48,6 +59,13 @@ def in_year(item, year: int) -> bool:
 def year_view(result: RuleResult, year: int | None) -> RuleResult:
     if year is None:
         return result
+    from journal.rules.assemble import LazyResult
+
+    if isinstance(result, LazyResult):  # keep the other fields unassembled until asked
+        realized, washes, flags = (tuple(x for x in getattr(result, f) if in_year(x, year))
+                                   for f in BY_YEAR)
+        return LazyResult.of(realized, washes, flags, result.provisional_years,
+                             lambda: (result.option_positions, result.lots, result.cycles))
     changes: dict[str, Any] = {f: tuple(x for x in getattr(result, f) if in_year(x, year))
                                for f in BY_YEAR if f in _fields()}
     return dataclasses.replace(result, **changes)
@@ -57,11 +75,14 @@ def _pack(data: bytes) -> bytes:
     return zlib.compress(data, LEVEL)
 
 
-def encode(result: RuleResult) -> dict[str, bytes]:
-    """Raises :class:`codec.Unsupported` when some value cannot be stored exactly."""
+def encode(result: RuleResult, skip: frozenset = frozenset()) -> dict[str, bytes]:
+    """Raises :class:`codec.Unsupported` when some value cannot be stored exactly.
+    ``skip``: tuple fields left out (not computed); the entry is then incomplete."""
     parts: dict[str, bytes] = {}
-    meta: dict = {"order": {}, "values": {}}
+    meta: dict = {"order": {}, "values": {}, "fields": list(_fields())}
     for name in _fields():
+        if name in skip and name not in BY_YEAR:
+            continue
         value = getattr(result, name)
         if type(value) is not tuple:
             meta["values"][name] = value
@@ -96,11 +117,12 @@ def _records(blob: bytes | None) -> tuple:
     return () if blob is None else codec.decode_records(blob)
 
 
-def loaders(parts: dict[str, bytes], year: int | None) -> dict[str, Callable[[], object]]:
-    """One function per RuleResult field that decodes it from ``parts`` (decompressed)."""
+def loaders(parts: dict[str, bytes], year: int | None,
+            rest: Callable[[], RuleResult] | None = None) -> dict[str, Callable[[], object]]:
+    """One function per RuleResult field that decodes it from ``parts`` (decompressed);
+    a field the entry lacks comes from ``rest()`` (a year view's), else :class:`Incomplete`."""
     meta = codec.decode(parts[META])
-    if set(meta["order"]) | set(meta["values"]) | {n for n in parts if "/" not in n} != \
-            set(_fields()) | {META}:
+    if meta.get("fields") != list(_fields()):
         raise codec.Mismatch("RuleResult has other fields now")
     out: dict[str, Callable[[], object]] = {}
     for name in _fields():
@@ -108,9 +130,17 @@ def loaders(parts: dict[str, bytes], year: int | None) -> dict[str, Callable[[],
             out[name] = partial(_same, meta["values"][name])
         elif name in BY_YEAR:
             out[name] = partial(_merge, parts, name, meta["order"][name], year)
+        elif name in parts:
+            out[name] = partial(_records, parts[name])
+        elif rest is None or year is None:
+            raise Incomplete(name)
         else:
-            out[name] = partial(_records, parts.get(name))
+            out[name] = partial(_field_of, rest, name)
     return out
+
+
+def _field_of(rest: Callable[[], RuleResult], name: str):
+    return getattr(rest(), name)
 
 
 def _same(value):
@@ -165,11 +195,12 @@ def _lazy_class() -> type:
 CachedRuleResult = _lazy_class()
 
 
-def lazy(parts: dict[str, bytes], year: int | None) -> RuleResult:
+def lazy(parts: dict[str, bytes], year: int | None,
+         rest: Callable[[], RuleResult] | None = None) -> RuleResult:
     """Raises zlib.error or :class:`codec.Mismatch` at once on damaged or foreign bytes
     (zlib checks every part's checksum here), so the caller can compute instead; only the
-    JSON is left for first use."""
+    JSON is left for first use. :class:`Incomplete`: see :func:`loaders`."""
     plain = {name: zlib.decompress(blob) for name, blob in parts.items()}
     obj: Any = object.__new__(CachedRuleResult)
-    obj.__dict__.update(_values={}, _loaders=loaders(plain, year))
+    obj.__dict__.update(_values={}, _loaders=loaders(plain, year, rest))
     return obj

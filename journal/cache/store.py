@@ -99,10 +99,19 @@ def save(engine: Engine, name: str, key: str, version: int, parts: dict[str, byt
                 "INSERT INTO derived_entry (name, key, ledger_version, created_at) "
                 "VALUES (:n, :k, :v, :c) ON CONFLICT (name, key, ledger_version) DO NOTHING "
                 "RETURNING id"), params).first()
-            if row is None:
-                return False
+            if row is None:  # stored already, maybe without some parts: add those
+                row = conn.execute(text(
+                    "SELECT id FROM derived_entry WHERE name = :n AND key = :k "
+                    "AND ledger_version = :v"), params).first()
+                if row is None:
+                    return False
+                have = {r[0] for r in conn.execute(text(
+                    "SELECT part FROM derived_part WHERE entry_id = :e"), {"e": row[0]})}
+                parts = {p: b for p, b in parts.items() if p not in have}
+                if not parts:
+                    return False
             conn.execute(text("INSERT INTO derived_part (entry_id, part, payload) "
-                              "VALUES (:e, :p, :b)"),
+                              "VALUES (:e, :p, :b) ON CONFLICT (entry_id, part) DO NOTHING"),
                          [{"e": row[0], "p": p, "b": b} for p, b in parts.items()])
         return True
     except (SQLAlchemyError, NoCache) as exc:

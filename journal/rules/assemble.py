@@ -84,7 +84,7 @@ def _wheel_parts(st: PassState) -> tuple[tuple, tuple, tuple]:
     return tuple(positions), tuple(lots), tuple(cycles)
 
 
-_LATER = ("option_positions", "lots", "cycles")
+LATER = _LATER = ("option_positions", "lots", "cycles")
 _SLOT = {name: RuleResult.__dict__[name] for name in _LATER}  # the dataclass's own slots
 
 
@@ -128,6 +128,14 @@ class LazyResult(RuleResult):
                             ("_later", later)):
             object.__setattr__(self, name, value)
         return self
+
+    def assembled(self) -> bool:
+        """Whether the option positions, lots and cycles were made (asked for) already."""
+        try:
+            _SLOT["lots"].__get__(self, LazyResult)
+        except AttributeError:
+            return False
+        return True
 
     def _fields(self) -> tuple:
         return tuple(getattr(self, f.name) for f in fields(RuleResult))
