@@ -27,6 +27,7 @@ from journal import models, vocab
 from journal import readmodel_actions as _actions
 from journal.coverage import complete_through
 from journal.db import snapshot
+from journal.frozen import maker
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,13 +480,26 @@ def iter_trades(engine: Engine, *, accounts=(), date_from: date | None = None,
                 yield TradeRecord(*r[:3], r[3] or sym, und, *r[6:])  # type: ignore[call-arg]
 
 
+def _exact(general, from_text):
+    """Driver value -> Python value for columns whose values rarely repeat (times):
+    converted directly, a memo would only grow."""
+    def convert(v):
+        if v is None:
+            return None
+        return from_text(v) if v.__class__ is str else general(v)
+    return convert
+
+
 def _executions(rows: list, base_of: dict) -> tuple[list, list]:
     """Execution records, and the stock closes of their rows (the prices the rules need
     for covered calls: each distinct (day, symbol, close) once, in ledger order)."""
     conv = _converters(_EXEC_KINDS)
-    dec, day, moment = conv[9], conv[12], conv[13]
+    # each distinct amount converted once, and shared: a third of the memory of the rows
+    dec, day = conv[9], conv[12]
+    moment = _exact(_to_datetime, datetime.fromisoformat)
+    make = maker(ExecutionRecord)
     codes_of: dict = {}
-    is_option: dict = {}
+    under: dict = {}
     one = Decimal(1)
     zero = Decimal(0)
     cash = vocab.AssetCategory.CASH.value
@@ -519,17 +533,18 @@ def _executions(rows: list, base_of: dict) -> tuple[list, list]:
                     vocab.to_usd(v, "X", fx, base)[0]
                     for v in (cost, fifo, proceeds, comm, taxes))
         sym = (sym or "").strip()
-        opt = is_option.get((cat, pc))
-        if opt is None:
-            opt = is_option[(cat, pc)] = vocab.is_option(cat, pc)
+        key = (und, sym, desc, cat, pc)
+        underlying = under.get(key)
+        if underlying is None:
+            underlying = under[key] = vocab.underlying_of(
+                und, sym, desc, option=vocab.is_option(cat, pc))
         letters = codes_of.get(notes)
         if letters is None:
             letters = codes_of[notes] = vocab.codes(notes)
-        dt = moment[dt]
-        executions.append(ExecutionRecord(
-            rid, acc, tx, cat, sym, vocab.underlying_of(und, sym, desc, option=opt), desc,
-            conid, pc, dec[strike], day[expiry], dec[mult] or one,
-            day[tdate] if tdate is not None else dt.date(), dt, dec[qty], dec[price], net,
-            cost, fifo, letters, oc, paid or None, order, ccy, proceeds, comm, taxes, fx,
-            dec[close_px], batch, line, reported))
+        dt = moment(dt)
+        executions.append(make(
+            rid, acc, tx, cat, sym, underlying, desc, conid, pc, dec[strike], day[expiry],
+            dec[mult] or one, day[tdate] if tdate is not None else dt.date(), dt, dec[qty],
+            dec[price], net, cost, fifo, letters, oc, paid or None, order, ccy, proceeds,
+            comm, taxes, fx, dec[close_px], batch, line, reported))
     return executions, prices

@@ -35,6 +35,8 @@ from typing import Any
 
 import orjson
 
+from journal.frozen import maker
+
 FORMAT = 1
 COLUMNAR_MIN = 8  # lists at least this long of alike dicts or records are stored by column
 _NATIVE = (str, int, bool, float, type(None))
@@ -202,8 +204,13 @@ def _build(cls: type, names: tuple) -> Callable[[Sequence], Any]:
             obj = new(cls)
             obj.__dict__.update(zip(names, row))
             return obj
-    else:  # slotted: set each slot through its descriptor, as __init__ would
-        setters = [getattr(cls, n).__set__ for n in names]
+    else:
+        make: Callable[..., Any] = maker(cls)
+        if make is not cls:  # frozen and slotted: journal.frozen builds it like __init__
+            def build(row):
+                return make(*row)
+            return build
+        setters = [getattr(cls, n).__set__ for n in names]  # set each slot, as __init__
 
         def build(row):
             obj = new(cls)
@@ -324,4 +331,8 @@ def _decode_records(data: bytes) -> tuple:
     names = _field_names(cls)
     if tuple(doc["fields"]) != names:
         raise Mismatch(f"{doc['type']} has other fields now")
-    return tuple(map(_build(cls, names), zip(*_dec_columns(doc["kinds"], doc["cols"]))))
+    cols = _dec_columns(doc["kinds"], doc["cols"])
+    make: Callable[..., Any] = maker(cls)
+    if make is not cls and len(cols) == len(names):
+        return tuple(map(make, *cols))
+    return tuple(map(_build(cls, names), zip(*cols)))

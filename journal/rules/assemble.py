@@ -10,6 +10,7 @@ from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 
+from journal.frozen import maker
 from journal.rules.cycles import Membership, chrono, cycle_end, membership, roll_chains
 from journal.rules.money import ZERO, clean, part
 from journal.rules.records import Lot, OptionClose, Piece
@@ -26,6 +27,9 @@ from journal.vocab import OptionOutcome
 
 _ASSIGNED = OptionOutcome.ASSIGNED.value
 _EXERCISED = OptionOutcome.EXERCISED.value
+_realized_event = maker(RealizedEvent)
+_option_position = maker(OptionPosition)
+_stock_lot = maker(StockLot)
 
 
 class _CycleOf:
@@ -164,7 +168,7 @@ def _realized(p: Piece) -> RealizedEvent:
     # the 1099-B's figures are most often ours, the very same values
     broker_proceeds = proceeds if p.broker_proceeds is p.proceeds else clean(p.broker_proceeds)
     broker_cost = cost if p.broker_cost is p.cost else clean(p.broker_cost)
-    return RealizedEvent(
+    return _realized_event(
         p.account, p.description, p.underlying, p.asset_category, p.quantity,
         p.date_acquired, p.date_sold, proceeds, cost, codes, clean(p.disallowed), clean(gain),
         p.term, p.date_sold.year, p.kind, p.section_1256, True, p.tx, clean(p.ib_fifo),
@@ -175,7 +179,7 @@ def _position(lot: Lot, contracts: Decimal, closed: date | None, outcome: str | 
               premium: Decimal, close_cost: Decimal, close_tx: str | None,
               stock_tx: str | None, cid: str | None) -> OptionPosition:
     ex = lot.ex
-    return OptionPosition(
+    return _option_position(
         lot.account, ex.conid, ex.description or ex.symbol, ex.underlying, ex.put_call or "",
         ex.strike or ZERO, ex.expiry, ex.multiplier, contracts,
         lot.acquired or (closed or ex.trade_date), closed, outcome, clean(premium),
@@ -239,7 +243,7 @@ def _stock_lots(st: PassState, cycle_of: _CycleOf, cyc_opt_gain: defaultdict,
         if lot.acquired is None:
             continue
         assert lot.hp is not None
-        out.append(StockLot(
+        out.append(_stock_lot(
             lot.lot_id, lot.account, lot.symbol, lot.qty * lot.side, lot.rem * lot.side,
             lot.acquired, lot.hp, clean(lot.orig_cost),
             clean(lot.orig_cost - other.get(id(lot), ZERO)), clean(lot.wash_total),

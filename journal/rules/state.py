@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from journal.frozen import maker
 from journal.readmodel import ExecutionRecord, LedgerData
 from journal.rules.indexes import ClosedLotIndex, Marks
 from journal.rules.money import ZERO
@@ -20,6 +21,8 @@ from journal.rules.records import EarlyAssignment, ExecInfo, Lot, OptionClose, P
 from journal.rules.types import Flag, WashSale
 from journal.settings import Settings
 from journal.vocab import FlagCode
+
+_flag = maker(Flag)
 
 
 class FlagSink:
@@ -33,8 +36,8 @@ class FlagSink:
     def add(self, code: FlagCode, account: str, message: str, *, d: date | None = None,
             symbol: str | None = None, tx: str | None = None,
             year: int | None = None) -> None:
-        self.flags.append(Flag(code.value, account, message, d, symbol, tx,
-                               year if year is not None else (d.year if d else None)))
+        self.flags.append(_flag(code.value, account, message, d, symbol, tx,
+                                year if year is not None else (d.year if d else None)))
 
     def trade(self, code: FlagCode, e: ExecutionRecord, message: str) -> None:
         """A flag about one execution, dated on its trade date."""

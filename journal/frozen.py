@@ -1,0 +1,48 @@
+"""Frozen records made at the cost of plain ones.
+
+A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__`` (one
+global lookup and one call per field): on the records made by the ten thousand (the read
+model's executions, the rules' realized events and flags, the cache's decoded rows) that
+is most of what building them costs. :func:`maker` builds the very same object through a
+plain slotted twin of the class (fields stored with the fast slot store) and then gives
+it the frozen class: same type, same fields, same equality, hash and immutability.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_MAKERS: dict[type, Callable[..., Any]] = {}
+
+
+def maker(cls: type[T]) -> Callable[..., T]:
+    """``cls(*values)`` for a frozen slotted dataclass, every field given in order (no
+    defaults, no ``__post_init__``); ``cls`` itself for any other class."""
+    made = _MAKERS.get(cls)
+    if made is None:
+        made = _MAKERS[cls] = _maker(cls)
+    return made
+
+
+def _maker(cls: type) -> Callable[..., Any]:
+    params = getattr(cls, "__dataclass_params__", None)
+    slots = cls.__dict__.get("__slots__")
+    if params is None or not params.frozen or slots is None or \
+            hasattr(cls, "__post_init__") or cls.__bases__ != (object,):
+        return cls
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    if tuple(slots) != names:
+        return cls
+    twin: Any = dataclasses.make_dataclass(f"_{cls.__name__}Draft", names, slots=True)
+    assert twin.__slots__ == slots  # the same layout: __class__ can be assigned
+
+    def make(*values):
+        obj = twin(*values)
+        obj.__class__ = cls
+        return obj
+
+    return make

@@ -1,0 +1,53 @@
+"""journal.frozen: records built through the fast path are the records __init__ makes."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from journal.frozen import maker
+from journal.readmodel import ExecutionRecord
+from journal.rules.types import Flag, RealizedEvent
+
+
+def _values(cls) -> tuple:
+    return tuple(Decimal(i) if f.type == "Decimal" else f"v{i}"
+                 for i, f in enumerate(dataclasses.fields(cls)))
+
+
+@pytest.mark.parametrize("cls", [ExecutionRecord, RealizedEvent, Flag])
+def test_made_records_equal_constructed_ones(cls):
+    values = _values(cls)
+    made, built = maker(cls)(*values), cls(*values)
+    assert type(made) is cls and made == built and hash(made) == hash(built)
+    assert repr(made) == repr(built)
+    assert pickle.loads(pickle.dumps(made)) == built
+    assert dataclasses.replace(made) == built
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.account = "other"  # type: ignore[misc]
+
+
+def test_other_classes_are_built_as_they_are():
+    @dataclasses.dataclass(slots=True)
+    class Mutable:
+        a: int
+
+    @dataclasses.dataclass(frozen=True)
+    class NoSlots:
+        a: int
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Checked:
+        a: int
+
+        def __post_init__(self):
+            if self.a < 0:
+                raise ValueError
+
+    for cls in (Mutable, NoSlots, Checked):
+        assert maker(cls) is cls
+    assert maker(Flag)("C", "U1", "m", date(2025, 1, 2), None, None, 2025).tax_year == 2025
