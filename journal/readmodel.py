@@ -27,7 +27,7 @@ from journal import models, vocab
 from journal import readmodel_actions as _actions
 from journal.coverage import complete_through
 from journal.db import snapshot
-from journal.frozen import maker
+from journal.frozen import maker, paused_gc
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +337,11 @@ def _raw_rows(conn, stmt, kinds: str) -> list:
 
 
 def load_ledger(engine: Engine) -> LedgerData:
+    with paused_gc():
+        return _load_ledger(engine)
+
+
+def _load_ledger(engine: Engine) -> LedgerData:
     ex = models.table("execution")
     ps = models.table("position_snapshot")
     cl = models.table("closed_lot")

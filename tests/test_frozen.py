@@ -51,3 +51,22 @@ def test_other_classes_are_built_as_they_are():
     for cls in (Mutable, NoSlots, Checked):
         assert maker(cls) is cls
     assert maker(Flag)("C", "U1", "m", date(2025, 1, 2), None, None, 2025).tax_year == 2025
+
+
+def test_what_is_made_without_collection_goes_to_the_oldest_generation():
+    import gc
+
+    from journal.frozen import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        made = [[i] for i in range(2000)]
+        with paused_gc():  # nested: still paused after the inner one
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    young = {id(o) for o in gc.get_objects(0)} | {id(o) for o in gc.get_objects(1)}
+    assert not any(id(x) in young for x in made)
+    oldest = {id(o) for o in gc.get_objects(2)}
+    assert all(id(x) in oldest for x in made)

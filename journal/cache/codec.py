@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import gc
 import importlib
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -35,7 +33,7 @@ from typing import Any
 
 import orjson
 
-from journal.frozen import maker
+from journal.frozen import maker, paused_gc
 
 FORMAT = 1
 COLUMNAR_MIN = 8  # lists at least this long of alike dicts or records are stored by column
@@ -48,19 +46,6 @@ class Unsupported(TypeError):
 
 class Mismatch(ValueError):
     """Stored bytes that no longer fit the code (another format or record layout)."""
-
-
-@contextmanager
-def paused_gc():
-    """Bulk encoding and decoding allocate containers by the hundred thousand and free none:
-    the cycle collector would rescan them (and everything already alive) for nothing."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 #### type names: only journal's own dataclasses and enums are ever rebuilt ####

@@ -10,7 +10,7 @@ from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 
-from journal.frozen import maker
+from journal.frozen import maker, paused_gc
 from journal.rules.cycles import Membership, chrono, cycle_end, membership, roll_chains
 from journal.rules.money import ZERO, clean, part
 from journal.rules.records import Lot, OptionClose, Piece
@@ -68,6 +68,11 @@ def result(st: PassState) -> RuleResult:
 
 def _wheel_parts(st: PassState) -> tuple[tuple, tuple, tuple]:
     """Option positions, stock lots and cycles: everything that needs the cycles."""
+    with paused_gc():
+        return _assemble_wheel(st)
+
+
+def _assemble_wheel(st: PassState) -> tuple[tuple, tuple, tuple]:
     ms = membership(st)
     cycle_of = _CycleOf(st, ms.member)
     cyc_real: defaultdict = defaultdict(lambda: ZERO)

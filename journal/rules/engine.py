@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from journal import vocab
+from journal.frozen import paused_gc
 from journal.readmodel import ExecutionRecord, LedgerData
 from journal.rules import actions, assemble, flags, form8949
 from journal.rules.indexes import Marks, closed_lot_index, link_assignments
@@ -44,12 +45,13 @@ _DT_MIN = datetime.min
 
 
 def run_rules(data: LedgerData, settings: Settings, as_of: date | None) -> RuleResult:
-    st = start(data, settings, as_of)
-    run_pass(st)
-    actions.label_pieces(st)
-    flags.post_pass(st)
-    form8949.apply(st)
-    return assemble.result(st)
+    with paused_gc():  # (journal.frozen: the collector would rescan the pass's records)
+        st = start(data, settings, as_of)
+        run_pass(st)
+        actions.label_pieces(st)
+        flags.post_pass(st)
+        form8949.apply(st)
+        return assemble.result(st)
 
 
 def start(data: LedgerData, settings: Settings, as_of: date | None) -> PassState:
