@@ -15,7 +15,7 @@ excluded by the ledger itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,8 +23,9 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 
-from journal import models, vocab
 from journal import readmodel_actions as _actions
+from journal import readmodel_tables as tables
+from journal import vocab
 from journal.coverage import complete_through
 from journal.db import snapshot
 from journal.frozen import maker, paused_gc
@@ -323,6 +324,13 @@ def _execute(conn, stmt):
     return conn.exec_driver_sql(str(compiled), args)
 
 
+def _streamed(conn, stmt, size: int = 2000) -> Iterator:
+    """Driver-level rows, fetched ``size`` at a time."""
+    cursor = _execute(conn.execution_options(stream_results=True), stmt)
+    while chunk := cursor.fetchmany(size):
+        yield from chunk
+
+
 def _raw_rows(conn, stmt, kinds: str) -> list:
     """Driver-level rows with the columns converted by ``kinds`` (t text, i integer,
     d Decimal, a date, D datetime)."""
@@ -342,12 +350,12 @@ def load_ledger(engine: Engine) -> LedgerData:
 
 
 def _load_ledger(engine: Engine) -> LedgerData:
-    ex = models.table("execution")
-    ps = models.table("position_snapshot")
-    cl = models.table("closed_lot")
-    co = models.table("cycle_override")
-    ib = models.table("import_batch")
-    ct = models.table("cash_transaction")
+    ex = tables.table("execution")
+    ps = tables.table("position_snapshot")
+    cl = tables.table("closed_lot")
+    co = tables.table("cycle_override")
+    ib = tables.table("import_batch")
+    ct = tables.table("cash_transaction")
     cols = [ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.asset_category, ex.c.symbol,
             ex.c.underlying_symbol, ex.c.description, ex.c.conid, ex.c.put_call, ex.c.strike,
             ex.c.expiry, ex.c.multiplier, ex.c.trade_date, ex.c.date_time, ex.c.quantity,
@@ -356,8 +364,6 @@ def _load_ledger(engine: Engine) -> LedgerData:
             ex.c.position_action_id, ex.c.ib_order_id, ex.c.currency, ex.c.fx_rate_to_base,
             ex.c.close_price, ex.c.batch_id, ex.c.source_line]
     with snapshot(engine) as conn:
-        # Driver-level rows: SQLAlchemy's per-value type processing costs more than the rules.
-        ex_rows = _fetch(conn, select(*cols).where(ex.c.status == "active").order_by(ex.c.id))
         snap_rows = _raw_rows(conn, select(
             ps.c.account_id, ps.c.report_date, ps.c.asset_category, ps.c.symbol,
             ps.c.underlying_symbol, ps.c.conid, ps.c.put_call, ps.c.strike, ps.c.expiry,
@@ -369,7 +375,7 @@ def _load_ledger(engine: Engine) -> LedgerData:
         ov_rows = conn.execute(select(co.c.account_id, co.c.transaction_id, co.c.cycle_label)
                                .order_by(co.c.id)).all()
         through = _to_date(conn.execute(select(func.max(ib.c.period_to))).scalar())
-        acct = models.table("account")
+        acct = tables.table("account")
         period_rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to,
                                           ib.c.when_generated)
                                    .where(ib.c.period_from.is_not(None))).all()
@@ -385,10 +391,14 @@ def _load_ledger(engine: Engine) -> LedgerData:
         basis = _actions.load_transfer_basis(conn) if transfers else ()
         in_lieu = _actions.load_cash_in_lieu(conn) if actions else frozenset()
         facts = _actions.load_action_overrides(conn) if actions else ()
+        # Driver-level rows (SQLAlchemy's per-value type processing costs more than the
+        # rules), made into records a chunk at a time: all the raw rows at once would
+        # leave the heap they took fragmented under the records (+50 MB at the peak).
+        executions, prices = _executions(_streamed(conn, select(*cols).where(
+            ex.c.status == "active").order_by(ex.c.id)), base_of)
 
     one = Decimal(1)
     zero = Decimal(0)
-    executions, prices = _executions(ex_rows, base_of)
     snapshots = []
     for r in snap_rows:
         acc, rdate, cat, sym, und, conid, pc, strike, expiry, mult, pos, mark = r
@@ -414,8 +424,8 @@ def _load_ledger(engine: Engine) -> LedgerData:
 
 
 def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:
-    cb = models.table("cash_balance")
-    ct = models.table("cash_transaction")
+    cb = tables.table("cash_balance")
+    ct = tables.table("cash_transaction")
     balances = tuple(CashBalanceRecord(a, f, t, st, en) for a, f, t, st, en in _raw_rows(
         conn, select(cb.c.account_id, cb.c.from_date, cb.c.to_date, cb.c.starting_cash,
                      cb.c.ending_cash).where(cb.c.from_date.is_not(None))
@@ -436,7 +446,7 @@ def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:
 def _periods(conn) -> list:
     """(account, from, to) of every statement with a period, trimmed to the days it holds
     in full (:func:`journal.coverage.complete_through`)."""
-    ib = models.table("import_batch")
+    ib = tables.table("import_batch")
     rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to,
                                ib.c.when_generated)
                         .where(ib.c.period_from.is_not(None))).all()
@@ -455,7 +465,7 @@ def iter_trades(engine: Engine, *, accounts=(), date_from: date | None = None,
                 ) -> Iterator[TradeRecord]:
     """:func:`load_trades` one record at a time, read in one snapshot: an export of the
     whole ledger holds a chunk of rows, never all of them."""
-    ex = models.table("execution")
+    ex = tables.table("execution")
     q = select(ex.c.account_id, ex.c.trade_date, ex.c.date_time, ex.c.description,
                ex.c.symbol, ex.c.underlying_symbol, ex.c.asset_category, ex.c.put_call,
                ex.c.strike, ex.c.expiry, ex.c.buy_sell, ex.c.open_close, ex.c.quantity,
@@ -495,7 +505,7 @@ def _exact(general, from_text):
     return convert
 
 
-def _executions(rows: list, base_of: dict) -> tuple[list, list]:
+def _executions(rows: Iterable, base_of: dict) -> tuple[list, list]:
     """Execution records, and the stock closes of their rows (the prices the rules need
     for covered calls: each distinct (day, symbol, close) once, in ledger order)."""
     conv = _converters(_EXEC_KINDS)

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from journal import corpact, models, vocab
+from journal import corpact, vocab
+from journal import readmodel_tables as tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ class TransferBasisRecord:
 
 
 def load_transfer_basis(conn) -> tuple:
-    tb = models.table("transfer_basis")
+    tb = tables.table("transfer_basis")
     return tuple(
         TransferBasisRecord(r.id, r.account_id, r.symbol, r.quantity, r.acquired, r.basis,
                             f"{r.source_file}:{r.source_line}")
@@ -120,7 +121,7 @@ class ActionOverrideRecord:
 
 
 def load_action_overrides(conn) -> tuple:
-    ov = models.table("corporate_action_override")
+    ov = tables.table("corporate_action_override")
     return tuple(ActionOverrideRecord(r.account_id or None, r.group_key, r.field, r.value)
                  for r in conn.execute(select(ov.c.account_id, ov.c.group_key, ov.c.field,
                                               ov.c.value).order_by(ov.c.id)))
@@ -128,13 +129,13 @@ def load_action_overrides(conn) -> tuple:
 
 def load_cash_in_lieu(conn) -> frozenset:
     """The executions that are IB's cash in lieu of a fractional share (``FracShare``)."""
-    ex = models.table("execution")
+    ex = tables.table("execution")
     return frozenset(conn.execute(select(ex.c.id).where(ex.c.status == "active").where(
         ex.c.transaction_type == "FracShare")).scalars())
 
 
 def load_ib_lots(conn) -> tuple:
-    ps = models.table("position_snapshot")
+    ps = tables.table("position_snapshot")
     return tuple(
         IbLotRecord(r.account_id, r.report_date, (r.symbol or "").strip(), r.conid,
                     r.position, r.open_date_time.date() if r.open_date_time else None,
@@ -150,7 +151,7 @@ def load_ib_lots(conn) -> tuple:
 
 def load_actions(conn, base_of: dict) -> tuple[tuple, tuple]:
     """(corporate actions, transfers), active rows in ledger order."""
-    ca, tr = models.table("corporate_action"), models.table("transfer")
+    ca, tr = tables.table("corporate_action"), tables.table("transfer")
     zero = Decimal(0)
     actions = []
     for r in conn.execute(select(
