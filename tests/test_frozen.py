@@ -70,3 +70,4 @@ def test_what_is_made_without_collection_goes_to_the_oldest_generation():
     assert not any(id(x) in young for x in made)
     oldest = {id(o) for o in gc.get_objects(2)}
     assert all(id(x) in oldest for x in made)
+

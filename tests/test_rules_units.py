@@ -445,3 +445,12 @@ def test_ib_lot_method_follows_ibs_closed_lots_else_fifo():
                               open_date=d(2025, 1, 3))
     by_date = LedgerData(executions=rows, closed_lots=(csv_lot,))
     assert run_rules(by_date, ib).realized[0].gain == D(-50)
+
+
+def test_sizes_keep_the_spelling_of_each_quantity():
+    from decimal import Decimal
+
+    from journal.rules.money import size
+
+    assert str(size(Decimal("-1.0"))) == "1.0" and str(size(Decimal("-1"))) == "1"
+    assert str(size(Decimal("-1.0"))) == "1.0" and size(Decimal("2")) == 2

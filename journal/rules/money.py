@@ -42,6 +42,20 @@ def clean(d: Decimal | None) -> Decimal | None:
     return c if c == d else d.normalize()
 
 
+_SIZES: dict[str, Decimal] = {}
+
+
+def size(q: Decimal) -> Decimal:
+    """``abs(q)``, one object per distinct quantity: trades repeat a few sizes, and every
+    lot the pass opens keeps its size (40 distinct values in 46.5k trades). Keyed by the
+    spelling, not the value: ``-1`` and ``-1.0`` are equal but print differently."""
+    text = str(q)
+    found = _SIZES.get(text)
+    if found is None:
+        found = _SIZES[text] = abs(q)
+    return found
+
+
 _QTY_TEXT: dict[Decimal, str] = {}
 
 

@@ -27,7 +27,7 @@ from journal.rules.law import (
     settles_next_year,
     term_for,
 )
-from journal.rules.money import CENT, ZERO, fmt_qty, part
+from journal.rules.money import CENT, ZERO, fmt_qty, part, size
 from journal.rules.records import EarlyAssignment, ExecInfo, Lot, OptionClose, Piece
 from journal.rules.section1256 import (
     INDEX_TRACKERS,
@@ -69,7 +69,7 @@ def option(st: PassState, e: ExecutionRecord, info: ExecInfo) -> None:
         is1256 = _is1256(st, e)
     queue = st.positions[option_key(e)]
     side = 1 if e.quantity > 0 else -1
-    total = remaining = abs(e.quantity)
+    total = remaining = size(e.quantity)
     cash, fifo = e.net_cash, e.fifo_pnl
     okey = (e.account, e.underlying)
     if queue and queue[0].side != side:

@@ -21,7 +21,7 @@ from journal.rules.law import (
     settles_next_year,
     term_for,
 )
-from journal.rules.money import ZERO, fmt_qty, part
+from journal.rules.money import ZERO, fmt_qty, part, size
 from journal.rules.options import mixed_straddle, year_end_short_loss
 from journal.rules.records import Lot, Piece
 from journal.rules.section1256 import TRACKED_BY
@@ -38,7 +38,7 @@ def stock(st: PassState, e: ExecutionRecord) -> None:
     has no lot in the ledger, open a lot with the rest."""
     queue = st.positions[stock_key(e)]
     side = 1 if e.quantity > 0 else -1
-    total = remaining = abs(e.quantity)
+    total = remaining = size(e.quantity)
     extra = st.extra_cash.pop(e.seq, ZERO)  # the assigned/exercised option's cash
     cash = e.net_cash + extra
     fifo = e.fifo_pnl
