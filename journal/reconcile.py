@@ -15,6 +15,25 @@ is explained by reason codes, each carrying an amount:
 - ``CURRENCY``: IB reports P/L in the trade currency;
 - ``EXPIRY_INFERRED``: an expiry the rules inferred without an IB closing row.
 
+Lines born of corporate actions (tax_rules.md §10) compare with the action row's own
+figure (IB's ``fifoPnlRealized`` on the CorporateAction row; cash in lieu is IB's own
+``FracShare`` trade row, compared like any trade). IB's figure counts in the year of the
+statement that carries it (the row's report date), ours in our tax year, so each year
+ties out to IB's statements of that year; the known differences:
+
+- ``REPORT_YEAR``: IB reports the row in another year's statement than our tax date (a
+  merger dated December 31 and reported in January);
+- ``WORTHLESS_DATE``: IB books a delisting's loss on the delisting date, we on December 31
+  of the year it became worthless (§165(g)): the date and term always, the year when the
+  user says so;
+- ``MERGER_BOOT``: IB realizes a merger's whole cash, we recognize min(cash, gain) (§356),
+  and the shares received carry the difference in their basis (§358);
+- ``SPINOFF_BASIS``: IB's cost of spun-off shares against the allocation (§358(b)-(c));
+- ``TRANSFER_BASIS``: IB's cost of shares transferred in (0 or market value) against the
+  user's basis file or IB's own lot records;
+- ``WASH_SALE_ID_CHANGE``: a wash sale across a CUSIP/ISIN change, which IB does not see
+  (it keys washes by CUSIP).
+
 Where a line's Form 8949 codes (B, E) come from the same difference, the code's cause is
 tried first, so both name it alike; each line also lists its codes and their causes
 (``form8949``), the term (T) included, which has no amount to reconcile.
@@ -54,7 +73,24 @@ REASONS = {
     "NOT_REALIZED_BY_US": "IB realized P/L on a row we did not treat as a disposal",
     "OPENING_AT_IB": "IB books this row as opening; we realized a result on it",
     "UNEXPLAINED": "difference not explained",
+    "REPORT_YEAR": "IB reports this row in another year's statement (report date) than our "
+                   "tax date; the amount is the part booked in the other year",
+    "WORTHLESS_DATE": "IB books a delisting's loss on its date, we on Dec 31 of the year "
+                      "the shares became worthless, §165(g) (date, term; year if set)",
+    "MERGER_BOOT": "merger cash: IB realizes all of it, we recognize min(cash, gain), §356;"
+                   " the shares received carry the difference in their basis, §358",
+    "SPINOFF_BASIS": "IB's cost of spun-off shares vs the basis allocation, §358(b)-(c)",
+    "TRANSFER_BASIS": "IB's cost of shares transferred in (0 or market value) vs your "
+                      "basis file or IB's lot records",
+    "WASH_SALE_ID_CHANGE": "wash sale across a CUSIP/ISIN change: IB keys washes by CUSIP "
+                           "and does not apply it",
 }
+
+# IB's lot relief differs from ours for a reason the lot's origin names
+_LOT_SOURCE_CAUSE = {"spinoff": "SPINOFF_BASIS", "transfer": "TRANSFER_BASIS",
+                     "merger": "MERGER_BOOT"}
+# lot actions that keep the security (and so IB's wash-sale identity is lost only by name)
+_SAME_SECURITY = ("ISIN/ticker change", "tender")
 
 
 @dataclass(frozen=True)
@@ -77,6 +113,13 @@ class ClosingExecution:
     currency: str | None = None
     fx_rate_to_base: Decimal | None = None
     date_time: datetime | None = None
+    action: str | None = None  # vocab.ActionKind of a CorporateAction row, None for trades
+    report_date: date | None = None  # a CorporateAction row's: the statement carrying it
+
+    @property
+    def ib_year(self) -> int:
+        """The year of the statement that carries IB's figure."""
+        return (self.report_date or self.trade_date).year
 
     @property
     def note_codes(self) -> set:
@@ -104,9 +147,10 @@ class ReconLine:
 
     @property
     def explained(self) -> Decimal:
-        # An unexplained line's reason only names what kind of gap it is.
+        # An unexplained line's reason only names what kind of gap it is (an action's line
+        # may have explained part of it: a year shift).
         if self.status == "unexplained":
-            return ZERO
+            return self.difference - self.unexplained
         return sum((a for _, a in self.reasons), ZERO)
 
     @property
@@ -187,6 +231,7 @@ class _Index:
     pos_by_stock_leg: dict
     mtm: list
     washes_by_lot: dict
+    washes_by_loss: dict
 
     @classmethod
     def of(cls, result: RuleResult) -> _Index:
@@ -197,15 +242,50 @@ class _Index:
                 pos_by_stock_leg.setdefault((p.account, p.stock_leg_transaction_id),
                                             []).append(p)
         washes_by_lot: dict = {}
+        washes_by_loss: dict = {}
         for w in result.wash_sales:
             lot_id = getattr(w, "replacement_lot_id", None)
             if lot_id:
                 washes_by_lot.setdefault(lot_id, []).append(w)
+            if getattr(w, "loss_transaction_id", None):
+                washes_by_loss.setdefault((w.account, w.loss_transaction_id), []).append(w)
         return cls({lot.lot_id: lot for lot in result.lots}, positions,
                    {(p.account, p.close_transaction_id): p for p in positions
                     if p.close_transaction_id},
                    pos_by_stock_leg, [ev for ev in result.realized if ev.kind == "mark_to_market"],
-                   washes_by_lot)
+                   washes_by_lot, washes_by_loss)
+
+    def cause(self, code: str, evs: Iterable[RealizedEvent]) -> str:
+        """The cause of a difference, named by the corporate action or transfer behind it
+        where there is one (a lot spun off, transferred in or merged with cash; a wash
+        sale across an ID change), else as the rules named it."""
+        for ev in evs:
+            lot = self.lots.get(ev.lot_id) if ev.lot_id else None
+            if code == "LOT_METHOD" and lot is not None:
+                named = _LOT_SOURCE_CAUSE.get(lot.source)
+                if named == "MERGER_BOOT" and not any(a.cash for a in lot.actions):
+                    named = None  # shares for shares only: no boot in the basis
+                if named:
+                    return named
+            if code == "WASH_SALE_BASIS" and lot is not None and any(
+                    self._across_id_change(w) for w in self.washes_by_lot.get(lot.lot_id, ())):
+                return "WASH_SALE_ID_CHANGE"
+            if code == "WASH_SALE" and any(
+                    self._across_id_change(w)
+                    for w in self.washes_by_loss.get((ev.account, ev.closing_transaction_id),
+                                                     ())):
+                return "WASH_SALE_ID_CHANGE"
+        return code
+
+    def _across_id_change(self, w) -> bool:
+        """Whether the replacement shares were bought under another name than the one
+        the loss was sold under: the same security for us, another CUSIP for IB."""
+        lot = self.lots.get(w.replacement_lot_id or "")
+        if lot is None:
+            return False
+        bought_as = next((a.old_symbol for a in lot.actions
+                          if a.kind in _SAME_SECURITY and a.old_symbol), lot.symbol)
+        return bought_as != w.symbol
 
 
 def reconcile(result: RuleResult, executions: Iterable[ClosingExecution], year: int, *,
@@ -220,20 +300,32 @@ def reconcile(result: RuleResult, executions: Iterable[ClosingExecution], year: 
         if ev.closing_transaction_id and included(ev.account):
             by_tx.setdefault((ev.account, ev.closing_transaction_id), []).append(ev)
     executions = list(executions)
+    trades = [e for e in executions if not e.action]
     # An execution IB calls opening but we realized something on is compared too.
-    execs = [e for e in executions
+    execs = [e for e in trades
              if included(e.account) and e.trade_date and e.trade_date.year == year
              and (e.is_closing or (e.account, e.transaction_id) in by_tx)]
     exec_keys = {(e.account, e.transaction_id) for e in executions}
     index = _Index.of(result)
-    lines = []
+    paired = []
     ib_total = our_total = ZERO
-    for e in sorted(execs, key=lambda x: (x.account, x.trade_date, x.transaction_id)):
+    for e in execs:
         evs = by_tx.get((e.account, e.transaction_id), [])
         our_total += sum((ev.gain for ev in evs if ev.tax_year == year), ZERO)
         if e.fifo_pnl is not None:
             ib_total += e.fifo_pnl
-        lines.append(_execution_line(e, evs, index))
+        paired.append(_execution_line(e, evs, index))
+    for e in executions:
+        if not e.action or not included(e.account):
+            continue
+        evs = by_tx.get((e.account, e.transaction_id), [])
+        if not ((e.ib_year == year and e.fifo_pnl) or any(ev.tax_year == year for ev in evs)):
+            continue  # neither IB nor we realized anything on the row this year
+        line = _action_line(e, evs, year, index)
+        our_total += line.ours
+        ib_total += line.ib_pnl or ZERO
+        paired.append(line)
+    lines = sorted(paired, key=lambda x: (x.account, x.trade_date, x.transaction_id or ""))
     # Our results with no IB closing row in the statements (year-end marks, inferred expiries).
     for ev in result.realized:
         if ev.tax_year != year or not included(ev.account):
@@ -249,13 +341,53 @@ def reconcile(result: RuleResult, executions: Iterable[ClosingExecution], year: 
             reasons, status, unexpl = (("NO_IB_ROW", ev.gain),), "unexplained", ev.gain
         lines.append(ReconLine(ev.account, ev.closing_transaction_id, ev.date_sold,
                                ev.description, None, ev.gain, ev.gain, reasons, unexpl, status,
-                               _form8949_text([ev])))
+                               _form8949_text([ev], index)))
     return Reconciliation(year, tuple(lines), ib_total, our_total)
+
+
+def _action_line(e: ClosingExecution, evs: list[RealizedEvent], year: int,
+                 index: _Index) -> ReconLine:
+    """A CorporateAction row against the lines the rules booked from it. IB's figure
+    counts in the year of its statement, ours in our tax year: what one side has in
+    another year is that year's (REPORT_YEAR, or WORTHLESS_DATE for a delisting); the
+    rest is explained like a trade's difference, plus the merger boot."""
+    mine = [ev for ev in evs if ev.tax_year == year]
+    ours = sum((ev.gain for ev in mine), ZERO)
+    codes = _form8949_text(mine, index)
+    day = min((ev.date_sold for ev in mine), default=e.report_date or e.trade_date)
+    if e.fifo_pnl is None:  # IB gives no figure for the row (an Activity CSV may not)
+        return ReconLine(e.account, e.transaction_id, day, e.description, None, ours, ZERO,
+                         status="no_ib_figure", form8949=codes)
+    ib = e.fifo_pnl if e.ib_year == year else None
+    diff = ours - (ib or ZERO)
+    shift = "WORTHLESS_DATE" if e.action == "worthless" else "REPORT_YEAR"
+    moved = (e.fifo_pnl if ib is None else ZERO) - sum((ev.gain for ev in evs
+                                                        if ev.tax_year != year), ZERO)
+    reasons: list[tuple] = [(shift, moved)] if moved else []
+    if e.action == "worthless" and mine and not moved and day != e.trade_date:
+        reasons.append((shift, Decimal("0.00")))  # same amount, another date (and term)
+    rest = diff - moved
+    unexplained = ZERO
+    if abs(rest) > TOLERANCE:
+        causes = _code_causes(evs, index)
+        boot = [ev for ev in evs if ev.kind == "merger_boot"]
+        cands = causes + ([("MERGER_BOOT", -sum((ev.cost for ev in boot), ZERO))]
+                          if boot else []) + _candidates(e, evs, index)
+        combo = _explain(rest, cands)
+        if combo is None:
+            unexplained = rest
+        else:
+            reasons.extend(combo)
+            unexplained = rest - sum((a for _, a in combo), ZERO)
+    status = ("unexplained" if abs(unexplained) > TOLERANCE
+              else "explained" if reasons else "match")
+    return ReconLine(e.account, e.transaction_id, day, e.description, ib, ours, diff,
+                     tuple(reasons), unexplained, status, codes)
 
 
 def _execution_line(e: ClosingExecution, evs: list[RealizedEvent], index: _Index) -> ReconLine:
     ours = sum((ev.gain for ev in evs), ZERO)
-    codes = _form8949_text(evs)
+    codes = _form8949_text(evs, index)
     if e.fifo_pnl is None:
         return ReconLine(e.account, e.transaction_id, e.trade_date, e.description, None, ours,
                          ZERO, status="no_ib_figure", form8949=codes)
@@ -263,7 +395,7 @@ def _execution_line(e: ClosingExecution, evs: list[RealizedEvent], index: _Index
     if abs(diff) <= TOLERANCE:
         return ReconLine(e.account, e.transaction_id, e.trade_date, e.description,
                          e.fifo_pnl, ours, diff, form8949=codes)
-    causes = _code_causes(evs)
+    causes = _code_causes(evs, index)
     if causes and abs(sum((a for _, a in causes), ZERO) - diff) <= TOLERANCE:
         combo: tuple | None = tuple(causes)  # the codes account for the whole difference
     else:
@@ -283,23 +415,25 @@ def _execution_line(e: ClosingExecution, evs: list[RealizedEvent], index: _Index
                      ours, diff, tuple(combo), residual, "explained", codes)
 
 
-def _code_causes(evs: list[RealizedEvent]) -> list[tuple]:
+def _code_causes(evs: list[RealizedEvent], index: _Index) -> list[tuple]:
     """The causes behind the lines' B, E and W codes, with their amounts: a difference in
     basis or proceeds from the 1099-B is a difference from IB's P/L too."""
     by_cause: dict[str, Decimal] = {}
     for ev in evs:
         for a in ev.adjustments:
             if a.code in ("B", "E", "W") and a.amount:
-                by_cause[a.cause] = by_cause.get(a.cause, ZERO) + a.amount
+                cause = index.cause(a.cause, (ev,))
+                by_cause[cause] = by_cause.get(cause, ZERO) + a.amount
     return list(by_cause.items())
 
 
-def _form8949_text(evs: Iterable[RealizedEvent]) -> str:
+def _form8949_text(evs: Iterable[RealizedEvent], index: _Index) -> str:
     """``BT: B WASH_SALE_BASIS -1000.00; T WASH_SALE_TACKING``: the lines' codes and why."""
     amounts: dict[tuple[str, str], Decimal] = {}
     for ev in evs:
         for a in ev.adjustments:
-            amounts[(a.code, a.cause)] = amounts.get((a.code, a.cause), ZERO) + a.amount
+            key = (a.code, index.cause(a.cause, (ev,)))
+            amounts[key] = amounts.get(key, ZERO) + a.amount
     if not amounts:
         return ""
     codes = "".join(sorted({code for code, _ in amounts}))
@@ -380,4 +514,4 @@ def _candidates(  # noqa: C901 - one branch per way IB can book a close (see bel
         out.append(("COMMISSION", -e.commission))
     if e.currency and e.currency != "USD" and e.fx_rate_to_base not in (None, Decimal(1)):
         out.append(("CURRENCY", ib * (e.fx_rate_to_base - 1)))
-    return out
+    return [(index.cause(code, evs), amount) for code, amount in out]

@@ -95,6 +95,36 @@ def closing_executions(data: LedgerData, accounts: Accounts = ALL) -> list:
             notes=";".join(sorted(e.notes)), open_close=e.open_close or "",
             put_call=e.put_call, currency=e.trade_currency or e.currency,
             fx_rate_to_base=e.fx_rate_to_base, date_time=e.date_time))
+    out.extend(_action_rows(data, accounts))
+    return out
+
+
+# how an action's own line is named, as the rules name the lines it books
+_ACTION_WORDS = {"cash_merger": "cash merger", "worthless": "worthless",
+                 "stock_merger": "merger boot"}
+
+
+def _action_rows(data: LedgerData, accounts: Accounts) -> list:
+    """The CorporateAction rows that give up shares, with IB's realized P/L on them (the
+    cash of a merger, a delisting's loss): the reconciliation compares the lines the
+    rules booked from each row with its figure. IB's figure is in USD where the read
+    model converts it, as ours are."""
+    from journal.corpact import base_symbol
+    from journal.reconcile import ClosingExecution
+    from journal.rules.money import fmt_qty
+
+    out = []
+    for r in accounts.rows(data.corporate_actions):
+        if r.quantity >= 0 or r.is_option:
+            continue
+        symbol = base_symbol(r.symbol)
+        words = _ACTION_WORDS.get(r.kind.value, r.kind.value.replace("_", " "))
+        out.append(ClosingExecution(
+            account=r.account, transaction_id=r.key, trade_date=r.day,
+            description=f"{fmt_qty(-r.quantity)} {symbol} ({words})",
+            asset_category="STK", underlying=symbol, quantity=r.quantity,
+            fifo_pnl=r.fifo_pnl, open_close="C", date_time=r.moment, action=r.kind.value,
+            report_date=r.report_date))
     return out
 
 
