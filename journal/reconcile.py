@@ -354,7 +354,10 @@ def _action_line(e: ClosingExecution, evs: list[RealizedEvent], year: int,
     mine = [ev for ev in evs if ev.tax_year == year]
     ours = sum((ev.gain for ev in mine), ZERO)
     codes = _form8949_text(mine, index)
-    day = min((ev.date_sold for ev in mine), default=e.report_date or e.trade_date)
+    # our date where we book something this year, else IB's (its statement's, when the
+    # row is dated in another year)
+    ib_day = e.trade_date if e.trade_date.year == year else e.report_date or e.trade_date
+    day = min((ev.date_sold for ev in mine), default=ib_day)
     if e.fifo_pnl is None:  # IB gives no figure for the row (an Activity CSV may not)
         return ReconLine(e.account, e.transaction_id, day, e.description, None, ours, ZERO,
                          status="no_ib_figure", form8949=codes)
