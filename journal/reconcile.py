@@ -379,6 +379,8 @@ def _action_line(e: ClosingExecution, evs: list[RealizedEvent], year: int,
         combo = _explain(rest, cands)
         if combo is None:
             unexplained = rest
+            if not evs:  # e.g. an action on shares the ledger never held (flagged)
+                reasons.append(("NOT_REALIZED_BY_US", rest))
         else:
             reasons.extend(combo)
             unexplained = rest - sum((a for _, a in combo), ZERO)

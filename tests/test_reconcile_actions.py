@@ -236,3 +236,32 @@ def test_public_uuu_tender_cash_against_ib(run):
     rows = [r for r in _json(run, 2013) if "UUU" in r["description"]]
     assert [_line(r) for r in rows] == [
         ("2013-10-23", "12000 UUU.TEN2 (cash merger)", "2358.00", "2358.00", "0.00", "match", "")]
+
+
+def test_action_rows_on_hand_built_results():
+    # Pure: a cash merger IB realized (+500.00) on shares the ledger never held gives a
+    # line with nothing of ours: -500.00 NOT_REALIZED_BY_US, unexplained; a row without
+    # IB's figure (an Activity CSV may leave Realized P/L empty) says so: no_ib_figure.
+    from datetime import date
+
+    from test_tax_report import ev
+
+    from journal.reconcile import ClosingExecution, reconcile
+    from journal.rules.types import RuleResult
+
+    day = date(2025, 3, 3)
+    cash = ClosingExecution("U1", "ca-1", day, "100 GONE (cash merger)", "STK", "GONE",
+                            D(-100), D(500), open_close="C", action="cash_merger",
+                            report_date=day)
+    blank = ClosingExecution("U1", "ca-2", day, "100 MSFT (cash merger)", "STK", "MSFT",
+                             D(-100), None, open_close="C", action="cash_merger",
+                             report_date=day)
+    ours = ev("100 MSFT (cash merger)", date(2024, 1, 2), day, "5000.00", "4000.00",
+              tx="ca-2")
+    rec = reconcile(RuleResult(realized=(ours,)), [cash, blank], 2025)
+    assert [(ln.transaction_id, ln.ib_pnl, ln.ours, ln.difference, ln.status, ln.reasons,
+             ln.unexplained) for ln in rec.lines] == [
+        ("ca-1", D(500), D(0), D(-500), "unexplained", (("NOT_REALIZED_BY_US", D(-500)),),
+         D(-500)),
+        ("ca-2", None, D("1000.00"), D(0), "no_ib_figure", (), D(0))]
+    assert (rec.ib_total, rec.our_total) == (D(500), D("1000.00"))
