@@ -265,3 +265,86 @@ def test_action_rows_on_hand_built_results():
          D(-500)),
         ("ca-2", None, D("1000.00"), D(0), "no_ib_figure", (), D(0))]
     assert (rec.ib_total, rec.our_total) == (D(500), D("1000.00"))
+
+
+# -- the Activity CSV's "Closed Lot:" rows under Corporate Actions ------------------------
+
+# A cash merger as IB's Activity CSV writes it, with IB's lot relief after the action row
+# (row shape and figures of a real ALE merger quoted in a public issue thread): 40 ALE
+# cashed out at 67.00 = 2,680.00; lots 20 sh bought 2024-02-13 (basis 1,138.00, IB's
+# realized 1,340.00 - 1,138.00 = 202.00 LT) and 20 sh bought 2024-02-26 (1,129.00, 211.00
+# LT); IB's total 413.00. {extra} is an optional earlier purchase IB's relief does not name.
+ALE_CSV = """Statement,Header,Field Name,Field Value
+Statement,Data,BrokerName,Interactive Brokers LLC
+Statement,Data,Title,Activity Statement
+Statement,Data,Period,"January 1, 2025 - December 31, 2025"
+Statement,Data,WhenGenerated,"2026-01-02, 08:00:00 EST"
+Account Information,Header,Field Name,Field Value
+Account Information,Data,Account,U9000001 (Individual)
+Account Information,Data,Base Currency,USD
+Trades,Header,DataDiscriminator,Asset Category,Currency,Symbol,Date/Time,Quantity,T. Price,\
+C. Price,Proceeds,Comm/Fee,Basis,Realized P/L,Code
+{extra}Trades,Data,Trade,Stocks,USD,ALE,"2024-02-13, 10:00:00",20,56.85,56.85,-1137,-1,1138,0,O
+Trades,Data,Trade,Stocks,USD,ALE,"2024-02-26, 10:00:00",20,56.4,56.4,-1128,-1,1129,0,O
+Trades,Total,,Stocks,USD,,,,,,"-2,265",-2,"2,267",0,
+Corporate Actions,Header,Asset Category,Currency,Report Date,Date/Time,Description,Quantity,\
+Proceeds,Value,Realized P/L,Code
+Corporate Actions,Data,Stocks,USD,2025-12-15,"2025-12-12, 20:25:00","ALE(US0185223007) \
+Merged(Acquisition) for USD 67.00 per Share (ALE, ALLETE INC, US0185223007)",-40,2680,-2716,413,
+Corporate Actions,Data,Stocks,USD,Closed Lot:,2024-02-13,Basis: 1138,20,,,202,LT
+Corporate Actions,Data,Stocks,USD,Closed Lot:,2024-02-26,Basis: 1129,20,,,211,LT
+Corporate Actions,Data,Total,,,,,,2680,-2716,413,
+Financial Instrument Information,Header,Asset Category,Symbol,Description,Conid,Security ID,\
+Listing Exch,Multiplier,Type,Code
+Financial Instrument Information,Data,Stocks,ALE,ALLETE INC,9001,US0185223007,NYSE,1,COMMON,
+Codes,Header,Code,Meaning,Code (Cont.),Meaning (Cont.)
+Codes,Data,O,Opening Trade,LT,Long Term
+Notes/Legal Notes,Header,Type,Note
+Notes/Legal Notes,Data,Notes,Synthetic statement written for csp-journal's tests.
+"""
+EARLIER = 'Trades,Data,Trade,Stocks,USD,ALE,"2024-01-10, 10:00:00",20,50,50,-1000,-1,1001,0,O\n'
+
+
+def _ale(tmp_path, extra: str = ""):
+    path = tmp_path / "ale.csv"
+    path.write_text(ALE_CSV.format(extra=extra))
+    return path
+
+
+def test_csv_closed_lots_of_a_cash_merger_are_kept(run, db_path, tmp_path):
+    # Before: the two Closed Lot rows were skipped (skipped_corporate_action_closed_lot 2).
+    # Now they are IB's closed lots of the action row: opened 2024-02-13 / 2024-02-26, basis
+    # 1,138 / 1,129, IB's realized 202 / 211, closed by the action at 2025-12-12 20:25.
+    from journal.db import open_ledger
+    from journal.readmodel import load_ledger
+
+    res = run("import", _ale(tmp_path), "--format", "json")
+    assert res.exit_code == 0, res.output
+    (summary,) = json.loads(res.stdout)
+    assert (summary["closed_lots"], summary["corporate_actions"]) == (2, 1)
+    assert "corporate_action_closed_lot" not in summary["skipped_by_level"]
+    data = load_ledger(open_ledger(db_path))
+    assert sorted((c.symbol, c.conid, c.open_date.isoformat(), c.trade_date.isoformat(),
+                   str(c.close_date_time), c.quantity) for c in data.closed_lots) == [
+        ("ALE", "9001", "2024-02-13", "2025-12-12", "2025-12-12 20:25:00", D(20)),
+        ("ALE", "9001", "2024-02-26", "2025-12-12", "2025-12-12 20:25:00", D(20))]
+    # the merger's lines: 1,340.00 - 1,138.00 = 202.00 and 1,340.00 - 1,129.00 = 211.00,
+    # both LT; 413.00 = IB's figure
+    assert [_line(r) for r in _json(run, 2025)] == [
+        ("2025-12-12", "40 ALE (cash merger)", "413.00", "413.00", "0.00", "match", "")]
+    assert run("import", _ale(tmp_path)).exit_code == 0  # re-import: nothing new
+    assert len(load_ledger(open_ledger(db_path)).closed_lots) == 2
+
+
+def test_csv_closed_lots_choose_the_lots_a_cash_merger_relieves(run, tmp_path):
+    # The ledger also holds 20 ALE bought 2024-01-10 (basis 1,001.00) that IB's cash-out of
+    # 40 shares does not relieve. IB's closed lots name 2024-02-13 and 2024-02-26, so with
+    # the default lot method (IB's own pairing) those two are sold: 202.00 + 211.00 = 413.00
+    # = IB's, a match, and the 2024-01-10 lot stays open. (Without the rows, FIFO sold
+    # 2024-01-10 and 2024-02-13: 339.00 + 202.00 = 541.00, 128.00 unexplained.)
+    _import(run, _ale(tmp_path, EARLIER))
+    assert [_line(r) for r in _json(run, 2025)] == [
+        ("2025-12-12", "40 ALE (cash merger)", "413.00", "413.00", "0.00", "match", "")]
+    lots = json.loads(run("lots", "--all", "--format", "json").stdout)
+    assert sorted((lot["acquired"], D(lot["remaining"])) for lot in lots) == [
+        ("2024-01-10", D(20)), ("2024-02-13", D(0)), ("2024-02-26", D(0))]

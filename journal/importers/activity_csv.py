@@ -10,7 +10,9 @@ so the ledger treats both formats alike; the differences are absorbed here and i
 * Only the ``Trade`` level of the Trades section becomes ledger rows; ``Order`` rows are
   the same fills summed and ``ClosedLot`` rows are lot detail: which opening lot (by its
   date; the CSV names no transaction) the Trade row before them relieved. They are stored
-  for the rules' default lot method (IB's own pairing, tax_rules.md §4).
+  for the rules' default lot method (IB's own pairing, tax_rules.md §4). The ``Closed
+  Lot:`` rows under Corporate Actions are the same for the action row above them (a cash
+  merger or liquidation: open date, ``Basis: …`` in the Description, IB's realized P/L).
 * Rows carry no IB ids, so every row gets a stable synthetic key (``csv:<hash>:<n>``): a
   hash of the fields that identify it plus an ordinal for genuinely identical rows. The
   ledger recognises that prefix and links CSV rows to the Flex rows of the same fills
@@ -47,6 +49,7 @@ from journal.errors import StatementError
 from journal.events import (
     AccountInfo,
     CashBalanceRow,
+    CorporateActionRow,
     ParseSummary,
     SourceRef,
     StatementStart,
@@ -344,6 +347,7 @@ class ActivityCsvParser(ActivityRows, ActionRows):
         self.counts["statements"] = 1
         self._unknown: set[str] = set()
         self._closing: TradeRow | None = None  # the fill the ClosedLot rows after it relieve
+        self._action: CorporateActionRow | None = None  # the action its Closed Lot rows follow
         self._cash_report: dict = {}  # Starting/Ending Cash of the base-currency summary
         shape = _Shape()
         with StatementReader(self.path, text=True, progress=self.progress) as reader:
@@ -411,6 +415,7 @@ class ActivityCsvParser(ActivityRows, ActionRows):
     def _action_row(self, section: str, cols: dict, account: str, line: int):
         if _is_total(cols):
             self.counts["skipped_totals"] += 1
+            self._action = None
             return None
         if section == TRANSFERS:
             if not (cols.get("Symbol") or "").strip():
@@ -419,11 +424,19 @@ class ActivityCsvParser(ActivityRows, ActionRows):
             return self._transfer(cols, account, line)
         if not (cols.get("Description") or "").strip() or \
                 (cols.get("Report Date") or "").strip().startswith("Closed Lot"):
-            # IB's lot relief of a liquidation, in the columns of the rows around it
+            # IB's lot relief of the shares the action row above gave up (a liquidation or
+            # cash merger), in the columns of the rows around it: kept as IB's closed lots
+            # of that row, as the Trades section's ClosedLot rows are for a sale
+            action = self._action
+            if action is not None and (action.quantity or 0) < 0 and \
+                    (cols.get("Description") or "").strip().startswith("Basis"):
+                self.counts["corporate_action_closed_lots"] += 1
+                return self._action_closed_lot(cols, action, line)
             self.counts["skipped_corporate_action_closed_lot"] += 1
             return None
         self.counts["corporate_actions"] += 1
-        return self._corporate_action(cols, account, line)
+        self._action = self._corporate_action(cols, account, line)
+        return self._action
 
     def _balance(self, account: str):
         pfrom, pto, _period = self.period

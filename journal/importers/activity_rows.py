@@ -285,6 +285,23 @@ class ActivityRows:
             notes=";".join(_codes(_get(cols, "code"))) or None,
             raw={"section": TRADES, **cols}, source=SourceRef(self.path, line))
 
+    def _action_closed_lot(self, cols, action: CorporateActionRow, line) -> ClosedLotRow:
+        """A Corporate Actions ``Closed Lot:`` row: the lot opened on its Date/Time that
+        the action row above relieved, its basis in the Description (``Basis: 1138``)."""
+        opened, _zone = self.date_style.datetime(_get(cols, "datetime"))
+        basis = _dec(_get(cols, "description").split(":", 1)[1])
+        key = self._keyer.key("lot", action.account_id, [
+            action.action_key, _get(cols, "datetime"), _num_text(_get(cols, "quantity")),
+            format(basis, "f") if basis is not None else ""])
+        return ClosedLotRow(
+            account_id=action.account_id, lot_key=key, conid=action.conid,
+            symbol=action.symbol, open_transaction_id=None, open_date_time=opened,
+            close_date_time=action.date_time, trade_date=action.action_date,
+            quantity=_dec(_get(cols, "quantity")), cost=basis,
+            fifo_pnl_realized=_dec(_get(cols, "realized")),
+            notes=";".join(_codes(_get(cols, "code"))) or None,
+            raw={"section": CORPORATE_ACTIONS, **cols}, source=SourceRef(self.path, line))
+
     def _multiplier(self, symbol, asset, quantity, price, proceeds):
         """Without Financial Instrument Information: |proceeds| / (|qty| × price) of this
         or an earlier fill of the contract; 100 for an equity option as a last resort."""
