@@ -348,3 +348,43 @@ def test_csv_closed_lots_choose_the_lots_a_cash_merger_relieves(run, tmp_path):
     lots = json.loads(run("lots", "--all", "--format", "json").stdout)
     assert sorted((lot["acquired"], D(lot["remaining"])) for lot in lots) == [
         ("2024-01-10", D(20)), ("2024-02-13", D(0)), ("2024-02-26", D(0))]
+
+
+# -- the dashboard's lot trail: action lines lead to IB's rows ---------------------------
+
+@pytest.mark.parametrize("fixture, symbol, step, keys", [
+    # the merger's two legs (TGTA -300 with the cash, ACQR +150), on the ACQR lot
+    ("stock_merger_boot.xml", "ACQR", "stock merger", ["5108000010", "5108000011"]),
+    # the spinoff row (CHLD +25, rebooked after IB's cancel) on the child lot
+    ("spinoff.xml", "CHLD", "spinoff", ["5109000012"]),
+    # IB's Transfer row (FOP in of 50 TRFB) on each lot it brought
+    ("transfer_in_ib_lots.xml", "TRFA", "transfer in", None),
+])
+def test_lot_trail_links_action_lines_to_ib_rows(run, db_path, fixture, symbol, step, keys):
+    # Before: an action line had no statement row ("sources" []), and the cost line of a
+    # spun-off or transferred lot named a transaction that does not exist (404). Now the
+    # action line names IB's rows of the action, whose page shows the file and line, and
+    # the cost line the parent's purchase or IB's transfer row.
+    from urllib.parse import quote
+
+    from web_helpers import client, tables
+
+    _import(run, CA / fixture)
+    lots = json.loads(run("lots", "--all", "--format", "json").stdout)
+    mine = [lot["lot_id"] for lot in lots if lot["symbol"] == symbol]
+    assert mine
+    with client(db_path) as c:
+        for lot_id in mine:
+            page = c.get(f"/lots/{quote(lot_id, safe='')}")
+            assert page.status_code == 200
+            steps = tables(page.text)["explanation"]
+            (line,) = [s for s in steps if s["step"] == step]
+            got = [tx for _account, tx in line["sources"]]
+            assert got and (keys is None or got == keys), line
+            for s in steps:
+                for account, tx in s["sources"]:
+                    r = c.get(f"/source/{account}/{tx}")
+                    assert r.status_code == 200, (s["step"], tx)
+                    rows = tables(r.text)["sources"]
+                    assert rows and all(x["file_name"] == fixture and x["source_line"]
+                                        for x in rows)

@@ -16,6 +16,7 @@ from journal.views.table import Kind, Table, col, extra, table
 from journal.views.tax import ROW_COLUMNS
 
 if TYPE_CHECKING:
+    from journal.readmodel import LedgerData
     from journal.rules.types import RuleResult
     from journal.tax import TaxReport
 
@@ -27,15 +28,20 @@ def _position_txs(p) -> list[str]:
                         p.stock_leg_transaction_id) if t]
 
 
-def explanation(result: RuleResult, lot_id: str) -> Table:
+def explanation(result: RuleResult, lot_id: str, data: LedgerData | None = None) -> Table:
     """``journal lots --explain LOT`` with, on each line, the transactions it is made of
-    (``sources``: ``[[account, transaction id], …]``). KeyError for an unknown lot."""
+    (``sources``: ``[[account, transaction id], …]``); a corporate action's or transfer's
+    line names IB's rows of it when ``data`` is given. KeyError for an unknown lot."""
     from journal.rules.explain import _stock_tx, explain_lot, fmt_contracts
     from journal.views.results import EXPLAIN_COLUMNS
 
     lines = explain_lot(result, lot_id)
     lot = next(x for x in result.lots if x.lot_id == lot_id)
     account, stock_tx = lot.account, _stock_tx(lot)
+    if stock_tx and lot.source == "spinoff":  # child shares: the parent's purchase
+        stock_tx = stock_tx.split(">", 1)[0]
+    elif stock_tx and lot.source == "transfer":  # bought elsewhere: IB's transfer row
+        stock_tx = stock_tx.rsplit(":", 1)[0]
     put = next((p for p in result.option_positions
                 if stock_tx and p.stock_leg_transaction_id == stock_tx
                 and p.outcome == "assigned" and p.put_call == "P"), None)
@@ -47,11 +53,14 @@ def explanation(result: RuleResult, lot_id: str) -> Table:
             by_text.setdefault(key, []).append(p)
     washes = [w for w in result.wash_sales
               if w.replacement_lot_id and lot_id.startswith(w.replacement_lot_id)]
+    acted = _action_sources(lot, data) if data is not None else {}
     rows = []
     for line in lines:
         pairs: list[tuple[str, str]] = []
         step = line["step"]
-        if step == "cost" and stock_tx:
+        if line["basis"] == "tax" and (step, line["date"]) in acted:
+            pairs += acted[(step, line["date"])]
+        elif step == "cost" and stock_tx:
             pairs.append((account, stock_tx))
         elif step == "assigned put" and put is not None:
             pairs += [(put.account, t) for t in _position_txs(put)]
@@ -65,6 +74,25 @@ def explanation(result: RuleResult, lot_id: str) -> Table:
                 pairs += [(p.account, t) for t in _position_txs(p)]
         rows.append({**line, "sources": _unique(pairs)})
     return table((*EXPLAIN_COLUMNS, SOURCES), rows, title=f"Lot {lot_id}")
+
+
+def _action_sources(lot, data: LedgerData) -> dict[tuple, list[tuple[str, str]]]:
+    """(kind, day) of each action line of the lot -> IB's rows behind it: the action's
+    legs in the lot's account on that day naming one of the lot's symbols (before or
+    after), or the transfer of the lot's shares."""
+    from journal.corpact import base_symbol
+
+    out: dict[tuple, list[tuple[str, str]]] = {}
+    for a in lot.actions:
+        names = {n for n in (lot.symbol, a.old_symbol, a.new_symbol) if n}
+        if a.kind == "transfer in":
+            keys = [t.key for t in data.transfers if t.account == lot.account
+                    and t.day == a.day and t.symbol in names]
+        else:
+            keys = [r.key for r in data.corporate_actions if r.account == lot.account
+                    and r.day == a.day and base_symbol(r.symbol) in names]
+        out.setdefault((a.kind, a.day), []).extend((lot.account, k) for k in keys)
+    return out
 
 
 def _unique(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:

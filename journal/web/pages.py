@@ -288,7 +288,8 @@ def lot(request: Request):
     v = view(request)
     try:
         figures = trail.lot(v.result, lot_id)
-        steps = v.memo(("explain", lot_id), lambda: trail.explanation(v.result, lot_id))
+        steps = v.memo(("explain", lot_id),
+                       lambda: trail.explanation(v.result, lot_id, v.data))
     except KeyError:
         raise not_found(f"no lot {lot_id}") from None
     sold = trail.realized_of(v.result, lot_id=lot_id)
