@@ -86,9 +86,18 @@ REASONS = {
                            "and does not apply it",
 }
 
-# IB's lot relief differs from ours for a reason the lot's origin names
-_LOT_SOURCE_CAUSE = {"spinoff": "SPINOFF_BASIS", "transfer": "TRANSFER_BASIS",
-                     "merger": "MERGER_BOOT"}
+def _lot_cause(lot) -> str | None:
+    """Why IB's basis of a lot may differ from ours, where an action on it says: a spinoff
+    split its basis (parent or child), a merger's cash went into it, it came by transfer."""
+    kinds = {a.kind for a in lot.actions}
+    if "spinoff" in kinds:
+        return "SPINOFF_BASIS"
+    if any(a.kind == "stock merger" and a.cash for a in lot.actions):
+        return "MERGER_BOOT"  # shares for shares only carry the basis unchanged
+    if lot.source == "transfer" or "transfer in" in kinds:
+        return "TRANSFER_BASIS"
+    return None
+
 # lot actions that keep the security (and so IB's wash-sale identity is lost only by name)
 _SAME_SECURITY = ("ISIN/ticker change", "tender")
 
@@ -262,9 +271,7 @@ class _Index:
         for ev in evs:
             lot = self.lots.get(ev.lot_id) if ev.lot_id else None
             if code == "LOT_METHOD" and lot is not None:
-                named = _LOT_SOURCE_CAUSE.get(lot.source)
-                if named == "MERGER_BOOT" and not any(a.cash for a in lot.actions):
-                    named = None  # shares for shares only: no boot in the basis
+                named = _lot_cause(lot)
                 if named:
                     return named
             if code == "WASH_SALE_BASIS" and lot is not None and any(

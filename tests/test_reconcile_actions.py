@@ -388,3 +388,37 @@ def test_lot_trail_links_action_lines_to_ib_rows(run, db_path, fixture, symbol, 
                     rows = tables(r.text)["sources"]
                     assert rows and all(x["file_name"] == fixture and x["source_line"]
                                         for x in rows)
+
+
+def test_basis_difference_named_by_the_lots_action():
+    # Pure: IB's cost of 100 PRNT sold is 7,000.00, ours 8,001.00 (the parent kept all its
+    # basis until the spinoff's allocation is given): B +1,001.00 -> LOT_METHOD from the
+    # rules, named SPINOFF_BASIS because the lot went through a spinoff; the same lot
+    # without the action stays LOT_METHOD. IB 1,999.00 vs ours 998.00: -1,001.00.
+    from datetime import date
+
+    from test_tax_report import ev
+
+    from journal.reconcile import ClosingExecution, reconcile
+    from journal.rules.types import Adjustment, LotAction, RuleResult, StockLot
+
+    day = date(2025, 6, 2)
+    spin = LotAction(date(2025, 4, 1), "spinoff", D(100), D(100), D("8001.00"),
+                     D("8001.00"), old_symbol="PRNT", new_symbol="CHLD")
+    sale = ev("100 PRNT", date(2024, 3, 1), day, "8999.00", "8001.00", tx="s1", lot="L1",
+              underlying="PRNT")
+    sale = type(sale)(**{**{f: getattr(sale, f) for f in sale.__slots__},
+                         "adjustments": (Adjustment("B", D("-1001.00"), "LOT_METHOD"),)})
+    execution = ClosingExecution("U1", "s1", day, "PARENT CORP", "STK", "PRNT", D(-100),
+                                 D("1999.00"), cost=D("-7000.00"), open_close="C")
+
+    def lot(actions):
+        return StockLot("L1", "U1", "PRNT", D(100), D(0), date(2024, 3, 1),
+                        date(2024, 3, 1), D("8001.00"), D("8001.00"), D(0), "purchase",
+                        actions=actions)
+
+    for actions, cause in (((spin,), "SPINOFF_BASIS"), ((), "LOT_METHOD")):
+        (line,) = reconcile(RuleResult(lots=(lot(actions),), realized=(sale,)), [execution],
+                            2025).lines
+        assert (line.difference, line.reasons, line.form8949) == (
+            D("-1001.00"), ((cause, D("-1001.00")),), f"B: B {cause} -1001.00")
