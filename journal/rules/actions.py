@@ -578,6 +578,7 @@ def _worthless(st: PassState, g: ActionGroup) -> Iterator[ExecutionRecord]:
             r.description, r.conid, None, None, None, Decimal(1), year_end, g.moment,
             -shares, ZERO, ZERO, None, None, frozenset({"C"}), "C", None, None, r.currency,
             ZERO, ZERO, ZERO)
+        _day_state(st, g.account, symbol, g.day)  # the shares left that day (cycles end)
 
 
 _day_state = transfers.day_state

@@ -271,8 +271,10 @@ def _cycles(st: PassState, ms: Membership, cyc_real: defaultdict) -> list[WheelC
         assigned = any(o[1] in (_ASSIGNED, _EXERCISED) for e in execs
                        for o in st.info[e.seq].closes)
         end = ended or st.horizon
+        auto = ms.auto.get(cid)  # a merger moves a cycle to the acquirer's ticker
+        underlying = auto.underlying if auto is not None else execs[0].underlying
         cycles.append(WheelCycle(
-            cid, execs[0].account, execs[0].underlying, started, ended, clean(premium),
+            cid, execs[0].account, underlying, started, ended, clean(premium),
             clean(cyc_real[cid]), assigned, (end - started).days,
             roll_chains(execs, st.info, st.option_seqs)))
     cycles.sort(key=lambda c: (c.account, c.started, c.underlying, c.cycle_id))

@@ -10,8 +10,9 @@ override); the closing rows of a moved opening follow it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from journal import vocab
 from journal.readmodel import ExecutionRecord
@@ -52,36 +53,115 @@ def _new_id(auto: dict[str, AutoCycle], acc: str, und: str, day: date) -> str:
     return cid
 
 
+# the lot actions that move a wheel to another ticker (the cycle goes on there), and those
+# that scale its shares (the shares held before the cycle began scale with them)
+_RENAMES = ("stock merger", "ISIN/ticker change", "tender")
+_SCALES = ("split", "reverse split", "stock dividend")
+
+
+@dataclass(slots=True)
+class _Actions:
+    """What corporate actions did to each account's underlyings, by day: renames
+    (old ticker, new ticker, new shares per old) and share scalings (ticker, ratio)."""
+
+    renames: dict[tuple[str, date], list[tuple[str, str, Decimal]]]
+    scales: dict[tuple[str, date], list[tuple[str, Decimal]]]
+
+
+def _actions(st: PassState) -> _Actions:
+    renames: dict[tuple[str, date], list[tuple[str, str, Decimal]]] = defaultdict(list)
+    scales: dict[tuple[str, date], list[tuple[str, Decimal]]] = defaultdict(list)
+    for lot in st.stock_lots:
+        symbol = lot.symbol  # walked back: the ticker the lot had at each action
+        for a in reversed(lot.actions):
+            ratio = a.shares_after / a.shares_before if a.shares_before else None
+            if a.kind in _RENAMES and a.old_symbol and a.new_symbol \
+                    and a.old_symbol != a.new_symbol:
+                move = (a.old_symbol, a.new_symbol, ratio or Decimal(1))
+                if move not in renames[(lot.account, a.day)]:
+                    renames[(lot.account, a.day)].append(move)
+                symbol = a.old_symbol
+            elif a.kind in _SCALES and ratio and (symbol, ratio) not in \
+                    scales[(lot.account, a.day)]:
+                scales[(lot.account, a.day)].append((symbol, ratio))
+    return _Actions(renames, scales)
+
+
+@dataclass(slots=True)
+class _Walk:
+    """The cycles running in one account while its days are walked in order."""
+
+    account: str
+    auto: dict[str, AutoCycle]
+    member: dict[int, str]
+    cur: dict[str, str] = field(default_factory=dict)  # underlying -> running cycle
+    base: dict[str, Decimal] = field(default_factory=dict)  # shares held before it began
+
+    def trade(self, e: ExecutionRecord, ei: ExecInfo, day: date) -> None:
+        und = e.underlying
+        cid = self.cur.get(und)
+        if cid is None and ei.opens:
+            cid = self.cur[und] = _new_id(self.auto, self.account, und, day)
+            self.base[und] = max(ei.shares_after, ZERO)
+            self.auto[cid] = AutoCycle(self.account, und, day)
+        if cid is not None:
+            self.member[e.seq] = cid
+
+    def rename(self, src: str, dst: str, ratio: Decimal, day: date) -> None:
+        """A merger or ticker change: the cycle goes on under the new ticker (product
+        owner's rule); if one already runs there, the shares join it and this one ends."""
+        cid = self.cur.pop(src, None)
+        base = self.base.pop(src, ZERO)
+        if cid is None:
+            return
+        if dst in self.cur:
+            self.auto[cid].ended = day
+            return
+        self.cur[dst], self.base[dst] = cid, base * ratio
+        self.auto[cid].underlying = dst
+
+    def check(self, und: str, state: tuple[Decimal, Decimal] | None, day: date) -> None:
+        cid = self.cur.get(und)
+        if cid is None or state is None:
+            return
+        shares, opts = state
+        if opts <= 0 and shares <= self.base[und]:
+            self.auto[cid].ended = day
+            del self.cur[und]
+
+
 def _automatic(st: PassState) -> tuple[dict[int, str], dict[str, AutoCycle]]:
-    by_und: dict[tuple[str, str], list[ExecutionRecord]] = defaultdict(list)
+    """Per account, the days in order: each day's executions join the cycle running on
+    their underlying (or an opening starts one); then that day's corporate actions (a split
+    scales the shares held before the cycle, a merger or ticker change moves the cycle to
+    the new ticker); then a cycle ends if no shares (beyond those) and no options are left
+    at the end of the day. Days with only an action count too: a cash merger, a delisting
+    or a transfer out of the last shares ends the cycle on its day."""
     info, option_seqs = st.info, st.option_seqs
+    trades: dict[str, dict[date, list[ExecutionRecord]]] = defaultdict(
+        lambda: defaultdict(list))
     for e in st.execs:
         if e.seq in info and (e.seq in option_seqs or vocab.is_stock(e.asset_category)):
-            by_und[(e.account, e.underlying)].append(e)
+            trades[e.account][e.trade_date].append(e)
+    touched: dict[tuple[str, date], set[str]] = defaultdict(set)
+    for acc, und, day in st.day_state:
+        touched[(acc, day)].add(und)
+    acts = _actions(st)
     member: dict[int, str] = {}
     auto: dict[str, AutoCycle] = {}
-    for (acc, und), execs in by_und.items():
-        execs.sort(key=chrono)
-        cur: str | None = None
-        baseline = ZERO  # shares held before the cycle began are not the cycle's
-        i = 0
-        while i < len(execs):
-            day = execs[i].trade_date
-            while i < len(execs) and execs[i].trade_date == day:
-                e = execs[i]
-                ei = info[e.seq]
-                if cur is None and ei.opens:
-                    cur = _new_id(auto, acc, und, day)
-                    baseline = max(ei.shares_after, ZERO)
-                    auto[cur] = AutoCycle(acc, und, day)
-                if cur is not None:
-                    member[e.seq] = cur
-                i += 1
-            if cur is not None:
-                shares, opts = st.day_state[(acc, und, day)]
-                if opts <= 0 and shares <= baseline:
-                    auto[cur].ended = day
-                    cur = None
+    for acc in sorted(trades):
+        walk = _Walk(acc, auto, member)
+        days = set(trades[acc]) | {d for a, d in touched if a == acc}
+        for day in sorted(days):
+            for e in sorted(trades[acc].get(day, ()), key=chrono):
+                walk.trade(e, info[e.seq], day)
+            for und, ratio in acts.scales.get((acc, day), ()):
+                if und in walk.base:
+                    walk.base[und] *= ratio
+            for src, dst, ratio in acts.renames.get((acc, day), ()):
+                walk.rename(src, dst, ratio, day)
+            for und in sorted(touched.get((acc, day), ())):
+                walk.check(und, st.day_state.get((acc, und, day)), day)
     return member, auto
 
 
