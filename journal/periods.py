@@ -21,9 +21,11 @@ from itertools import accumulate
 import pandas as pd
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
 FREQ = {"week": "W-SUN", "month": "M", "year": "Y"}
 UNDERLYING_COUNTS = ("puts_sold_contracts", "calls_sold_contracts", "premium_gross",
                      "premium_net", "closed_puts", "assigned", "called_away")
+RATE_COUNTS = ("closed_put_positions", "assigned_positions")  # in opening units
 CLOSE_KINDS = ("closed_early", "expired", "assigned", "called_away")
 
 
@@ -120,10 +122,13 @@ class Frame:
         return list(accumulate(values))
 
 
-def counts_by_underlying(facts: Sequence) -> dict[str, dict]:
-    """Per underlying: contracts sold, premium, puts closed and how they ended."""
+def counts_by_underlying(facts: Sequence, units: Units | None = None) -> dict[str, dict]:
+    """Per underlying: contracts sold, premium, puts closed and how they ended; and, for
+    the assignment rate, the puts closed and assigned in opening units (:class:`Units`)."""
     if not facts:
         return {}
+    weight = [units.closed_by(f.account, f.transaction_id) if units is not None
+              and f.kind != "sold" else ONE for f in facts]
     put_sold = [f.contracts if f.kind == "sold" and f.put_call == "P" else ZERO for f in facts]
     df = pd.DataFrame({
         "underlying": [f.underlying for f in facts],
@@ -139,9 +144,16 @@ def counts_by_underlying(facts: Sequence) -> dict[str, dict]:
                               dtype=object),
         "called_away": pd.Series([f.contracts if f.kind == "called_away" else ZERO
                                   for f in facts], dtype=object),
+        "closed_put_positions": pd.Series(
+            [f.contracts * w if f.kind != "sold" and f.put_call == "P" else ZERO
+             for f, w in zip(facts, weight)], dtype=object),
+        "assigned_positions": pd.Series(
+            [f.contracts * w if f.kind == "assigned" else ZERO
+             for f, w in zip(facts, weight)], dtype=object),
     })
     sums = df.groupby("underlying").sum()
-    return {u: {k: sums.at[u, k] for k in UNDERLYING_COUNTS} for u in sums.index}
+    return {u: {k: sums.at[u, k] for k in UNDERLYING_COUNTS + RATE_COUNTS}
+            for u in sums.index}
 
 
 # --- attribution by open or close date -------------------------------------------------------
@@ -188,11 +200,50 @@ def attribute(facts: Sequence, result, by_date: str) -> list:
     return out
 
 
+class Units:
+    """Contracts in the units their positions were opened in. An OCC adjustment (a 10:1
+    split) turns 1 contract into 10 without a sale; the listing counts what closed (10
+    expired), but a position-level rate (win rate, assignment rate) counts the position
+    once: each adjusted contract then weighs 1/10 (``OptionPosition.opened_contracts``)."""
+
+    __slots__ = ("by_close", "by_open")
+
+    def __init__(self, result) -> None:
+        self.by_open: dict[tuple[str, str | None], Decimal] = {}
+        sums: dict[tuple[str, str | None], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+        for p in result.option_positions if result is not None else ():
+            if p.opened_contracts is None or not p.contracts:
+                continue
+            self.by_open[(p.account, p.open_transaction_id)] = p.opened_contracts / p.contracts
+            if p.close_transaction_id:
+                both = sums[(p.account, p.close_transaction_id)]
+                both[0] += abs(p.opened_contracts)
+                both[1] += abs(p.contracts)
+        self.by_close = {k: a / b for k, (a, b) in sums.items()}
+
+    def closed_by(self, account: str, transaction_id: str | None) -> Decimal:
+        """Opening units per contract closed by this execution (1 when none adjusted)."""
+        return self.by_close.get((account, transaction_id), ONE) if self.by_close else ONE
+
+    def of_event(self, r) -> Decimal:
+        """Opening units per contract of a realized option line."""
+        if not self.by_open:
+            return ONE
+        if r.lot_id:
+            account, _, rest = r.lot_id.partition(":")
+            found = self.by_open.get((account, rest.split(".")[0]))
+            if found is not None:
+                return found
+        return self.closed_by(r.account, r.closing_transaction_id)
+
+
 def realized_facts(result, by_date: str,
                    is_option_event: Callable) -> list[tuple]:
     """(day, gain, option contracts closed, of them won, option gain) per realized event,
-    on its sale date or, with ``by_date="open"``, the day the position was opened."""
+    on its sale date or, with ``by_date="open"``, the day the position was opened. The
+    contracts are in opening units (:class:`Units`): a rate counts a position once."""
     acquired = {x.lot_id: x.acquired for x in result.lots} if by_date == "open" else {}
+    units = Units(result)
     out = []
     for r in result.realized:
         day: date | None = r.date_sold
@@ -202,8 +253,8 @@ def realized_facts(result, by_date: str,
             else:
                 day = acquired.get(r.lot_id) or r.date_acquired or r.date_sold
         if is_option_event(r):
-            won = r.quantity if r.proceeds - r.cost > 0 else ZERO
-            out.append((day, r.gain, r.quantity, won, r.gain))
+            n = r.quantity * units.of_event(r)
+            out.append((day, r.gain, n, n if r.proceeds - r.cost > 0 else ZERO, r.gain))
         else:
             out.append((day, r.gain, ZERO, ZERO, ZERO))
     return out

@@ -363,7 +363,7 @@ def by_underlying_of(prep: Prepared, *, as_of: date | None = None) -> list[dict]
     from journal import periods
 
     execs, result = prep.executions, prep.result
-    counts = periods.counts_by_underlying(prep.facts)
+    counts = periods.counts_by_underlying(prep.facts, periods.Units(result))
     as_of = as_of or max((e.trade_date for e in execs), default=None)
     if as_of is None:
         return []  # no executions: nothing the rules could have made either
@@ -388,13 +388,14 @@ def by_underlying_of(prep: Prepared, *, as_of: date | None = None) -> list[dict]
             k = kept[p.underlying]
             k[0] += p.premium_net - p.close_cost
             k[1] += p.premium_net
-    empty = dict.fromkeys(periods.UNDERLYING_COUNTS, ZERO)
+    empty = dict.fromkeys(periods.UNDERLYING_COUNTS + periods.RATE_COUNTS, ZERO)
     rows = []
     for u in sorted(names):
         c = counts.get(u, empty)
         row = {"underlying": u, **c}
-        row["assignment_rate"] = pct(c["assigned"] / c["closed_puts"] * wheel.HUNDRED) \
-            if c["closed_puts"] else None
+        # a rate counts each position once, whatever an OCC adjustment made of its contracts
+        row["assignment_rate"] = pct(c["assigned_positions"] / c["closed_put_positions"]
+                                     * wheel.HUNDRED) if c["closed_put_positions"] else None
         if result is None:
             row.update(realized_gain=None, premium_captured_pct=None, days_in_stock=None,
                        collateral_days=None, return_on_collateral_annualized=None)

@@ -42,6 +42,25 @@ def breakeven(strike: Decimal, per_share: Decimal, put_call: str) -> Decimal:
     return strike + per_share if put_call == CALL else strike - per_share
 
 
+def position_breakeven(strike: Decimal, premium: Decimal, contracts: Decimal,
+                       put_call: str, multiplier: Decimal | None = SHARES_PER_CONTRACT,
+                       deliverable: Decimal | None = None) -> Decimal | None:
+    """The breakeven per share of a short option position: (strike × multiplier ∓ premium
+    per contract) ÷ shares delivered per contract. The multiplier is the cash per point
+    and the deliverable the shares one contract delivers; they differ after an OCC
+    adjustment (a 1-for-10 reverse split leaves 2 × 3 P at 100 but delivering 10 shares:
+    (300.00 − 34.35) ÷ 10 = 26.565). Without an adjustment this is the strike minus (plus,
+    for a call) the premium per share."""
+    n = abs(contracts)
+    m = multiplier or SHARES_PER_CONTRACT
+    shares = deliverable or m
+    if not n:
+        return None
+    per_contract = premium / n
+    cash = strike * m + per_contract if put_call == CALL else strike * m - per_contract
+    return cash / shares
+
+
 def otm_pct(price: Decimal | None, strike: Decimal,
             put_call: str = PUT) -> Decimal | None:
     """How far the strike is out of the money, in percent of the price (negative: in the

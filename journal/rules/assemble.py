@@ -182,19 +182,50 @@ def _realized(p: Piece) -> RealizedEvent:
 
 def _position(lot: Lot, contracts: Decimal, closed: date | None, outcome: str | None,
               premium: Decimal, close_cost: Decimal, close_tx: str | None,
-              stock_tx: str | None, cid: str | None) -> OptionPosition:
+              stock_tx: str | None, cid: str | None,
+              terms: tuple[Decimal | None, Decimal | None] = (None, None)) -> OptionPosition:
     ex = lot.ex
     return _option_position(
         lot.account, ex.conid, ex.description or ex.symbol, ex.underlying, ex.put_call or "",
         ex.strike or ZERO, ex.expiry, ex.multiplier, contracts,
         lot.acquired or (closed or ex.trade_date), closed, outcome, clean(premium),
-        clean(close_cost), lot.tx, close_tx, stock_tx, cid)
+        clean(close_cost), lot.tx, close_tx, stock_tx, cid, *terms)
+
+
+class _Terms:
+    """What OCC adjustments made of a position's contracts: the contracts in their opening
+    units (the strike fell by the factor the contracts grew: 900 P -> 90 P, 1 -> 10) and
+    the shares per contract, as the stock leg of an assignment or exercise delivered them
+    (20 KLMN for 2 KLMN1 puts: 10), else the multiplier."""
+
+    __slots__ = ("by_seq", "by_tx")
+
+    def __init__(self, st: PassState) -> None:
+        self.by_seq = {e.seq: e for e in st.execs}
+        self.by_tx = {(e.account, e.transaction_id): e for e in st.execs}
+
+    def __call__(self, lot: Lot, contracts: Decimal, close_tx: str | None = None,
+                 stock_seq: int | None = None) -> tuple[Decimal | None, Decimal | None]:
+        opened = None
+        first = self.by_seq.get(lot.seq)
+        now = lot.ex.strike
+        if first is not None and first.strike and now and first.strike != now:
+            opened = contracts * now / first.strike
+        deliverable = None
+        leg = self.by_seq.get(stock_seq) if stock_seq is not None else None
+        closing = self.by_tx.get((lot.account, close_tx)) if close_tx else None
+        if leg is not None and closing is not None and closing.quantity:
+            shares = abs(leg.quantity) / abs(closing.quantity)
+            if shares != lot.ex.multiplier:
+                deliverable = shares
+        return opened, deliverable
 
 
 def _positions(st: PassState, cycle_of: _CycleOf) -> tuple[list[OptionPosition], defaultdict]:
     """Closed option positions, then what is still open; and per cycle the premium that
     is in no option gain (still open, or called away into the share proceeds)."""
     tx_of = {e.seq: e.transaction_id for e in st.execs}
+    terms = _Terms(st)
     positions = []
     open_premium: defaultdict = defaultdict(lambda: ZERO)
     for d in st.option_closes:
@@ -203,7 +234,7 @@ def _positions(st: PassState, cycle_of: _CycleOf) -> tuple[list[OptionPosition],
         positions.append(_position(lot, d.contracts, d.closed, d.outcome, d.premium,
                                    d.close_cost, d.close_tx,
                                    tx_of.get(d.stock_seq) if d.stock_seq is not None else None,
-                                   cid))
+                                   cid, terms(lot, d.contracts, d.close_tx, d.stock_seq)))
         # A called-away call's premium went into the share proceeds, not into an option
         # gain, yet it is premium collected in the cycle all the same.
         if cid and _called_away(d):
@@ -215,7 +246,8 @@ def _positions(st: PassState, cycle_of: _CycleOf) -> tuple[list[OptionPosition],
                 if cid:
                     open_premium[cid] += lot.prem
                 positions.append(_position(lot, lot.rem * lot.side, None, None, lot.prem,
-                                           ZERO, None, None, cid))
+                                           ZERO, None, None, cid,
+                                           terms(lot, lot.rem * lot.side)))
     return positions, open_premium
 
 

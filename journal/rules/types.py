@@ -133,6 +133,13 @@ class OptionPosition:
     close_transaction_id: str | None = None
     stock_leg_transaction_id: str | None = None
     cycle_id: str | None = None
+    # OCC adjustments (a split while the contract is open): ``contracts`` and ``strike``
+    # are the adjusted ones; ``opened_contracts`` are the same contracts in the units they
+    # were opened in (10 NVDA 90 P after a 10:1 split were 1 NVDA 900 P), so a position is
+    # counted once; ``deliverable`` is the shares per contract (the multiplier, cash per
+    # point, stays 100 while a 1-for-10 reverse split makes the deliverable 10).
+    opened_contracts: Decimal | None = None  # None: not adjusted, = contracts
+    deliverable: Decimal | None = None  # None: = multiplier
 
 
 @dataclass(frozen=True, slots=True)

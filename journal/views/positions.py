@@ -46,8 +46,8 @@ POSITION_COLUMNS = (
 def option_row(p, as_of: date, marks: Marks | None = None) -> dict:
     """One open option position as a row (also the status screen's)."""
     short = p.contracts < 0
-    per_share = wheel.premium_per_share(p.premium_net, p.contracts, p.multiplier)
-    breakeven = wheel.breakeven(p.strike, per_share, p.put_call) if short else None
+    breakeven = wheel.position_breakeven(p.strike, p.premium_net, p.contracts, p.put_call,
+                                         p.multiplier, p.deliverable) if short else None
     mark = mark_day = price = None
     if marks is not None:
         mark, mark_day = marks.option(p.account, p.conid, p.description, since=p.opened)
