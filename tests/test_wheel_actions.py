@@ -124,10 +124,15 @@ def test_shares_held_before_a_cycle_scale_with_a_split(run, db_path, tmp_path):
            .replace('cost="-1498.35"', 'cost="80001.65"').replace('buySell="SELL"', 'buySell="BUY"')
            .replace("5101000001", "5101000099").replace("4101000001", "4101000099"))
     path = tmp_path / "held_before.xml"
-    path.write_text(text[:first] + buy + text[first:])
+    # IB's split row gives the shares added: 1,800 for the 200 held
+    path.write_text((text[:first] + buy + text[first:]).replace('quantity="900"',
+                                                               'quantity="1800"'))
     assert run("import", "-q", path).exit_code == 0
     r = analyze(open_ledger(db_path))
     assert [(c.started, c.ended) for c in r.cycles] == [(date(2024, 4, 1), date(2024, 8, 16))]
+    assert sorted((lot.quantity, lot.remaining) for lot in r.lots) == [
+        (D(1000), D(0)), (D(1000), D(1000))]
+    assert not {f.code for f in r.flags} & {"CORPORATE_ACTION_MISMATCH"}
 
 
 # -- positions: post-action units, collateral and breakeven -------------------------------
