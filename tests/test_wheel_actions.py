@@ -271,3 +271,21 @@ def test_a_win_rate_counts_an_adjusted_position_once():
                                   line("o2", 1, "100", "300", "c2")))
     (jan,) = review.summary([], result, period="month", as_of=date(2025, 1, 31))
     assert jan["win_rate"] == D("50.00")
+
+
+def test_the_cycle_timeline_reads_in_the_units_of_each_day(run, db_path):
+    """The assignment in the shares and ticker of its day, then the action that changed
+    them, then what followed in post-action units."""
+    from journal.views.timeline import timeline
+
+    r = _result(run, db_path, "wheel_stock_merger_called_away.xml")
+    rows = [(x["date"], x["event"], x["description"], x["quantity"])
+            for x in timeline(r, r.cycles[0]).rows]
+    assert rows == [
+        (date(2025, 1, 6), "sold put", "TGTA 21FEB25 60 P", D(-2)),
+        (date(2025, 2, 21), "assigned", "TGTA 21FEB25 60 P", D(2)),
+        (date(2025, 2, 21), "shares (later merged)", "TGTA", D(200)),
+        (date(2025, 5, 20), "stock merger", "2:1 TGTA → ACQR", D(-100)),
+        (date(2025, 6, 2), "sold call", "ACQR 18JUL25 125 C", D(-1)),
+        (date(2025, 7, 18), "called away", "ACQR 18JUL25 125 C", D(1)),
+        (date(2025, 7, 18), "shares called away", "100 ACQR", D(-100))]

@@ -51,6 +51,38 @@ def _rolled(p, chain_positions: list) -> bool:
                for q in chain_positions)
 
 
+_SALE_WORDS = {"assigned_call_shares": "shares called away", "cash_merger": "cash merger",
+               "merger_boot": "merger cash (boot)", "worthless": "worthless",
+               "cash_in_lieu": "cash in lieu"}
+_LOT_WORDS = {"put_assignment": "shares assigned", "purchase": "shares bought",
+              "call_exercise": "shares from a call", "merger": "shares (later merged)",
+              "transfer": "shares transferred in", "spinoff": "shares from a spinoff"}
+
+
+def _lot_events(x) -> list[tuple]:
+    """A lot's acquisition, in the shares and ticker of that day, and each corporate action
+    that changed it after (a split, a merger), so later rows read in post-action units."""
+    first = x.actions[0] if x.actions else None
+    shares = first.shares_before if first is not None and first.shares_before else x.quantity
+    symbol = first.old_symbol if first is not None and first.old_symbol else x.symbol
+    out = [(x.acquired, 2, {
+        "date": x.acquired, "event": _LOT_WORDS.get(x.source, x.source),
+        "description": symbol, "quantity": shares, "amount": x.tax_basis, "result": None,
+        "chain": None, "account": x.account, "transaction_id": None, "lot_id": x.lot_id})]
+    for a in x.actions:
+        if a.kind == "transfer in" or a.shares_before == 0:
+            continue
+        what = " ".join(filter(None, (
+            a.ratio, f"{a.old_symbol} → {a.new_symbol}" if a.old_symbol and a.new_symbol
+            and a.old_symbol != a.new_symbol else None))) or None
+        out.append((a.day, 2, {
+            "date": a.day, "event": a.kind, "description": what,
+            "quantity": a.shares_after - a.shares_before, "amount": a.basis_after,
+            "result": None, "chain": None, "account": x.account, "transaction_id": None,
+            "lot_id": x.lot_id}))
+    return out
+
+
 def timeline(result: RuleResult, cycle) -> Table:
     """The events of one cycle (a ``WheelCycle``), oldest first."""
     from journal.views.results import cycle_positions
@@ -91,17 +123,12 @@ def timeline(result: RuleResult, cycle) -> Table:
         if x.cycle_id != cycle.cycle_id or x.account != cycle.account or x.quantity <= 0:
             continue
         lot_ids.append(x.lot_id)
-        word = {"put_assignment": "shares assigned", "purchase": "shares bought",
-                "call_exercise": "shares from a call"}.get(x.source, x.source)
-        events.append((x.acquired, 2, {
-            "date": x.acquired, "event": word, "description": x.symbol, "quantity": x.quantity,
-            "amount": x.tax_basis, "result": None, "chain": None, "account": x.account,
-            "transaction_id": None, "lot_id": x.lot_id}))
+        events += _lot_events(x)
     for e in result.realized:
         if not e.lot_id or e.account != cycle.account or not any(
                 e.lot_id == i or e.lot_id.startswith(i + ".") for i in lot_ids):
             continue
-        word = "shares called away" if e.kind == "assigned_call_shares" else "shares sold"
+        word = _SALE_WORDS.get(e.kind, "shares sold")
         events.append((e.date_sold, 3, {
             "date": e.date_sold, "event": word, "description": e.description,
             "quantity": -e.quantity, "amount": e.proceeds, "result": e.gain, "chain": None,
