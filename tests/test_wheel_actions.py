@@ -71,20 +71,41 @@ def test_a_put_adjusted_while_open_stays_one_position_in_one_cycle(run, db_path,
         (D(-10), D(-1), cycle[0])]
 
 
-def test_a_cycle_goes_on_into_the_acquirer_after_a_stock_merger(run, db_path):
-    """Puts on TGTA assigned, TGTA merged into ACQR, a covered call on ACQR called away:
-    one cycle (before: the TGTA cycle never ended and the call began a second one)."""
-    r = _result(run, db_path, "wheel_stock_merger_called_away.xml")
-    cid = "U9000001:TGTA:2025-01-06"
-    assert _cycles(r) == [(cid, "ACQR", date(2025, 1, 6), date(2025, 7, 18), 193,
-                           D("696.10"), D("1196.10"), True)]
+@pytest.mark.parametrize("name, cycle, positions, lot", [
+    # puts on TGTA assigned, TGTA merged into ACQR, a covered call on ACQR called away
+    ("wheel_stock_merger_called_away.xml",
+     ("U9000001:TGTA:2025-01-06", "ACQR", date(2025, 1, 6), date(2025, 7, 18), 193,
+      D("696.10"), D("1196.10"), True),
+     [("TGTA 21FEB25 60 P", D(-2)), ("ACQR 18JUL25 125 C", D(-1))],
+     ("ACQR", D("11602.60"), D("11303.90"))),
+    # a put on ABCD assigned, ABCD renamed WXYZ (ISIN change, .NEW leg), a call called away
+    ("wheel_id_change_called_away.xml",
+     ("U9000001:ABCD:2025-03-03", "WXYZ", date(2025, 3, 3), date(2025, 8, 15), 165,
+      D("267.40"), D("767.40"), True),
+     [("ABCD 17APR25 50 P", D(-1)), ("WXYZ 15AUG25 55 C", D(-1))],
+     ("WXYZ", D("4851.30"), D("4732.60"))),
+])
+def test_a_cycle_goes_on_under_the_new_ticker(run, db_path, name, cycle, positions, lot):
+    """One cycle (before: the first ticker's cycle never ended and the covered call began a
+    second one with the shares as its baseline)."""
+    r = _result(run, db_path, name)
+    cid = cycle[0]
+    assert _cycles(r) == [cycle]
     assert [(p.description, p.contracts, p.outcome, p.cycle_id)
-            for p in r.option_positions] == [
-        ("TGTA 21FEB25 60 P", D(-2), "assigned", cid),
-        ("ACQR 18JUL25 125 C", D(-1), "assigned", cid)]
+            for p in r.option_positions] == [(d, n, "assigned", cid) for d, n in positions]
     # the lot keeps its cycle, so the called-away call's premium lowers its economic basis
-    assert [(lot.symbol, lot.cycle_id, lot.tax_basis, lot.economic_basis)
-            for lot in r.lots] == [("ACQR", cid, D("11602.60"), D("11303.90"))]
+    assert [(x.symbol, x.cycle_id, x.tax_basis, x.economic_basis) for x in r.lots] == [
+        (lot[0], cid, *lot[1:])]
+    assert r.flags == ()
+
+
+def test_a_put_across_a_reverse_split_stays_in_its_cycle(run, db_path):
+    """KLMN: the put renamed KLMN1 by a 1-for-10 reverse split and assigned; the cycle
+    goes on with the 20 new shares."""
+    r = _result(run, db_path, "put_reverse_split_assigned.xml")
+    assert [(c.cycle_id, c.underlying, c.started, c.ended, c.assigned) for c in r.cycles] == [
+        ("U9000001:KLMN:2025-03-03", "KLMN", date(2025, 3, 3), None, True)]
+    assert {p.cycle_id for p in r.option_positions} == {"U9000001:KLMN:2025-03-03"}
 
 
 @pytest.mark.parametrize("name, cycle", [
@@ -101,6 +122,16 @@ def test_a_cycle_goes_on_into_the_acquirer_after_a_stock_merger(run, db_path):
 ])
 def test_the_shares_leaving_by_an_action_end_the_cycle_that_day(run, db_path, name, cycle):
     assert _cycles(_result(run, db_path, name)) == [cycle]
+
+
+def test_spinoff_child_shares_are_outside_any_cycle(run, db_path):
+    """The product owner's rule: the parent's cycle goes on; the child lot and its sale
+    belong to no cycle."""
+    r = _result(run, db_path, "wheel_spinoff_child_sold.xml")
+    cid = "U9000001:PRNW:2025-01-06"
+    assert _cycles(r) == [(cid, "PRNW", date(2025, 1, 6), None, (r.cycles[0].days),
+                           D("198.70"), D("0.00"), True)]
+    assert sorted((x.symbol, x.cycle_id) for x in r.lots) == [("CHLW", None), ("PRNW", cid)]
 
 
 def test_shares_held_before_a_cycle_scale_with_a_split(run, db_path, tmp_path):
