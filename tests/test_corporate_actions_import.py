@@ -38,6 +38,12 @@ EXPECTED = {
     "transfer_out.xml": (0, 0, 1),
     "transfer_out.csv": (0, 0, 1),
     "unknown_type.xml": (1, 1, 0),
+    # wheel views across actions (tests/test_wheel_actions.py)
+    "wheel_stock_merger_called_away.xml": (2, 2, 0),
+    "wheel_id_change_called_away.xml": (2, 2, 0),
+    "wheel_put_assigned_delisted.xml": (1, 1, 0),
+    "wheel_put_assigned_transfer_out.xml": (0, 0, 1),
+    "wheel_spinoff_child_sold.xml": (1, 1, 0),
 }
 
 
