@@ -144,17 +144,36 @@ def _is_option_event(r) -> bool:
     return vocab.is_option(r.asset_category) and r.kind != "mark_to_market"
 
 
+# realized lines that dispose of no shares: a merger's cash (the shares became others)
+_NO_SHARES = frozenset({"mark_to_market", "merger_boot"})
+_AFTER_ITS_ACTION = "cash_in_lieu"  # IB's sale of a fraction, at the action's own moment
+
+
+def _final_units(lot, r) -> Decimal:
+    """Shares a realized line disposed of, in the lot's units after its last action: a
+    sale before a 10:1 split counts ten times (the lot's quantity is post-split)."""
+    q = r.quantity
+    for a in lot.actions:
+        if a.shares_before and a.shares_after != a.shares_before and (
+                r.date_sold < a.day or r.date_sold == a.day and r.kind != _AFTER_ITS_ACTION):
+            q = q * a.shares_after / a.shares_before
+    return q
+
+
 def _lot_spans(result, as_of: date) -> list[_LotSpan]:
-    """When each lot's shares were held. Disposals come from the realized events linked by
-    lot_id; events without a lot_id are spread FIFO over that account's lots of the symbol."""
+    """When each lot's shares were held, in its units after its last corporate action.
+    Disposals come from the realized events linked by lot_id; events without a lot_id are
+    spread FIFO over that account's lots of the symbol."""
     stock_events = [r for r in result.realized if not vocab.is_option(r.asset_category)
-                    and r.kind != "mark_to_market"]
+                    and r.kind not in _NO_SHARES]
     by_lot: dict[str, list] = defaultdict(list)
     loose: dict[tuple, list] = defaultdict(list)
-    lot_ids = {lot.lot_id for lot in result.lots}
+    lots = {lot.lot_id: lot for lot in result.lots}
     for r in stock_events:
-        if r.lot_id and r.lot_id in lot_ids:
-            by_lot[r.lot_id].append((r.date_sold, r.quantity))
+        lot = lots.get(r.lot_id) if r.lot_id else None
+        if lot is not None:
+            by_lot[r.lot_id].append((r.date_sold, _final_units(lot, r) if lot.actions
+                                     else r.quantity))
         else:
             loose[(r.account, r.underlying)].append((r.date_sold, r.quantity))
     remaining_loose = {k: sorted(v) for k, v in loose.items()}

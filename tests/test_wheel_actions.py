@@ -320,3 +320,35 @@ def test_the_cycle_timeline_reads_in_the_units_of_each_day(run, db_path):
         (date(2025, 6, 2), "sold call", "ACQR 18JUL25 125 C", D(-1)),
         (date(2025, 7, 18), "called away", "ACQR 18JUL25 125 C", D(1)),
         (date(2025, 7, 18), "shares called away", "100 ACQR", D(-100))]
+
+
+def test_shares_sold_before_a_split_count_in_post_split_units_in_the_review():
+    """A lot of 100 sh (1,000 after the 10:1 split of 2024-06-07): 50 sold on 2024-05-15
+    are 500 of its post-split shares, the other 500 sold on 2024-08-16 close it (before:
+    1,000 - 50 - 500 left 450 phantom shares held for ever)."""
+    from journal import review
+    from journal.rules.types import LotAction, RealizedEvent, RuleResult, StockLot
+
+    lot = StockLot("L", "A", "NVDA", D(1000), D(0), date(2024, 4, 19), date(2024, 4, 19),
+                   D("83501.65"), D("83501.65"), D(0), "put_assignment", None, False,
+                   (LotAction(date(2024, 6, 7), "split", D(100), D(1000), D("83501.65"),
+                              D("83501.65"), ratio="10:1"),))
+
+    def sale(n, day):
+        return RealizedEvent("A", f"{n} NVDA", "NVDA", "STK", D(n), date(2024, 4, 19), day,
+                             D(1), D(1), "", D(0), D(0), "ST", 2024, "stock_sale", lot_id="L")
+
+    result = RuleResult(lots=(lot,), realized=(sale(50, date(2024, 5, 15)),
+                                               sale(500, date(2024, 8, 16))))
+    (span,) = review.prepare([], result).spans(date(2024, 12, 31))
+    assert span.segments == ((date(2024, 4, 19), date(2024, 5, 15), D(1000)),
+                             (date(2024, 5, 15), date(2024, 8, 16), D(500)))
+
+
+def test_a_mergers_cash_is_no_disposal_of_shares_in_the_review(run, db_path):
+    """stock_merger_boot: 300 TGTA (2024-03-01) became 150 ACQR with 3,000.00 cash and were
+    sold on 2025-06-16: 472 days in stock (before: the boot line ended them at the merger,
+    445 days)."""
+    _result(run, db_path, "stock_merger_boot.xml")
+    rows = {r["underlying"]: r for r in _json(run, "review") if r["section"] == "underlying"}
+    assert (rows["ACQR"]["days_in_stock"], rows["TGTA"]["days_in_stock"]) == (472, 0)
