@@ -185,7 +185,9 @@ def attribute(facts: Sequence, result, by_date: str) -> list:
         if p.contracts >= 0:
             continue
         if by_date == "close" and p.open_transaction_id:
-            pieces[(p.account, p.open_transaction_id)].append((abs(p.contracts), p.closed))
+            # the sale's contracts are in opening units (1 before a 10:1 split, not 10)
+            opened = p.opened_contracts if p.opened_contracts is not None else p.contracts
+            pieces[(p.account, p.open_transaction_id)].append((abs(opened), p.closed))
         elif by_date == "open" and p.close_transaction_id:
             pieces[(p.account, p.close_transaction_id)].append((abs(p.contracts), p.opened))
     out = []

@@ -352,3 +352,24 @@ def test_a_mergers_cash_is_no_disposal_of_shares_in_the_review(run, db_path):
     _result(run, db_path, "stock_merger_boot.xml")
     rows = {r["underlying"]: r for r in _json(run, "review") if r["section"] == "underlying"}
     assert (rows["ACQR"]["days_in_stock"], rows["TGTA"]["days_in_stock"]) == (472, 0)
+
+
+def test_by_close_date_splits_a_sale_over_its_adjusted_pieces():
+    """1 put sold for 100.00, 10 after a 10:1 split: 4 bought back on 2025-01-10 and 6
+    expired on 2025-01-17. By close date the sale's contract and premium go 0.4 / 40.00 and
+    0.6 / 60.00 (before: the first piece, 4 post-split contracts, took the whole sale)."""
+    from journal import periods
+    from journal.review import OptionFact
+    from journal.rules.types import RuleResult
+
+    def pos(n, opened, closed, outcome):
+        return OptionPosition("A", "c", "XYZ 17JAN25 10 P", "XYZ", "P", D(10),
+                              date(2025, 1, 17), D(100), D(n), date(2025, 1, 2), closed,
+                              outcome, D(0), D(0), "o1", f"x{n}", None, None, D(opened))
+
+    result = RuleResult(option_positions=(pos(-4, "-0.4", date(2025, 1, 10), "bought_to_close"),
+                                          pos(-6, "-0.6", date(2025, 1, 17), "expired")))
+    sale = OptionFact("A", "XYZ", "o1", date(2025, 1, 2), "P", "sold", D(1), D(100), D(100))
+    got = [(f.day, f.contracts, f.net) for f in periods.attribute([sale], result, "close")]
+    assert got == [(date(2025, 1, 10), D("0.4"), D("40.0")),
+                   (date(2025, 1, 17), D("0.6"), D("60.0"))]
