@@ -204,6 +204,32 @@ def _lot_spans(result, as_of: date) -> list[_LotSpan]:
     return spans
 
 
+_RENAMES = ("stock merger", "ISIN/ticker change", "tender")
+
+
+def _by_ticker(spans: list[_LotSpan]) -> dict[str, list[_LotSpan]]:
+    """The spans under the ticker the shares had each day: a lot merged into another
+    company (or renamed) was the old ticker's through the action's day, the new one's
+    after."""
+    out: dict[str, list[_LotSpan]] = defaultdict(list)
+    for s in spans:
+        moves = [a for a in s.lot.actions if a.kind in _RENAMES and a.old_symbol
+                 and a.new_symbol and a.old_symbol != a.new_symbol]
+        if not moves:
+            out[s.lot.symbol].append(s)
+            continue
+        cuts = [(a.day + timedelta(days=1), a.old_symbol) for a in moves]
+        cuts.append((date.max, s.lot.symbol))
+        start = date.min
+        for cut, symbol in cuts:
+            segs = tuple((max(a, start), min(b, cut), n) for a, b, n in s.segments
+                         if a < cut and b > start)
+            if segs:
+                out[symbol].append(_LotSpan(s.lot, segs))
+            start = cut
+    return out
+
+
 def _lot_basis_per_share(lot) -> Decimal:
     return lot.tax_basis / lot.quantity if lot.quantity else ZERO
 
@@ -389,13 +415,11 @@ def by_underlying_of(prep: Prepared, *, as_of: date | None = None) -> list[dict]
     spans = prep.spans(as_of)
     names = set(counts)
     if result is not None:
-        names |= {r.underlying for r in result.realized} | {s.lot.symbol for s in spans}
+        names |= {r.underlying for r in result.realized} | set(_by_ticker(spans))
     gains: dict = defaultdict(lambda: ZERO)
     for r in (result.realized if result is not None else ()):
         gains[r.underlying] += r.gain
-    spans_of: dict = defaultdict(list)
-    for s in spans:
-        spans_of[s.lot.symbol].append(s)
+    spans_of = _by_ticker(spans)
     puts_of: dict = defaultdict(list)
     for p in prep.short_puts:
         puts_of[p.underlying].append(p)

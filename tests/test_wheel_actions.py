@@ -346,12 +346,13 @@ def test_shares_sold_before_a_split_count_in_post_split_units_in_the_review():
 
 
 def test_a_mergers_cash_is_no_disposal_of_shares_in_the_review(run, db_path):
-    """stock_merger_boot: 300 TGTA (2024-03-01) became 150 ACQR with 3,000.00 cash and were
-    sold on 2025-06-16: 472 days in stock (before: the boot line ended them at the merger,
-    445 days)."""
+    """stock_merger_boot: 300 TGTA (2024-03-01) became 150 ACQR with 3,000.00 cash on
+    2025-05-20 and were sold on 2025-06-16: 472 days in stock, TGTA's through the merger's
+    day (446), ACQR's after it (26). Before: the boot line ended them at the merger, all
+    under ACQR (445, TGTA 0)."""
     _result(run, db_path, "stock_merger_boot.xml")
     rows = {r["underlying"]: r for r in _json(run, "review") if r["section"] == "underlying"}
-    assert (rows["ACQR"]["days_in_stock"], rows["TGTA"]["days_in_stock"]) == (472, 0)
+    assert (rows["TGTA"]["days_in_stock"], rows["ACQR"]["days_in_stock"]) == (446, 26)
 
 
 def test_by_close_date_splits_a_sale_over_its_adjusted_pieces():
