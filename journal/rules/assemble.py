@@ -23,7 +23,7 @@ from journal.rules.types import (
     StockLot,
     WheelCycle,
 )
-from journal.vocab import OptionOutcome
+from journal.vocab import FlagCode, OptionOutcome
 
 _ASSIGNED = OptionOutcome.ASSIGNED.value
 _EXERCISED = OptionOutcome.EXERCISED.value
@@ -192,32 +192,48 @@ def _position(lot: Lot, contracts: Decimal, closed: date | None, outcome: str | 
         clean(close_cost), lot.tx, close_tx, stock_tx, cid, *terms)
 
 
+_ADJUSTED = frozenset({FlagCode.OPTION_ADJUSTED.value, FlagCode.OPTION_ADJUSTMENT_UNKNOWN.value})
+_NONE = (None, None)
+
+
 class _Terms:
     """What OCC adjustments made of a position's contracts: the contracts in their opening
     units (the strike fell by the factor the contracts grew: 900 P -> 90 P, 1 -> 10) and
     the shares per contract, as the stock leg of an assignment or exercise delivered them
     (20 KLMN for 2 KLMN1 puts: 10), else the multiplier."""
 
-    __slots__ = ("by_seq", "by_tx")
+    __slots__ = ("st", "strike_of", "_by_seq", "_by_tx")
 
     def __init__(self, st: PassState) -> None:
-        self.by_seq = {e.seq: e for e in st.execs}
-        self.by_tx = {(e.account, e.transaction_id): e for e in st.execs}
+        self.st = st
+        self.strike_of = {e.seq: e.strike for e in st.execs if e.seq in st.option_seqs}
+        self._by_seq: dict | None = None
+        self._by_tx: dict | None = None
+
+    @staticmethod
+    def needed(st: PassState) -> bool:
+        """A contract is adjusted only by an action row or an OCC adjustment the pass
+        inferred (and flagged): without either, every position keeps its terms."""
+        return bool(st.data.corporate_actions) or any(
+            f.code in _ADJUSTED for f in st.flags.flags)
 
     def __call__(self, lot: Lot, contracts: Decimal, close_tx: str | None = None,
                  stock_seq: int | None = None) -> tuple[Decimal | None, Decimal | None]:
-        opened = None
-        first = self.by_seq.get(lot.seq)
-        now = lot.ex.strike
-        if first is not None and first.strike and now and first.strike != now:
-            opened = contracts * now / first.strike
-        deliverable = None
-        leg = self.by_seq.get(stock_seq) if stock_seq is not None else None
-        closing = self.by_tx.get((lot.account, close_tx)) if close_tx else None
-        if leg is not None and closing is not None and closing.quantity:
-            shares = abs(leg.quantity) / abs(closing.quantity)
-            if shares != lot.ex.multiplier:
-                deliverable = shares
+        opened = deliverable = None
+        first, now = self.strike_of.get(lot.seq), lot.ex.strike
+        if first and now and first != now:
+            opened = contracts * now / first
+        if stock_seq is not None and close_tx:
+            if self._by_seq is None:
+                self._by_seq = {e.seq: e for e in self.st.execs}
+                self._by_tx = {(e.account, e.transaction_id): e for e in self.st.execs}
+            assert self._by_tx is not None
+            leg = self._by_seq.get(stock_seq)
+            closing = self._by_tx.get((lot.account, close_tx))
+            if leg is not None and closing is not None and closing.quantity:
+                shares = abs(leg.quantity) / abs(closing.quantity)
+                if shares != lot.ex.multiplier:
+                    deliverable = shares
         return opened, deliverable
 
 
@@ -225,7 +241,7 @@ def _positions(st: PassState, cycle_of: _CycleOf) -> tuple[list[OptionPosition],
     """Closed option positions, then what is still open; and per cycle the premium that
     is in no option gain (still open, or called away into the share proceeds)."""
     tx_of = {e.seq: e.transaction_id for e in st.execs}
-    terms = _Terms(st)
+    terms = _Terms(st) if _Terms.needed(st) else None
     positions = []
     open_premium: defaultdict = defaultdict(lambda: ZERO)
     for d in st.option_closes:
@@ -234,7 +250,8 @@ def _positions(st: PassState, cycle_of: _CycleOf) -> tuple[list[OptionPosition],
         positions.append(_position(lot, d.contracts, d.closed, d.outcome, d.premium,
                                    d.close_cost, d.close_tx,
                                    tx_of.get(d.stock_seq) if d.stock_seq is not None else None,
-                                   cid, terms(lot, d.contracts, d.close_tx, d.stock_seq)))
+                                   cid, terms(lot, d.contracts, d.close_tx, d.stock_seq)
+                                   if terms else _NONE))
         # A called-away call's premium went into the share proceeds, not into an option
         # gain, yet it is premium collected in the cycle all the same.
         if cid and _called_away(d):
@@ -247,7 +264,8 @@ def _positions(st: PassState, cycle_of: _CycleOf) -> tuple[list[OptionPosition],
                     open_premium[cid] += lot.prem
                 positions.append(_position(lot, lot.rem * lot.side, None, None, lot.prem,
                                            ZERO, None, None, cid,
-                                           terms(lot, lot.rem * lot.side)))
+                                           terms(lot, lot.rem * lot.side) if terms
+                                           else _NONE))
     return positions, open_premium
 
 

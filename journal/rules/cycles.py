@@ -143,8 +143,9 @@ def _automatic(st: PassState) -> tuple[dict[int, str], dict[str, AutoCycle]]:
     for e in st.execs:
         if e.seq in info and (e.seq in option_seqs or vocab.is_stock(e.asset_category)):
             trades[e.account][e.trade_date].append(e)
+    day_state = st.day_state
     touched: dict[tuple[str, date], set[str]] = defaultdict(set)
-    for acc, und, day in st.day_state:
+    for acc, und, day in day_state:
         touched[(acc, day)].add(und)
     acts = _actions(st)
     member: dict[int, str] = {}
@@ -155,13 +156,15 @@ def _automatic(st: PassState) -> tuple[dict[int, str], dict[str, AutoCycle]]:
         for day in sorted(days):
             for e in sorted(trades[acc].get(day, ()), key=chrono):
                 walk.trade(e, info[e.seq], day)
-            for und, ratio in acts.scales.get((acc, day), ()):
-                if und in walk.base:
-                    walk.base[und] *= ratio
-            for src, dst, ratio in acts.renames.get((acc, day), ()):
-                walk.rename(src, dst, ratio, day)
-            for und in sorted(touched.get((acc, day), ())):
-                walk.check(und, st.day_state.get((acc, und, day)), day)
+            if acts.scales:
+                for und, ratio in acts.scales.get((acc, day), ()):
+                    if und in walk.base:
+                        walk.base[und] *= ratio
+            if acts.renames:
+                for src, dst, ratio in acts.renames.get((acc, day), ()):
+                    walk.rename(src, dst, ratio, day)
+            for und in touched[(acc, day)]:  # each underlying on its own: any order
+                walk.check(und, day_state.get((acc, und, day)), day)
     return member, auto
 
 
