@@ -10,8 +10,10 @@ never sees the zero between an ``.OLD`` leg and its new leg. What is applied:
   acquisition, so never a wash-sale replacement (§1091(a)). Cash in lieu of a fraction
   arrives as IB's own ``FracShare`` trade at the same moment and is booked after the
   action as the sale it is (Rev. Rul. 66-365).
-* **An option adjusted by OCC with a row** (same conid, the added contracts): contracts ×
-  factor, premium and open date unchanged; not a close (§1234(b)).
+* **An option adjusted by OCC**, with a row (same conid, the added contracts) or inferred
+  when the contract reappears under another strike or root: contracts × factor or a new
+  deliverable, premium and open date unchanged; not a close (§1234(b))
+  (:mod:`journal.rules.option_adjust`).
 * **Cash merger** (§1001): a sale of the shares for the cash on the action's date.
 * **Delisted worthless** (§165(g)(1)): a sale for 0.00 on December 31 of the action's
   year, flagged ``DELISTED_WORTHLESS`` (the year is a question of fact).
@@ -21,7 +23,8 @@ never sees the zero between an ``.OLD`` leg and its new leg. What is applied:
   contra CUSIP: the lots move to the new ticker with their wash-sale family (identity
   follows the security).
 * **Stock merger**, with or without cash (§354, §356, §358): new shares per lot, gain
-  recognized up to the cash, basis carried; ``MERGER_TREATMENT`` (info).
+  recognized up to the cash, basis carried; ``MERGER_TREATMENT`` (info)
+  (:mod:`journal.rules.mergers`).
 * **Spinoff** (§355, §358(b)-(c)): child lots with the parent's dates and basis 0.00
   until the FMV split is known, ``SPINOFF_ALLOCATION``.
 
@@ -34,7 +37,7 @@ what it is, and the lots stay as they were.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -42,44 +45,25 @@ from journal import vocab
 from journal.corpact import base_symbol
 from journal.readmodel import ExecutionRecord
 from journal.readmodel_actions import CorporateActionRecord, TransferRecord
-from journal.rules import transfers
-from journal.rules.law import NEEDS_REVIEW, term_for
+from journal.rules import mergers, transfers
+from journal.rules.action_base import KIND_WORDS as _KIND_WORDS
+from journal.rules.action_base import ActionGroup, override
+from journal.rules.action_base import flag as _flag
+from journal.rules.action_base import move as _move
+from journal.rules.action_base import ratio_text as _ratio
+from journal.rules.action_base import scale as _scale
+from journal.rules.action_base import short as _short
+from journal.rules.action_base import symbol_after as _symbol_after
 from journal.rules.money import ZERO, fmt_qty
-from journal.rules.records import Lot, Piece, before, noted
+from journal.rules.option_adjust import adjust_option as _adjust_option
+from journal.rules.option_adjust import infer_option_adjustment  # noqa: F401 - the pass's
+from journal.rules.records import Lot, before, noted
 from journal.rules.state import PassState
 from journal.vocab import ActionKind, FlagCode
 
 _AFTER_CLOSE = time(20, 25)
 _SPLITS = (ActionKind.FORWARD_SPLIT, ActionKind.STOCK_DIVIDEND, ActionKind.REVERSE_SPLIT)
 _RATIO_TOLERANCE = Decimal("0.0001")  # IB rounds fractional legs to 4 dp
-_KIND_WORDS = {
-    ActionKind.FORWARD_SPLIT: "split", ActionKind.REVERSE_SPLIT: "reverse split",
-    ActionKind.STOCK_DIVIDEND: "stock dividend", ActionKind.ISSUE_CHANGE: "ISIN/ticker change",
-    ActionKind.TENDER: "tender", ActionKind.CASH_MERGER: "cash merger",
-    ActionKind.STOCK_MERGER: "stock merger", ActionKind.SPINOFF: "spinoff",
-    ActionKind.WORTHLESS: "delisting (worthless)", ActionKind.UNHANDLED: "corporate action",
-    ActionKind.UNKNOWN: "corporate action of unknown type",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ActionGroup:
-    """The legs of one corporate action in one account (IB's ``actionID``)."""
-
-    account: str
-    key: str
-    kind: ActionKind
-    day: date
-    moment: datetime
-    rows: tuple[CorporateActionRecord, ...]
-
-    @property
-    def description(self) -> str:
-        return self.rows[0].description
-
-    @property
-    def first_key(self) -> str:
-        return self.rows[0].key
 
 
 def events(st: PassState) -> list[tuple[tuple, object]]:
@@ -143,32 +127,11 @@ def apply(st: PassState, item: object) -> Iterator[ExecutionRecord]:
                                                and _one_for_one(g)):
         _issue_change(st, g)  # a tender to a contra CUSIP: the same shares, renamed
     elif g.kind is ActionKind.STOCK_MERGER:
-        _stock_merger(st, g)
+        mergers.stock_merger(st, g)
     elif g.kind is ActionKind.SPINOFF:
         _spinoff(st, g)
     else:
         _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED, "not applied yet")
-
-
-def override(st: PassState, g: ActionGroup, field: str) -> str | None:
-    """The user's fact about this action (``journal actions set``), if any."""
-    for o in st.data.action_overrides:
-        if o.group == g.key and o.field == field and o.account in (None, g.account):
-            return o.value
-    return None
-
-
-def _legs(g: ActionGroup) -> str:
-    return ", ".join(f"{r.symbol} {r.quantity.normalize():+f}" for r in g.rows)
-
-
-def _flag(st: PassState, g: ActionGroup, code: FlagCode, why: str) -> None:
-    r = g.rows[0]
-    st.flags.add(code, g.account,
-                 f"{_KIND_WORDS[g.kind]} on {g.day} ({r.type or 'no type'}: "
-                 f"{g.description or '(no description)'}; rows {_legs(g)}): {why}; lots "
-                 "unchanged, so IB's position may differ from the ledger's",
-                 d=g.day, symbol=r.underlying, tx=g.first_key)
 
 
 _stock_queue = transfers.stock_queue
@@ -253,56 +216,6 @@ def _issue_change(st: PassState, g: ActionGroup) -> None:
     _day_state(st, g.account, dst, g.day)
 
 
-def _stock_merger(st: PassState, g: ActionGroup) -> None:
-    """Shares for shares, with or without cash: a reorganization by default (§368). Per old
-    lot: new shares by its weight, the same holding period (§1223(1)); of its realized
-    gain only the cash is recognized (§356(a)(1)), never a loss (§356(c)); the new basis is
-    the old − cash + gain recognized (§358(a)(1))."""
-    old = [r for r in g.rows if r.quantity < 0 and not r.is_option]
-    new = [r for r in g.rows if r.quantity > 0 and not r.is_option]
-    if len(old) != 1 or len(new) != 1 or len(g.rows) != 2:
-        _flag(st, g, FlagCode.CORPORATE_ACTION_UNHANDLED, "legs the journal cannot pair")
-        return
-    o, n = old[0], new[0]
-    src, dst = base_symbol(o.symbol), _symbol_after(st, g, n)
-    lots = [lot for lot in _stock_queue(st, g.account, src) if lot.side > 0]
-    if not lots:
-        _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT,
-              f"the ledger holds no {src} shares then: import the statements from before")
-        return
-    q_old, cash, value = -o.quantity, o.proceeds, n.value
-    if cash and not value:
-        _flag(st, g, FlagCode.CORPORATE_ACTION_TERMS, "IB gives no market value of the new "
-              "shares: the whole cash is taken as gain recognized")
-    held, befores = sum((lot.rem for lot in lots), ZERO), before(lots)
-    for lot in lots:
-        share = lot.rem / q_old
-        c = cash * share
-        basis = -lot.open_cash + lot.wash
-        if c:
-            gain = c if not value else value * share + c - basis
-            recognized = max(ZERO, min(c, gain))
-            _boot_line(st, g, o, lot, c, recognized, src)
-            lot.open_cash += c - recognized
-            lot.prem += c - recognized
-            lot.orig_cost -= c - recognized
-        lot.source = "merger"
-    # IB's new shares over the lots by weight (the residue of rounding to the largest)
-    _scale(lots, n.quantity / q_old, n.quantity * held / q_old)
-    for lot, qty, basis in befores:
-        lot.note(g.day, "stock merger", qty, basis, ratio=_ratio(q_old / n.quantity),
-                 old_symbol=src, new_symbol=dst, cash=cash * qty / q_old if cash else None)
-    if cash:
-        st.flags.add(FlagCode.MERGER_TREATMENT, g.account,
-                     f"{src} merged into {dst} on {g.day} with {cash:.2f} cash "
-                     f"({g.description}): treated as a tax-free reorganization, gain "
-                     "recognized up to the cash (§356); if the issuer's Form 8937 says "
-                     "taxable, the lines change", d=g.day, symbol=src, tx=g.first_key)
-    st.stock_qty[(g.account, src)] += sum((lot.rem for lot in lots), ZERO) - held
-    _move(st, g.account, src, dst, same_security=False)
-    _day_state(st, g.account, dst, g.day)
-
-
 def _spinoff(st: PassState, g: ActionGroup) -> None:
     """A spinoff: child shares per parent lot, with the parent's holding period (§1223(1));
     the basis split needs the issuer's FMV ratio (§358(b)-(c), Form 8937), so until the
@@ -360,104 +273,11 @@ def _spinoff(st: PassState, g: ActionGroup) -> None:
                  f"set {g.key} --parent-fraction F", d=g.day, symbol=child, tx=r.key)
 
 
-def _boot_line(st: PassState, g: ActionGroup, o: CorporateActionRecord, lot: Lot,
-               cash: Decimal, recognized: Decimal, src: str) -> None:
-    """The cash of a merger as a Form 8949 line: proceeds the cash, cost the part not
-    recognized, dates of the old lot."""
-    e = ExecutionRecord(
-        -o.seq, g.account, o.key, vocab.AssetCategory.STK.value, src, src, o.description,
-        o.conid, None, None, None, Decimal(1), g.day, g.moment, ZERO, None, cash, None,
-        None, frozenset({"C"}), "C", None, None, o.currency, cash, ZERO, ZERO)
-    term = term_for(lot.hp, g.day) if lot.acquired and lot.hp else NEEDS_REVIEW
-    st.pieces.append(Piece(
-        g.account, f"{fmt_qty(lot.rem)} {src} (merger boot)", src,
-        vocab.AssetCategory.STK.value, lot.rem, lot.acquired, g.day, cash,
-        cash - recognized, term, "merger_boot", False, o.key, -o.seq, None, lot.lot_id,
-        lot.hp, 1, src, closing=e, close_cash=cash))
-
-
 def _one_for_one(g: ActionGroup) -> bool:
     """Shares tendered to a contra CUSIP one for one, with no cash yet (the cash comes
     later, as a merger of the contra security)."""
     return (len(g.rows) == 2 and not any(r.proceeds or r.is_option for r in g.rows)
             and g.rows[0].quantity == -g.rows[1].quantity)
-
-
-def _symbol_after(st: PassState, g: ActionGroup, leg: CorporateActionRecord) -> str:
-    """The ticker of the new security: that of the ledger's first later trade of its conid
-    (IB may report it under another symbol than the ``.NEW`` leg), else the leg's own."""
-    if leg.conid:
-        for e in st.execs:
-            if e.account == g.account and e.conid == leg.conid and e.trade_date >= g.day \
-                    and not e.is_option:
-                return e.symbol
-    return base_symbol(leg.symbol)
-
-
-def _move(st: PassState, account: str, src: str, dst: str, *, same_security: bool = True,
-          ) -> None:
-    """Move the open lots of ``src`` to ``dst``. The same security (a change of name) takes
-    its waiting losses along; another company's shares (a merger) do not (§1091)."""
-    queue = st.positions.get((account, "S", src)) or []
-    moved = [lot for lot in queue if lot.rem > 0]
-    target = st.positions[(account, "S", dst)]
-    book = st.wash
-    for lot in moved:
-        for fam in lot.families:
-            lots = book.family_lots.get(fam)
-            if lots and lot in lots:
-                lots.remove(lot)
-        lot.ex = replace(lot.ex, symbol=dst, underlying=dst)
-        lot.symbol = lot.underlying = dst
-        lot.families = (("S", dst, lot.side),)
-        if not lot.absorbed:
-            book.family_lots[lot.families[0]].append(lot)
-    for side in (1, -1):
-        fam_from, fam_to = ("S", src, side), ("S", dst, side)
-        lots = book.family_lots.get(fam_to)
-        if lots:
-            lots.sort(key=lambda x: x.acquired or date.min)  # replacements in date order
-        pend = book.pending.get(fam_from) if same_security else None
-        if pend:
-            mine = [p for p in pend if p.account == account]
-            for p in mine:
-                pend.remove(p)
-            book.pending[fam_to].extend(mine)
-            book.pending[fam_to] = type(pend)(sorted(book.pending[fam_to],
-                                                     key=lambda p: p.date_sold))
-    target.extend(moved)
-    target.sort(key=lambda lot: (lot.acquired or date.min, lot.seq))
-    queue[:] = [lot for lot in queue if lot.rem > 0 and lot not in moved]
-    qty = st.stock_qty.pop((account, src), ZERO)
-    st.stock_qty[(account, dst)] += qty
-
-
-def _ratio(r: Decimal) -> str:
-    """New shares for old as people say it: 10:1, 1-for-10."""
-    return f"{fmt_qty(r)}:1" if r >= 1 else f"1-for-{fmt_qty(1 / r)}"
-
-
-_PLACES = Decimal("0.0001")
-
-
-def _short(x: Decimal) -> Decimal:
-    """Shares to at most 4 decimals, IB's precision for fractional shares (a 1-for-3
-    split or a merger ratio never ends)."""
-    return x.quantize(_PLACES) if -x.as_tuple().exponent > 4 else x  # type: ignore[operator]
-
-
-def _scale(lots: list[Lot], ratio: Decimal, total: Decimal) -> None:
-    """Shares × ratio, cash (basis, wash adjustments, premium) unchanged; the rounding
-    residue of IB's total goes to the largest lot."""
-    total = _short(total)
-    for lot in lots:
-        lot.qty = _short(lot.qty * ratio)
-        lot.rem = _short(lot.rem * ratio)
-    residue = total - sum((lot.rem * lot.side for lot in lots), ZERO)
-    if residue:
-        big = max(lots, key=lambda lot: lot.rem)
-        big.rem += residue * big.side
-        big.qty += residue * big.side
 
 
 def _scale_pending(st: PassState, symbol: str, ratio: Decimal) -> None:
@@ -466,60 +286,6 @@ def _scale_pending(st: PassState, symbol: str, ratio: Decimal) -> None:
         if fam[0] == "S" and fam[1] == symbol:
             for piece in pend:
                 piece.unmatched_qty *= ratio
-
-
-def _adjust_option(st: PassState, g: ActionGroup, r: CorporateActionRecord) -> None:
-    """OCC adjustment reported on the option itself (same conid): contracts × factor."""
-    lots = [lot for lot in st.positions.get((g.account, "O", r.conid), ()) if lot.rem > 0]
-    held = sum((lot.rem for lot in lots), ZERO)
-    if not lots or not r.conid:
-        _flag(st, g, FlagCode.CORPORATE_ACTION_NO_LOT,
-              f"the ledger holds no open {r.symbol} contracts then")
-        return
-    after = held + abs(r.quantity)
-    factor = after / held
-    _scale(lots, factor, after * lots[0].side)
-    for lot in lots:  # the contract's terms from now on (descriptions, positions)
-        ex = lot.ex
-        lot.ex = replace(ex, symbol=r.symbol or ex.symbol,
-                         strike=r.strike or (ex.strike / factor if ex.strike else ex.strike),
-                         description=r.terms.own_name or ex.description)
-        lot.symbol = lot.ex.symbol
-    st.opt_open[(g.account, r.underlying)] += after - held
-    _day_state(st, g.account, r.underlying, g.day)
-
-
-def infer_option_adjustment(st: PassState, e: ExecutionRecord) -> None:
-    """An option row whose conid has open lots under another strike: OCC adjusted the
-    contract and IB posted no row (the AVGO/LCID case). A whole-number strike ratio n is a
-    split: contracts × n, premium and open date kept (§1234(b)), OPTION_ADJUSTED (info).
-    Anything else cannot be inferred and is flagged before the row is booked as it is."""
-    if not e.conid or e.strike is None:
-        return
-    lots = [lot for lot in st.positions.get((e.account, "O", e.conid), ()) if lot.rem > 0]
-    if not lots or lots[0].ex.strike in (None, e.strike):
-        return
-    old = lots[0].ex
-    ratio = old.strike / e.strike  # type: ignore[operator]
-    n = ratio.to_integral_value()
-    what = (f"{old.description or old.symbol} (conid {e.conid}) reappears on {e.trade_date} "
-            f"as {e.description or e.symbol}")
-    if n < 2 or abs(ratio - n) > Decimal("0.005") * n:
-        st.flags.add(FlagCode.OPTION_ADJUSTMENT_UNKNOWN, e.account,
-                     f"{what}: an OCC adjustment whose new contracts and deliverable cannot "
-                     "be inferred; the row is booked as it is", d=e.trade_date,
-                     symbol=e.underlying, tx=e.transaction_id)
-        return
-    held = sum((lot.rem for lot in lots), ZERO)
-    _scale(lots, n, held * n * lots[0].side)
-    for lot in lots:
-        lot.ex = replace(lot.ex, symbol=e.symbol, strike=e.strike, description=e.description)
-        lot.symbol = e.symbol
-    st.opt_open[(e.account, e.underlying)] += held * (n - 1)
-    st.flags.add(FlagCode.OPTION_ADJUSTED, e.account,
-                 f"{what}: OCC {n}:1 adjustment inferred, no corporate-action row; "
-                 f"{fmt_qty(held)} -> {fmt_qty(held * n)} contracts, premium and open date "
-                 "kept", d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
 
 
 def _cash_merger(st: PassState, g: ActionGroup) -> Iterator[ExecutionRecord]:

@@ -89,9 +89,10 @@ def run_pass(st: PassState) -> None:
     info_of, day_state = st.info, st.day_state
     stock_qty, opt_open = st.stock_qty, st.opt_open
 
-    # contracts whose strike changes under one conid (OCC adjustments without a row)
+    # contracts whose strike or root changes under one conid (OCC adjustments, no row)
     strike_of: dict = {}
-    adjusted = any(strike_of.setdefault(e.conid, e.strike) != e.strike
+    adjusted = any(strike_of.setdefault(e.conid, (e.strike, e.symbol.split(" ", 1)[0]))
+                   != (e.strike, e.symbol.split(" ", 1)[0])
                    for e in st.execs if e.conid and e.seq in option_seqs)
 
     def book(e: ExecutionRecord) -> None:

@@ -30,6 +30,11 @@ def _stock_tx(lot: StockLot) -> str | None:
     return tx.rstrip(":?") or None
 
 
+def _bought(lot: StockLot) -> Decimal:
+    """The lot's shares as bought: a split since then says so on its own line."""
+    return (abs(lot.actions[0].shares_before) if lot.actions else ZERO) or abs(lot.quantity)
+
+
 def _option_share(p) -> Decimal:
     """What an option position of the cycle contributed besides the assigned put."""
     if p.outcome is None:  # still open: the premium received so far
@@ -54,15 +59,16 @@ def explain_lot(result: RuleResult, lot_id: str) -> list[dict]:
                 if p.stock_leg_transaction_id == stock_tx and p.outcome == "assigned"
                 and p.put_call == "P" and stock_tx), None)
     shares = abs(lot.quantity)
-    # the shares as bought: a split since then says so on its own line
-    bought = abs(lot.actions[0].shares_before) if lot.actions else ZERO
-    bought = bought or shares
+    bought = _bought(lot)
     named = (lot.actions[0].old_symbol if lot.actions and lot.actions[0].shares_before
              else None) or lot.symbol
     put_premium = ZERO
     if put is not None:
-        # a lot split off by a wash sale carries its share of the put, by shares
-        delivered = abs(put.contracts) * put.multiplier
+        # a lot split off by a wash sale carries its share of the put, by shares; the
+        # shares the assignment delivered are its stock leg's (an OCC-adjusted contract
+        # delivers other than contracts × 100)
+        delivered = sum((_bought(x) for x in result.lots if _stock_tx(x) == stock_tx),
+                        ZERO) or abs(put.contracts) * put.multiplier
         put_premium = put.premium_net * bought / delivered if delivered else put.premium_net
         put_premium = min(put_premium, put.premium_net)
     moved = sum((a.basis_after - a.basis_before for a in lot.actions), ZERO)

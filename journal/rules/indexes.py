@@ -96,12 +96,19 @@ def closed_lots_of(index: ClosedLotIndex, e: ExecutionRecord) -> list[ClosedLotR
 def link_assignments(execs: Sequence[ExecutionRecord],
                      option_seqs: frozenset[int]) -> dict[int, int]:
     """Option leg seq -> stock leg seq. positionActionID first (it is shared by the two
-    legs of one assignment), else same account, underlying, date and shares."""
+    legs of one assignment), else same account, underlying, date, direction and shares =
+    contracts × 100. A contract OCC adjusted (its conid seen under another name, or an
+    ``XYZ1`` root) delivers another number of shares: its leg is the one stock row of that
+    account, underlying, date and direction that IB marks as an assignment or exercise
+    (design §7.8: shares = contracts × the adjusted deliverable)."""
     by_paid: dict[tuple, list[ExecutionRecord]] = defaultdict(list)
     by_day: dict[tuple, list[ExecutionRecord]] = defaultdict(list)
     option_legs = []
+    names: dict[str, set[str]] = defaultdict(set)
     for e in execs:
         if e.seq in option_seqs:
+            if e.conid:
+                names[e.conid].add(e.symbol)
             if e.notes & vocab.ASSIGNMENT_CODES:
                 option_legs.append(e)
         elif vocab.is_stock(e.asset_category):
@@ -120,10 +127,21 @@ def link_assignments(execs: Sequence[ExecutionRecord],
         want = abs(e.quantity) * e.multiplier
         # a short put assigned / long call exercised delivers shares (+); calls away (−)
         delivers = (e.put_call == "P") == (e.quantity > 0)
-        for s in by_day.get((e.account, e.underlying, e.trade_date), ()):
-            if s.seq in used or abs(s.quantity) != want or (s.quantity > 0) != delivers:
-                continue
-            links[e.seq] = s.seq
-            used.add(s.seq)
-            break
+        legs = [s for s in by_day.get((e.account, e.underlying, e.trade_date), ())
+                if s.seq not in used and (s.quantity > 0) == delivers]
+        leg = next((s for s in legs if abs(s.quantity) == want), None)
+        if leg is None and _adjusted(e, names):
+            marked = [s for s in legs if s.notes & vocab.ASSIGNMENT_CODES]
+            leg = marked[0] if len(marked) == 1 else None
+        if leg is not None:
+            links[e.seq] = leg.seq
+            used.add(leg.seq)
     return links
+
+
+def _adjusted(e: ExecutionRecord, names: dict[str, set[str]]) -> bool:
+    """An OCC-adjusted contract: its conid traded under more than one name, or its root is
+    not its underlying's ticker (``KLMN1`` on KLMN)."""
+    root = e.symbol.split(" ", 1)[0]
+    return len(names.get(e.conid or "", ())) > 1 or \
+        (root != e.underlying and root.rstrip("0123456789") == e.underlying)
