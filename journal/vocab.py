@@ -356,8 +356,8 @@ FLAG_INFO: dict[FlagCode, FlagInfo] = {
         "--worthless-year YEAR).", "§10", _C),
     FlagCode.MERGER_TREATMENT: FlagInfo(
         "Stock merger with cash: treated as a tax-free reorganization (gain up to the "
-        "cash, §356); if the issuer's Form 8937 says taxable, the lines change.", "§10",
-        _I),
+        "cash, §356); if the issuer's Form 8937 says taxable: journal actions set ACTION "
+        "--treat-as taxable.", "§10", _I),
     FlagCode.OPTION_ADJUSTED: FlagInfo(
         "An option adjusted by OCC without a corporate-action row (renamed contract, new "
         "strike or deliverable): the adjustment was inferred.", "§10", _I),

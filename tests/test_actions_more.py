@@ -95,3 +95,90 @@ def test_explain_of_the_adjusted_assignment_names_the_whole_premium(run, db_path
     res = run("lots", "--explain", "U9000001:5104000003", "--format", "json")
     rows = [(r["step"], r["amount"]) for r in json.loads(res.output)]
     assert rows[:2] == [("cost", "600.00"), ("assigned put", "-68.70")], rows
+
+
+# -- 2. a stock merger the user marks taxable (IRC §1001, §1012; default §368) -----------
+
+MERGER = CA / "stock_merger_taxable.xml"
+
+
+def test_merger_is_a_reorganization_by_default_and_the_flag_names_the_command(run,
+                                                                              db_path):
+    r = _result(run, db_path, MERGER)
+    assert [ln[:5] + ln[7:] for ln in _lines(r, 2025)] == [
+        ("100 OLDC (merger boot)", date(2024, 3, 1), date(2025, 6, 2), D("500.00"),
+         D("500.00"), D("0.00"), "LT"),
+        ("100 OLDC (merger boot)", date(2025, 2, 3), date(2025, 6, 2), D("500.00"),
+         D("500.00"), D("0.00"), "ST"),
+        ("40 NEWC", date(2024, 3, 1), date(2025, 7, 15), D("1999.50"), D("4501.00"),
+         D("-2501.50"), "LT"),
+        ("40 NEWC", date(2025, 2, 3), date(2025, 7, 15), D("1999.50"), D("2501.00"),
+         D("-501.50"), "ST")]
+    (flag,) = r.flags
+    assert flag.code == "MERGER_TREATMENT"
+    assert "journal actions set 88109001 --treat-as taxable" in flag.message
+
+
+def test_taxable_merger_sells_the_old_lots_at_market_value(run, db_path):
+    _result(run, db_path, MERGER)
+    res = run("actions", "set", "88109001", "--treat-as", "taxable")
+    assert res.exit_code == 0, res.output
+    r = analyze(open_ledger(db_path))
+    lines = _lines(r, 2025)
+    assert [ln[:5] + ln[7:] for ln in lines] == [
+        ("100 OLDC (taxable merger)", date(2024, 3, 1), date(2025, 6, 2), D("2300.00"),
+         D("5001.00"), D("-2701.00"), "LT"),
+        ("100 OLDC (taxable merger)", date(2025, 2, 3), date(2025, 6, 2), D("2300.00"),
+         D("3001.00"), D("-701.00"), "ST"),
+        ("80 NEWC", date(2025, 6, 2), date(2025, 7, 15), D("3999.00"), D("3600.00"),
+         D("399.00"), "ST")]
+    assert lines[2][5] == "B"  # IB's 1099-B keeps the old basis (7,002.00)
+    assert sum(e.gain for e in r.realized) == D("-3003.00")  # the same total, moved
+    assert _lots(r, "NEWC") == [(D(80), D(0), date(2025, 6, 2), date(2025, 6, 2),
+                                 D("3600.00"))]
+    assert {e.kind for e in r.realized if "OLDC" in e.description} == {"taxable_merger"}
+    assert "MERGER_TREATMENT" not in _codes(r)
+    listed = json.loads(run("actions", "--format", "json").output)
+    assert listed[0]["facts"] == "treatment=taxable"
+
+
+def test_taxable_merger_in_lots_explain(run, db_path):
+    _result(run, db_path, MERGER)
+    assert run("actions", "set", "88109001", "--treat-as", "taxable").exit_code == 0
+    res = run("lots", "--explain", "U9000001:5109000010", "--format", "json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert rows[0]["amount"] == "3600.00" and rows[0]["date"] == "2025-06-02"
+    (line,) = [r for r in rows if r["step"] == "taxable merger"]
+    assert line["description"] == (
+        "taxable stock merger OLDC → NEWC: 80 sh received at their market value 3,600.00, "
+        "a new lot and holding period (§1001, §1012)")
+
+
+def test_reorganization_confirmed_and_cleared(run, db_path):
+    _result(run, db_path, MERGER)
+    assert run("actions", "set", "88109001", "--treat-as", "reorganization").exit_code == 0
+    r = analyze(open_ledger(db_path))
+    assert r.flags == () and len(_lines(r, 2025)) == 4  # the default's lines, confirmed
+    assert run("actions", "set", "88109001", "--clear").exit_code == 0
+    assert _codes(analyze(open_ledger(db_path))) == {"MERGER_TREATMENT"}
+
+
+def test_taxable_without_a_market_value_keeps_the_default_and_says_so(run, db_path,
+                                                                      tmp_path):
+    path = tmp_path / "novalue.xml"
+    path.write_text(MERGER.read_text().replace('value="3600"', 'value=""'))
+    _result(run, db_path, path)
+    assert run("actions", "set", "88109001", "--treat-as", "taxable").exit_code == 0
+    r = analyze(open_ledger(db_path))
+    msgs = [f.message for f in r.flags if f.code == "CORPORATE_ACTION_TERMS"]
+    assert any("taxable" in m and "reorganization kept" in m for m in msgs), r.flags
+    assert any("(merger boot)" in ln[0] for ln in _lines(r, 2025))
+
+
+def test_treat_as_applies_only_to_a_stock_merger(run, db_path):
+    _result(run, db_path, CA / "cash_merger.xml")
+    group = json.loads(run("actions", "--format", "json").output)[0]["group"]
+    res = run("actions", "set", group, "--treat-as", "taxable")
+    assert res.exit_code != 0 and "applies to a stock_merger" in res.output
+    assert "Traceback" not in res.output

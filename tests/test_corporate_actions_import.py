@@ -31,6 +31,7 @@ EXPECTED = {
     "id_change_sale.xml": (2, 2, 0),  # + two SUMMARY twins
     "cash_merger.xml": (1, 1, 0),
     "stock_merger_boot.xml": (2, 2, 0),
+    "stock_merger_taxable.xml": (2, 2, 0),
     "spinoff.xml": (3, 1, 0),  # posted, cancelled (Ca), rebooked
     "delisted_worthless.xml": (1, 1, 0),
     "transfer_in_ib_lots.xml": (0, 0, 1),  # + a TransferLot, skipped

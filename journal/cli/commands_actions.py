@@ -1,5 +1,6 @@
 """`journal actions` (the corporate actions in the ledger) and `journal actions set` (the
-facts only the user has: a spinoff's basis split, the year shares became worthless)."""
+facts only the user has: a spinoff's basis split, the year shares became worthless, a
+stock merger the issuer says is taxable)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def actions(ctx, out):
     Example:
       journal actions --format json
       journal actions set 129258970 --parent-fraction 0.8889
+      journal actions set 88109001 --treat-as taxable
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -41,9 +43,14 @@ def actions(ctx, out):
               help="Spinoff: the parent's share of the basis (Form 8937), e.g. 0.8889.")
 @click.option("--worthless-year", type=click.IntRange(1900, 2200),
               help="Delisted shares: the year they became worthless.")
+@click.option("--treat-as", type=click.Choice(["taxable", "reorganization"]),
+              help="Stock merger: taxable (the old shares sold at the market value of what "
+                   "was received, IRC §1001) or a reorganization (the default, §368; "
+                   "confirms it).")
 @click.option("--clear", is_flag=True, help="Remove the facts given for this action.")
 @click.pass_obj
-def actions_set(obj, group, account, parent_fraction, worthless_year, clear):
+def actions_set(obj, group, account, parent_fraction, worthless_year, treat_as,
+                clear):
     """Give a fact about the corporate action GROUP (as `journal actions` lists it). It is
     stored beside the imported rows, which are never edited."""
     from journal import ledger
@@ -71,14 +78,18 @@ def actions_set(obj, group, account, parent_fraction, worthless_year, clear):
             raise JournalError(f"--parent-fraction {parent_fraction}: a number above 0 and "
                                "at most 1 (the parent's share of the basis)")
     facts = {"parent_fraction": parent_fraction,
-             "worthless_year": None if worthless_year is None else str(worthless_year)}
-    wanted = {"parent_fraction": "spinoff", "worthless_year": "worthless"}
+             "worthless_year": None if worthless_year is None else str(worthless_year),
+             "treatment": treat_as}
+    wanted = {"parent_fraction": "spinoff", "worthless_year": "worthless",
+              "treatment": "stock_merger"}
     if not clear and all(v is None for v in facts.values()):
-        raise JournalError("give --parent-fraction or --worthless-year, or --clear")
+        raise JournalError("give --parent-fraction, --worthless-year or --treat-as, or "
+                           "--clear")
     for field, value in facts.items():
         if value is not None and g.kind.value != wanted[field]:
-            raise JournalError(f"action {group} is a {g.kind.value}: --"
-                               f"{field.replace('_', '-')} applies to a {wanted[field]}")
+            option = "treat-as" if field == "treatment" else field.replace("_", "-")
+            raise JournalError(f"action {group} is a {g.kind.value}: --{option} applies to "
+                               f"a {wanted[field]}")
         if clear or value is not None:
             ledger.set_action_override(engine, g.account, g.key, field,
                                        None if clear else value)

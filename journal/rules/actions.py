@@ -127,7 +127,7 @@ def apply(st: PassState, item: object) -> Iterator[ExecutionRecord]:
                                                and _one_for_one(g)):
         _issue_change(st, g)  # a tender to a contra CUSIP: the same shares, renamed
     elif g.kind is ActionKind.STOCK_MERGER:
-        mergers.stock_merger(st, g)
+        yield from mergers.stock_merger(st, g)
     elif g.kind is ActionKind.SPINOFF:
         _spinoff(st, g)
     else:

@@ -131,6 +131,10 @@ def describe_action(a: LotAction) -> str:
         cash = f" + {a.cash:,.2f} cash" if a.cash else ""
         return (f"stock merger {a.old_symbol} → {a.new_symbol} {a.ratio}: {shares}{cash}, "
                 f"basis {a.basis_after:,.2f} carried")
+    if a.kind == "taxable merger":
+        return (f"taxable stock merger {a.old_symbol} → {a.new_symbol}: {_sh(a.shares_after)} "
+                f"sh received at their market value {a.basis_after:,.2f}, a new lot and "
+                "holding period (§1001, §1012)")
     if a.kind == "spinoff":
         if not a.shares_before:
             return f"spinoff from {a.old_symbol}: {_sh(a.shares_after)} {a.new_symbol} " \
