@@ -390,7 +390,7 @@ def _load_ledger(engine: Engine) -> LedgerData:
         ib_lots = _actions.load_ib_lots(conn) if transfers else ()
         basis = _actions.load_transfer_basis(conn) if transfers else ()
         in_lieu = _actions.load_cash_in_lieu(conn) if actions else frozenset()
-        facts = _actions.load_action_overrides(conn) if actions else ()
+        facts = _actions.load_action_overrides(conn) if actions or transfers else ()
         # Driver-level rows (SQLAlchemy's per-value type processing costs more than the
         # rules), made into records a chunk at a time: all the raw rows at once would
         # leave the heap they took fragmented under the records (+50 MB at the peak).

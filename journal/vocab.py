@@ -374,7 +374,8 @@ FLAG_INFO: dict[FlagCode, FlagInfo] = {
         "Shares transferred out that the ledger does not hold.", "§10", _F),
     FlagCode.WASH_SALE_TRANSFER: FlagInfo(
         "Shares transferred in that were bought within 30 days of a loss sale of the same "
-        "security: a wash sale if confirmed; not applied.", "§3, §10", _C),
+        "security: a wash sale if confirmed (journal transfers set TRANSFER --wash-sale "
+        "yes); not applied until then.", "§3, §10", _C),
 }
 
 

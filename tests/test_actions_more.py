@@ -182,3 +182,59 @@ def test_treat_as_applies_only_to_a_stock_merger(run, db_path):
     res = run("actions", "set", group, "--treat-as", "taxable")
     assert res.exit_code != 0 and "applies to a stock_merger" in res.output
     assert "Traceback" not in res.output
+
+
+# -- 3. shares bought elsewhere within 30 days of a loss, transferred in (§1091) ---------
+
+WASH = CA / "transfer_in_wash_sale.xml"
+
+
+def test_transfer_wash_sale_is_flagged_with_the_command_until_confirmed(run, db_path):
+    r = _result(run, db_path, WASH)
+    assert [ln[:5] + ln[5:] for ln in _lines(r, 2025)] == [
+        ("100 WSHT", date(2025, 3, 3), date(2025, 4, 15), D("3999.00"), D("5001.00"), "",
+         D("0.00"), D("-1002.00"), "ST"),
+        ("100 WSHT", date(2025, 4, 1), date(2025, 9, 15), D("5999.00"), D("4501.00"), "",
+         D("0.00"), D("1498.00"), "ST")]
+    (flag,) = r.flags
+    assert flag.code == "WASH_SALE_TRANSFER"
+    assert "journal transfers set 5112000010 --wash-sale yes" in flag.message
+
+
+def test_confirmed_transfer_wash_sale_moves_the_loss_into_the_lot(run, db_path):
+    _result(run, db_path, WASH)
+    res = run("transfers", "set", "5112000010", "--wash-sale", "yes")
+    assert res.exit_code == 0, res.output
+    r = analyze(open_ledger(db_path))
+    lines = _lines(r, 2025)
+    assert [ln[:5] + ln[6:] for ln in lines] == [
+        ("100 WSHT", date(2025, 3, 3), date(2025, 4, 15), D("3999.00"), D("5001.00"),
+         D("1002.00"), D("0.00"), "ST"),
+        ("100 WSHT", date(2025, 4, 1), date(2025, 9, 15), D("5999.00"), D("5503.00"),
+         D("0.00"), D("496.00"), "ST")]
+    assert lines[0][5] == "W" and lines[1][5] == "B"
+    (lot,) = [x for x in r.lots if x.lot_id == "U9000001:5112000010:0"]
+    assert (lot.acquired, lot.holding_period_acquired, _c(lot.tax_basis),
+            _c(lot.wash_sale_adjustment)) == (date(2025, 4, 1), date(2025, 2, 17),
+                                              D("5503.00"), D("1002.00"))
+    (ws,) = r.wash_sales
+    assert (ws.replacement_transaction_id, ws.disallowed) == ("5112000010:0", D("1002.00"))
+    assert r.flags == ()
+    listed = json.loads(run("transfers", "--format", "json").output)
+    assert [(t["transfer"], t["facts"]) for t in listed] == [("5112000010", "wash_sale=yes")]
+
+
+def test_transfer_wash_sale_declined_and_cleared(run, db_path):
+    _result(run, db_path, WASH)
+    assert run("transfers", "set", "5112000010", "--wash-sale", "no").exit_code == 0
+    r = analyze(open_ledger(db_path))
+    assert r.flags == () and r.wash_sales == ()
+    assert run("transfers", "set", "5112000010", "--clear").exit_code == 0
+    assert _codes(analyze(open_ledger(db_path))) == {"WASH_SALE_TRANSFER"}
+
+
+def test_transfers_set_names_an_unknown_transfer(run, db_path):
+    _result(run, db_path, WASH)
+    res = run("transfers", "set", "999", "--wash-sale", "yes")
+    assert res.exit_code != 0 and "no transfer 999" in res.output
+    assert "Traceback" not in res.output

@@ -16,8 +16,10 @@ basis and acquisition date.
 
 A transferred-in lot was not bought by this account, so it is never a wash-sale
 replacement here; bought elsewhere within 30 days of a loss sale of the same security in
-the ledger, it is flagged ``WASH_SALE_TRANSFER`` (applied only on confirmation, the
-product owner's rule).
+the ledger, it is flagged ``WASH_SALE_TRANSFER`` and applied once the user confirms it
+(``journal transfers set TRANSFER --wash-sale yes``; the product owner's rule): the loss
+is disallowed, added to the lot's basis and its holding period tacked (§1091(a), (d);
+§1223(3)).
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from decimal import Decimal
 from journal import vocab
 from journal.readmodel import ExecutionRecord
 from journal.readmodel_actions import IbLotRecord, TransferRecord
+from journal.rules import wash
 from journal.rules.law import WASH_DAYS
-from journal.rules.money import ZERO, fmt_qty
-from journal.rules.records import Lot
+from journal.rules.money import ZERO, fmt_qty, part
+from journal.rules.records import Lot, Piece
 from journal.rules.state import PassState
+from journal.rules.types import WashSale
 from journal.vocab import FlagCode
 
 
@@ -104,6 +108,7 @@ def _in(st: PassState, t: TransferRecord, what: str) -> None:
                      "supply them", d=t.day, symbol=t.underlying, tx=t.key)
         return
     queue = st.positions[(t.account, "S", t.symbol)]
+    made = []
     for i, r in enumerate(records):
         ex = ExecutionRecord(
             -t.seq, t.account, f"{t.key}:{i}", vocab.AssetCategory.STK.value, t.symbol,
@@ -117,29 +122,79 @@ def _in(st: PassState, t: TransferRecord, what: str) -> None:
                  detail=f"{t.type or '?'}, basis and date from {source}")
         queue.append(lot)
         st.stock_lots.append(lot)
+        made.append(lot)
     queue.sort(key=lambda lot: (lot.acquired or date.min, lot.seq))
     st.stock_qty[(t.account, t.symbol)] += t.quantity
     day_state(st, t.account, t.symbol, t.day)
-    _bought_near_a_loss(st, t, what, records)
+    _bought_near_a_loss(st, t, what, made)
+
+
+def fact(st: PassState, t: TransferRecord, field: str) -> str | None:
+    """The user's fact about this transfer (``journal transfers set``), if any."""
+    for o in st.data.action_overrides:
+        if o.group == t.key and o.field == field and o.account in (None, t.account):
+            return o.value
+    return None
 
 
 def _bought_near_a_loss(st: PassState, t: TransferRecord, what: str,
-                        records: list[IbLotRecord]) -> None:
+                        lots: list[Lot]) -> None:
     """Shares bought elsewhere within 30 days of a loss sale of the same security in the
-    ledger replace it (§1091(a)); the journal does not apply it unconfirmed (product
-    owner's rule), it shows the case."""
-    for r in records:
-        if r.opened is None:
+    ledger replace it (§1091(a)): shown until the user confirms (the product owner's
+    rule, like Rev. Rul. 85-87's purchase in another form), then applied; the user may
+    also say it is none (``--wash-sale no``)."""
+    answer = fact(st, t, "wash_sale")
+    if answer == "no":
+        return
+    for lot in lots:
+        if lot.acquired is None:
             continue
         for p in st.pieces:
             if p.symbol == t.symbol and p.side > 0 and p.proceeds < p.cost and \
-                    abs((p.date_sold - r.opened).days) <= WASH_DAYS:
+                    abs((p.date_sold - lot.acquired).days) <= WASH_DAYS:
+                if answer == "yes":
+                    _replace(st, p, lot)
+                    continue
                 st.flags.add(FlagCode.WASH_SALE_TRANSFER, t.account,
-                             f"{what}: {fmt_qty(r.quantity)} of them were bought on "
-                             f"{r.opened}, within 30 days of the loss on {p.description} "
-                             f"sold {p.date_sold}; a wash sale if confirmed, not applied",
-                             d=p.date_sold, symbol=t.underlying, tx=t.key)
+                             f"{what}: {fmt_qty(lot.qty)} of them were bought on "
+                             f"{lot.acquired}, within 30 days of the loss on {p.description} "
+                             f"sold {p.date_sold}; a wash sale if confirmed, not applied; "
+                             f"confirm with: journal transfers set {t.key} --wash-sale yes "
+                             "(or --wash-sale no)", d=p.date_sold, symbol=t.underlying,
+                             tx=t.key)
                 return
+
+
+def _replace(st: PassState, piece: Piece, lot: Lot) -> None:
+    """The confirmed wash sale: the part of ``piece``'s loss not yet replaced is disallowed
+    by the shares of ``lot`` (each share replaces one loss share, §3.6), added to their
+    basis (§1091(d)) and their holding period tacked (§1223(3)). IB saw no purchase, so
+    its 1099-B keeps the loss: the Form 8949 line carries code W."""
+    m = min(piece.unmatched_qty, lot.rem)
+    if m <= 0 or lot.absorbed:
+        return
+    target = lot if m == lot.rem else wash.split(st, lot, m)
+    disallowed = part(piece.unmatched_loss, m, piece.unmatched_qty)
+    piece.unmatched_loss -= disallowed
+    piece.unmatched_qty -= m
+    piece.disallowed += disallowed
+    target.absorbed = True
+    carried = target.account not in st.settings.ira_accounts
+    if carried:
+        target.wash += disallowed
+        target.wash_total += disallowed
+        target.orig_cost += disallowed
+        if piece.hp is not None and target.acquired is not None:
+            target.hp = target.acquired - (piece.date_sold - piece.hp)
+    else:
+        st.flags.add(FlagCode.WASH_SALE_IRA, piece.account,
+                     f"loss on {piece.description} sold {piece.date_sold} is disallowed by "
+                     f"shares transferred into IRA {target.account}: the loss is lost, no "
+                     "basis carried", d=piece.date_sold, symbol=piece.symbol, tx=piece.tx)
+    assert target.acquired is not None
+    st.wash.sales.append(WashSale(
+        piece.account, piece.symbol, piece.tx, piece.date_sold, target.account, target.tx,
+        target.acquired, m, disallowed, carried, piece.date_sold.year, target.lot_id))
 
 
 def _user_records(st: PassState, t: TransferRecord, what: str) -> list[IbLotRecord]:

@@ -1,5 +1,6 @@
-"""``journal actions``: the corporate actions in the ledger, one row per action (its legs
-together), with what the rules do with it and the user's facts about it."""
+"""``journal actions`` and ``journal transfers``: the corporate actions in the ledger, one
+row per action (its legs together), and the transfers, with what the rules do with them
+and the user's facts about them."""
 
 from __future__ import annotations
 
@@ -39,3 +40,33 @@ def actions(groups: Iterable, overrides: Iterable) -> Table:
         })
     rows.sort(key=lambda r: (r["date"], r["account"], r["group"]))
     return table(ACTION_COLUMNS, rows)
+
+
+TRANSFER_COLUMNS = (
+    col("account", "Account", Kind.ID),
+    col("date", "Date", Kind.DATE),
+    col("transfer", "Transfer", Kind.ID),
+    col("type", "Type", Kind.TEXT),
+    col("direction", "In/out", Kind.TEXT),
+    col("symbol", "Symbol", Kind.TEXT),
+    col("quantity", "Quantity", Kind.QUANTITY),
+    col("peer", "Other account", Kind.TEXT),
+    col("facts", "Your facts", Kind.TEXT),
+    extra("description", "Description", Kind.TEXT),
+)
+
+
+def transfers(rows: Iterable, overrides: Iterable) -> Table:
+    """One row per transfer of the read model, with the user's facts about it."""
+    facts: dict[tuple, list[str]] = {}
+    for o in overrides:
+        facts.setdefault((o.account, o.group), []).append(f"{o.field}={o.value}")
+    out = [{
+        "account": t.account, "date": t.day, "transfer": t.key, "type": t.type or "",
+        "direction": t.direction or ("IN" if t.quantity > 0 else "OUT"),
+        "symbol": t.symbol, "quantity": t.quantity, "peer": t.peer_account or "",
+        "facts": "; ".join(facts.get((t.account, t.key), [])),
+        "description": t.description or "",
+    } for t in rows]
+    out.sort(key=lambda r: (r["date"], r["account"], r["transfer"]))
+    return table(TRANSFER_COLUMNS, out)
