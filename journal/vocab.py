@@ -231,6 +231,7 @@ class FlagCode(str, Enum):
     TRANSFER_BASIS_MISSING = "TRANSFER_BASIS_MISSING"
     TRANSFER_BASIS_CONFLICT = "TRANSFER_BASIS_CONFLICT"
     TRANSFER_NO_LOT = "TRANSFER_NO_LOT"
+    TRANSFER_PAIR_AMBIGUOUS = "TRANSFER_PAIR_AMBIGUOUS"
     WASH_SALE_TRANSFER = "WASH_SALE_TRANSFER"
 
     @property
@@ -372,6 +373,10 @@ FLAG_INFO: dict[FlagCode, FlagInfo] = {
         "§10", _I),
     FlagCode.TRANSFER_NO_LOT: FlagInfo(
         "Shares transferred out that the ledger does not hold.", "§10", _F),
+    FlagCode.TRANSFER_PAIR_AMBIGUOUS: FlagInfo(
+        "A transfer between accounts of the ledger matches more than one transfer on the "
+        "other side: not paired, so the lots do not move with their basis; each side is "
+        "handled on its own.", "§10", _F),
     FlagCode.WASH_SALE_TRANSFER: FlagInfo(
         "Shares transferred in that were bought within 30 days of a loss sale of the same "
         "security: a wash sale if confirmed (journal transfers set TRANSFER --wash-sale "

@@ -238,3 +238,48 @@ def test_transfers_set_names_an_unknown_transfer(run, db_path):
     res = run("transfers", "set", "999", "--wash-sale", "yes")
     assert res.exit_code != 0 and "no transfer 999" in res.output
     assert "Traceback" not in res.output
+
+
+# -- 4. a transfer between two accounts that are both in the ledger (design §7.9) --------
+
+BETWEEN = CA / "transfer_between_accounts.xml"
+
+
+def test_transfer_between_two_ledger_accounts_moves_the_lots(run, db_path):
+    r = _result(run, db_path, BETWEEN)
+    assert sorted((e.account, e.description, e.date_acquired, e.date_sold, _c(e.proceeds),
+                   _c(e.cost), e.adjustment_code, _c(e.gain), e.term)
+                  for e in r.realized) == [
+        ("U9000001", "100 PAIR", date(2024, 12, 2), date(2025, 1, 6), D("2499.00"),
+         D("3001.00"), "W", D("0.00"), "ST"),
+        ("U9000002", "100 PAIR", date(2025, 1, 10), date(2025, 6, 16), D("2999.00"),
+         D("2503.00"), "", D("496.00"), "ST")]
+    moved = [x for x in r.lots if x.account == "U9000002"]
+    assert [(x.quantity, x.remaining, x.acquired, x.holding_period_acquired,
+             _c(x.tax_basis), _c(x.wash_sale_adjustment), x.source) for x in moved] == [
+        (D(100), D(0), date(2025, 1, 10), date(2024, 12, 6), D("2503.00"), D("502.00"),
+         "transfer")]
+    left = [x for x in r.lots if x.account == "U9000001" and x.acquired == date(2025, 1, 10)]
+    assert [(x.remaining, x.open) for x in left] == [(D(0), False)]
+    assert r.flags == ()
+    (action,) = moved[0].actions
+    assert action.kind == "transfer in" and "INTERNAL from U9000001" in action.detail
+
+
+def test_transfer_pairing_that_is_ambiguous_is_flagged(run, db_path, tmp_path):
+    # a third account receives the same 100 PAIR the same day: two candidates for one OUT
+    text = BETWEEN.read_text()
+    block = text[text.index('    <FlexStatement accountId="U9000002"'):
+                 text.index("  </FlexStatements>")]
+    third = (block.replace("U9000002", "U9000003").replace("51140000", "51150000")
+             .replace("41140000", "41150000").replace("0000e114", "0000e115")
+             .replace('account="U9000001"', 'account=""'))
+    path = tmp_path / "three.xml"
+    path.write_text(text.replace("  </FlexStatements>", third + "  </FlexStatements>")
+                    .replace('count="2"', 'count="3"')
+                    .replace('direction="OUT" company="--" account="U9000002"',
+                             'direction="OUT" company="--" account=""'))
+    r = _result(run, db_path, path)
+    msgs = [f.message for f in r.flags if f.code == "TRANSFER_PAIR_AMBIGUOUS"]
+    assert msgs and "U9000002" in msgs[0] and "U9000003" in msgs[0], r.flags
+    assert "TRANSFER_BASIS_MISSING" in _codes(r)  # each side on its own, never silent

@@ -37,6 +37,7 @@ EXPECTED = {
     "transfer_in_ib_lots.xml": (0, 0, 1),  # + a TransferLot, skipped
     "transfer_in_no_basis.xml": (0, 0, 1),
     "transfer_in_wash_sale.xml": (0, 0, 1),
+    "transfer_between_accounts.xml": (0, 0, 2),  # OUT of U9000001, IN to U9000002
     "transfer_out.xml": (0, 0, 1),
     "transfer_out.csv": (0, 0, 1),
     "unknown_type.xml": (1, 1, 0),

@@ -352,7 +352,7 @@ def test_every_fixture_action_is_applied_or_flagged(run, db_path, tmp_path):
                "put_split_expires.xml", "reverse_split_cash_in_lieu.xml", "cash_merger.xml",
                "id_change_sale.xml", "stock_merger_boot.xml", "transfer_in_ib_lots.xml",
                "put_split_renamed_expires.xml",
-               "transfer_out.xml", "transfer_out.csv",
+               "transfer_out.xml", "transfer_out.csv", "transfer_between_accounts.xml",
                # worked in tests/test_wheel_actions.py
                "wheel_stock_merger_called_away.xml", "wheel_id_change_called_away.xml",
                "wheel_put_assigned_transfer_out.xml"}

@@ -76,10 +76,13 @@ def events(st: PassState) -> list[tuple[tuple, object]]:
     for g in groups(st.data.corporate_actions):
         if as_of is None or g.day <= as_of:
             out.append(((g.day, g.moment, -1, g.rows[0].seq), g))
-    for t in st.data.transfers:
-        if as_of is not None and t.day > as_of:
+    in_scope = [t for t in st.data.transfers if as_of is None or t.day <= as_of]
+    for t in transfers.pair(st, in_scope):
+        if isinstance(t, transfers.TransferPair):
+            # a move between two ledger accounts: at the start of its earlier side's day
+            out.append(((t.day, datetime.combine(t.day, time.min), -2, t.seq), t))
             continue
-        out_going = t.direction == "OUT" or (t.direction is None and t.quantity < 0)
+        out_going = transfers.outgoing(t)
         moment = datetime.combine(t.day, time.max if out_going else time.min)
         out.append(((t.day, moment, 2 if out_going else -2, t.seq), t))
     return out
@@ -111,6 +114,9 @@ def apply(st: PassState, item: object) -> Iterator[ExecutionRecord]:
     the pass to run like any execution."""
     if isinstance(item, TransferRecord):
         transfers.apply(st, item)
+        return
+    if isinstance(item, transfers.TransferPair):
+        transfers.apply_pair(st, item)
         return
     assert isinstance(item, ActionGroup)
     g = item

@@ -24,6 +24,7 @@ is disallowed, added to the lot's basis and its holding period tacked (§1091(a)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -239,3 +240,130 @@ def _ib_records(st: PassState, t: TransferRecord) -> list[IbLotRecord]:
     if sum((r.quantity for r in lots), ZERO) != t.quantity:
         return []
     return sorted(lots, key=lambda r: r.opened or date.min)
+
+
+_PAIR_DAYS = 5  # IB may date the two sides of one move a few days apart
+
+
+@dataclass(frozen=True, slots=True)
+class TransferPair:
+    """The two sides of one move between accounts that are both in the ledger."""
+
+    out: TransferRecord
+    into: TransferRecord
+
+    @property
+    def day(self) -> date:
+        return min(self.out.day, self.into.day)
+
+    @property
+    def seq(self) -> int:
+        return min(self.out.seq, self.into.seq)
+
+
+def _shares(t: TransferRecord) -> bool:
+    return bool(t.symbol) and t.asset_category != vocab.AssetCategory.CASH.value and \
+        not vocab.is_option(t.asset_category, t.put_call)
+
+
+def _sides_match(o: TransferRecord, i: TransferRecord) -> bool:
+    """An OUT of one account and an IN of another: the same security and shares, a few
+    days apart, and where a row names the other account, that account."""
+    return (o.account != i.account and abs(o.quantity) == abs(i.quantity)
+            and (o.symbol == i.symbol or bool(o.conid and o.conid == i.conid))
+            and abs((o.day - i.day).days) <= _PAIR_DAYS
+            and o.peer_account in (None, "", i.account)
+            and i.peer_account in (None, "", o.account))
+
+
+def pair(st: PassState, rows: list[TransferRecord]) -> list[TransferRecord | TransferPair]:
+    """The transfers with each move between two ledger accounts as one pair (design §7.9):
+    an OUT and an IN that match only each other. A side with more than one match stays
+    on its own, flagged ``TRANSFER_PAIR_AMBIGUOUS``."""
+    outs = [t for t in rows if _shares(t) and outgoing(t)]
+    ins = [t for t in rows if _shares(t) and not outgoing(t)]
+    if not outs or not ins:
+        return list(rows)
+    of_out = {o.seq: [i for i in ins if _sides_match(o, i)] for o in outs}
+    of_in = {i.seq: [o for o in outs if _sides_match(o, i)] for i in ins}
+    pairs: list[TransferRecord | TransferPair] = []
+    taken: set[int] = set()
+    for o in outs:
+        cands = of_out[o.seq]
+        if len(cands) == 1 and len(of_in[cands[0].seq]) == 1:
+            pairs.append(TransferPair(o, cands[0]))
+            taken.update((o.seq, cands[0].seq))
+        elif cands:
+            others = sorted({x.account for x in cands} | {o.account} | {
+                y.account for x in cands for y in of_in[x.seq]})
+            st.flags.add(FlagCode.TRANSFER_PAIR_AMBIGUOUS, o.account,
+                         f"transfer out ({o.type or '?'}) of {fmt_qty(abs(o.quantity))} "
+                         f"{o.symbol} on {o.day} matches {len(cands)} transfers in, and the "
+                         f"sides involve accounts {', '.join(others)}: not paired, so the "
+                         "shares received keep no basis from this account's lots",
+                         d=o.day, symbol=o.underlying, tx=o.key)
+    return pairs + [t for t in rows if t.seq not in taken]
+
+
+def apply_pair(st: PassState, p: TransferPair) -> None:
+    """Move the delivering account's lots (FIFO) to the receiving account with their basis,
+    acquisition date, holding period and wash-sale adjustments: no tax event (no sale or
+    exchange, IRC §1001; basis §1012). A lot that could still replace a loss keeps that
+    role (§1091 looks at the taxpayer, not the account)."""
+    o, i = p.out, p.into
+    what = (f"transfer ({i.type or o.type or '?'}) of {fmt_qty(abs(i.quantity))} {i.symbol} "
+            f"from {o.account} to {i.account} on {p.day}")
+    left, moved = abs(i.quantity), list[Lot]()
+    for lot in stock_queue(st, o.account, o.symbol):  # FIFO: the queue's order
+        if left <= 0 or lot.side < 0:
+            break
+        n = min(left, lot.rem)
+        left -= n
+        moved.append(_move_lot(st, p, lot, n, len(moved)))
+    src = st.positions.get((o.account, "S", o.symbol))
+    if src:
+        src[:] = [lot for lot in src if lot.rem > 0]
+    queue = st.positions[(i.account, "S", i.symbol)]
+    queue.extend(moved)
+    queue.sort(key=lambda lot: (lot.acquired or date.min, lot.seq))
+    got = abs(i.quantity) - left
+    st.stock_qty[(o.account, o.symbol)] -= got
+    st.stock_qty[(i.account, i.symbol)] += got
+    day_state(st, o.account, o.symbol, p.day)
+    day_state(st, i.account, i.symbol, p.day)
+    if left > 0:
+        st.flags.add(FlagCode.TRANSFER_NO_LOT, o.account,
+                     f"{what}: {o.account} holds only {fmt_qty(got)} of these shares in the "
+                     f"ledger; {fmt_qty(left)} reach {i.account} with no lot (no basis)",
+                     d=p.day, symbol=o.underlying, tx=o.key)
+
+
+def _move_lot(st: PassState, p: TransferPair, lot: Lot, n: Decimal, k: int) -> Lot:
+    """``n`` shares of ``lot`` as a lot of the receiving account, carrying everything."""
+    o, i = p.out, p.into
+    folded = part(lot.folded, n, lot.rem) if lot.folded else ZERO
+    lot.folded -= folded
+    oc, w, prem, bw = lot.take(n)
+    lot.closed_on = p.day
+    ex = ExecutionRecord(
+        -i.seq, i.account, f"{i.key}:{k}", vocab.AssetCategory.STK.value, i.symbol,
+        i.symbol, i.description, i.conid, None, None, None, Decimal(1), p.day, None, n,
+        None, oc, None, None, frozenset(), "O", None, None, i.currency)
+    new = Lot(f"{i.account}:{i.key}:{k}", i.account, ex, i.symbol, i.symbol, 1, n, oc,
+              lot.acquired, False, source="transfer")
+    new.prem, new.folded, new.wash, new.wash_total, new.broker_wash = prem, folded, w, w, bw
+    new.orig_cost = -oc + w
+    new.hp, new.broker_hp, new.needs_review = lot.hp, lot.broker_hp, lot.needs_review
+    new.absorbed, new.clock_suspended = lot.absorbed, lot.clock_suspended
+    new.actions = list(lot.actions)
+    family = new.families = (("S", i.symbol, 1),)
+    replacements = st.wash.family_lots.get(("S", o.symbol, 1))
+    if not new.absorbed and replacements and any(x is lot for x in replacements):
+        target = st.wash.family_lots[family[0]]
+        target.append(new)
+        target.sort(key=lambda x: x.acquired or date.min)  # replacements in date order
+    new.note(p.day, "transfer in", n, new.orig_cost,
+             detail=f"{i.type or o.type or '?'} from {o.account}, basis, dates and "
+                    "wash-sale adjustments carried")
+    st.stock_lots.append(new)
+    return new
