@@ -90,6 +90,45 @@ def test_an_ordinary_buy_the_same_day_is_not_taken_for_the_stock_leg(run, db_pat
     assert _lots(r, "KLMN")[0][4] == D("600.00")
 
 
+def _rows_with(line: str, changes: dict[str, str]) -> str:
+    for a, b in changes.items():
+        assert a in line, a
+        line = line.replace(a, b)
+    return line
+
+
+def test_an_ordinary_assignment_the_same_day_keeps_its_own_leg(run, db_path, tmp_path):
+    # a post-split KLMN 30 P assigned the same day (100 shares, the exact match) is linked
+    # first; the adjusted KLMN1 put then takes the one assignment leg left (20 shares)
+    text = (CA / "put_reverse_split_assigned.xml").read_text()
+    lines = {tid: next(ln for ln in text.splitlines() if f'tradeID="{tid}"' in ln)
+             for tid in ("4104000001", "4104000002", "4104000003")}
+    ids = {'tradeID="41': 'tradeID="91', 'ibOrderID="51': 'ibOrderID="91',
+           'transactionID="51': 'transactionID="91'}
+    opt = {'conid="720000300"': 'conid="720000400"', 'strike="3"': 'strike="30"',
+           '16MAY25 3 P': '16MAY25 30 P', "P00003000": "P00030000"}
+    sold = _rows_with(lines["4104000001"], {
+        **ids, **opt, 'quantity="-2"': 'quantity="-1"', 'tradePrice="0.35"': 'tradePrice="1"',
+        'tradeMoney="-70"': 'tradeMoney="-100"', 'proceeds="70"': 'proceeds="100"',
+        'netCash="68.7"': 'netCash="98.7"', 'cost="-68.7"': 'cost="-98.7"',
+        "20250303": "20250410", 'underlyingConid="8000001"': 'underlyingConid="8000002"',
+        'ibExecID="0000e00001': 'ibExecID="0000e90001'})
+    assigned = _rows_with(lines["4104000002"], {
+        **ids, **opt, "KLMN1 250516": "KLMN  250516", "KLMN1 16MAY25": "KLMN 16MAY25",
+        'quantity="2"': 'quantity="1"', 'cost="68.7"': 'cost="98.7"'})
+    shares = _rows_with(lines["4104000003"], {
+        **ids, 'quantity="20"': 'quantity="100"', 'tradeMoney="600"': 'tradeMoney="3000"',
+        'proceeds="-600"': 'proceeds="-3000"', 'netCash="-600"': 'netCash="-3000"',
+        'cost="600"': 'cost="3000"'})
+    last = lines["4104000003"]
+    path = tmp_path / "two.xml"
+    path.write_text(text.replace(last, "\n".join((last, sold, assigned, shares))))
+    r = _result(run, db_path, path)
+    assert [(x[0], x[4]) for x in _lots(r, "KLMN")] == [(D(20), D("531.30")),
+                                                        (D(100), D("2901.30"))]
+    assert "MISSING_STOCK_LEG" not in _codes(r)
+
+
 def test_explain_of_the_adjusted_assignment_names_the_whole_premium(run, db_path):
     _result(run, db_path, CA / "put_reverse_split_assigned.xml")
     res = run("lots", "--explain", "U9000001:5104000003", "--format", "json")

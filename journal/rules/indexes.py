@@ -117,6 +117,14 @@ def link_assignments(execs: Sequence[ExecutionRecord],
             by_day[(e.account, e.symbol, e.trade_date)].append(e)
     links: dict[int, int] = {}
     used: set[int] = set()
+    adjusted = []  # linked after every exact match is taken
+
+    def candidates(e: ExecutionRecord) -> list[ExecutionRecord]:
+        # a short put assigned / long call exercised delivers shares (+); calls away (−)
+        delivers = (e.put_call == "P") == (e.quantity > 0)
+        return [s for s in by_day.get((e.account, e.underlying, e.trade_date), ())
+                if s.seq not in used and (s.quantity > 0) == delivers]
+
     for e in option_legs:
         if e.position_action_id:
             legs = by_paid.get((e.account, e.position_action_id))
@@ -125,17 +133,17 @@ def link_assignments(execs: Sequence[ExecutionRecord],
                 used.add(legs[0].seq)
                 continue
         want = abs(e.quantity) * e.multiplier
-        # a short put assigned / long call exercised delivers shares (+); calls away (−)
-        delivers = (e.put_call == "P") == (e.quantity > 0)
-        legs = [s for s in by_day.get((e.account, e.underlying, e.trade_date), ())
-                if s.seq not in used and (s.quantity > 0) == delivers]
-        leg = next((s for s in legs if abs(s.quantity) == want), None)
-        if leg is None and _adjusted(e, names):
-            marked = [s for s in legs if s.notes & vocab.ASSIGNMENT_CODES]
-            leg = marked[0] if len(marked) == 1 else None
+        leg = next((s for s in candidates(e) if abs(s.quantity) == want), None)
         if leg is not None:
             links[e.seq] = leg.seq
             used.add(leg.seq)
+        elif _adjusted(e, names):
+            adjusted.append(e)
+    for e in adjusted:
+        marked = [s for s in candidates(e) if s.notes & vocab.ASSIGNMENT_CODES]
+        if len(marked) == 1:
+            links[e.seq] = marked[0].seq
+            used.add(marked[0].seq)
     return links
 
 
