@@ -32,6 +32,7 @@ from journal.rules.law import (  # noqa: F401 - re-exported for calc.py and olde
     split_1256,
     term_for,
 )
+from journal.rules.option_adjust import any_adjusted
 from journal.rules.options import option
 from journal.rules.records import ExecInfo
 from journal.rules.section1256 import mark_to_market
@@ -89,11 +90,7 @@ def run_pass(st: PassState) -> None:
     info_of, day_state = st.info, st.day_state
     stock_qty, opt_open = st.stock_qty, st.opt_open
 
-    # contracts whose strike or root changes under one conid (OCC adjustments, no row)
-    strike_of: dict = {}
-    adjusted = any(strike_of.setdefault(e.conid, (e.strike, e.symbol.split(" ", 1)[0]))
-                   != (e.strike, e.symbol.split(" ", 1)[0])
-                   for e in st.execs if e.conid and e.seq in option_seqs)
+    adjusted = any_adjusted(st.execs, option_seqs)
 
     def book(e: ExecutionRecord) -> None:
         if e.currency and e.currency != "USD":

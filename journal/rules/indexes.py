@@ -104,11 +104,8 @@ def link_assignments(execs: Sequence[ExecutionRecord],
     by_paid: dict[tuple, list[ExecutionRecord]] = defaultdict(list)
     by_day: dict[tuple, list[ExecutionRecord]] = defaultdict(list)
     option_legs = []
-    names: dict[str, set[str]] = defaultdict(set)
     for e in execs:
         if e.seq in option_seqs:
-            if e.conid:
-                names[e.conid].add(e.symbol)
             if e.notes & vocab.ASSIGNMENT_CODES:
                 option_legs.append(e)
         elif vocab.is_stock(e.asset_category):
@@ -117,14 +114,7 @@ def link_assignments(execs: Sequence[ExecutionRecord],
             by_day[(e.account, e.symbol, e.trade_date)].append(e)
     links: dict[int, int] = {}
     used: set[int] = set()
-    adjusted = []  # linked after every exact match is taken
-
-    def candidates(e: ExecutionRecord) -> list[ExecutionRecord]:
-        # a short put assigned / long call exercised delivers shares (+); calls away (−)
-        delivers = (e.put_call == "P") == (e.quantity > 0)
-        return [s for s in by_day.get((e.account, e.underlying, e.trade_date), ())
-                if s.seq not in used and (s.quantity > 0) == delivers]
-
+    unmatched = []
     for e in option_legs:
         if e.position_action_id:
             legs = by_paid.get((e.account, e.position_action_id))
@@ -133,18 +123,42 @@ def link_assignments(execs: Sequence[ExecutionRecord],
                 used.add(legs[0].seq)
                 continue
         want = abs(e.quantity) * e.multiplier
-        leg = next((s for s in candidates(e) if abs(s.quantity) == want), None)
-        if leg is not None:
-            links[e.seq] = leg.seq
-            used.add(leg.seq)
-        elif _adjusted(e, names):
-            adjusted.append(e)
-    for e in adjusted:
-        marked = [s for s in candidates(e) if s.notes & vocab.ASSIGNMENT_CODES]
+        # a short put assigned / long call exercised delivers shares (+); calls away (−)
+        delivers = (e.put_call == "P") == (e.quantity > 0)
+        for s in by_day.get((e.account, e.underlying, e.trade_date), ()):
+            if s.seq in used or abs(s.quantity) != want or (s.quantity > 0) != delivers:
+                continue
+            links[e.seq] = s.seq
+            used.add(s.seq)
+            break
+        else:
+            unmatched.append(e)
+    if unmatched:
+        _link_adjusted(execs, option_seqs, unmatched, by_day, links, used)
+    return links
+
+
+def _link_adjusted(execs: Sequence[ExecutionRecord], option_seqs: frozenset[int],
+                   unmatched: list[ExecutionRecord], by_day: dict[tuple, list],
+                   links: dict[int, int], used: set[int]) -> None:
+    """After every exact match is taken: an OCC-adjusted contract's leg is the one stock
+    row left of its account, underlying, date and direction that IB marks as an
+    assignment or exercise (an ordinary assignment the same day keeps its own leg)."""
+    conids = {e.conid for e in unmatched if e.conid}
+    names: dict[str, set[str]] = defaultdict(set)
+    for x in execs:
+        if x.conid and x.conid in conids and x.seq in option_seqs:
+            names[x.conid].add(x.symbol)
+    for e in unmatched:
+        if not _adjusted(e, names):
+            continue
+        delivers = (e.put_call == "P") == (e.quantity > 0)
+        marked = [s for s in by_day.get((e.account, e.underlying, e.trade_date), ())
+                  if s.seq not in used and (s.quantity > 0) == delivers
+                  and s.notes & vocab.ASSIGNMENT_CODES]
         if len(marked) == 1:
             links[e.seq] = marked[0].seq
             used.add(marked[0].seq)
-    return links
 
 
 def _adjusted(e: ExecutionRecord, names: dict[str, set[str]]) -> bool:

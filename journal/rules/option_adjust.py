@@ -4,6 +4,7 @@ contract reappears under another strike or name with no row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
 
@@ -35,6 +36,18 @@ def adjust_option(st: PassState, g: ActionGroup, r: CorporateActionRecord) -> No
         lot.symbol = lot.ex.symbol
     st.opt_open[(g.account, r.underlying)] += after - held
     day_state(st, g.account, r.underlying, g.day)
+
+
+def any_adjusted(execs: Iterable[ExecutionRecord], option_seqs: frozenset[int]) -> bool:
+    """Whether some contract's strike or root changes under one conid (an OCC adjustment
+    IB posted no row for): only then does the pass look at every option row for one."""
+    terms_of: dict[str, tuple] = {}
+    for e in execs:
+        if e.conid and e.seq in option_seqs:
+            terms = (e.strike, e.symbol.partition(" ")[0])
+            if terms_of.setdefault(e.conid, terms) != terms:
+                return True
+    return False
 
 
 def infer_option_adjustment(st: PassState, e: ExecutionRecord) -> None:
