@@ -279,6 +279,14 @@ def test_transfers_set_names_an_unknown_transfer(run, db_path):
     assert "Traceback" not in res.output
 
 
+
+def test_wash_sale_fact_applies_only_to_a_transfer_in(run, db_path):
+    _result(run, db_path, BETWEEN)
+    res = run("transfers", "set", "5114000010", "--wash-sale", "yes")
+    assert res.exit_code != 0 and "applies to a transfer in" in res.output
+    assert "Traceback" not in res.output
+
+
 # -- 4. a transfer between two accounts that are both in the ledger (design §7.9) --------
 
 BETWEEN = CA / "transfer_between_accounts.xml"

@@ -60,6 +60,9 @@ def transfers_set(obj, transfer, account, wash_sale, clear):
         raise JournalError(f"transfer {transfer} is in accounts "
                            f"{', '.join(sorted({t.account for t in found}))}: pass --account")
     t = found[0]
+    if wash_sale is not None and (t.direction == "OUT" or t.quantity < 0):
+        raise JournalError(f"transfer {transfer} is a transfer out: --wash-sale applies to a "
+                           "transfer in (shares bought elsewhere)")
     ledger.set_action_override(engine, t.account, t.key, "wash_sale",
                                None if clear else wash_sale)
     click.echo(f"{t.account} {t.key} (transfer {t.direction or ''} {t.symbol}): "
