@@ -36,7 +36,6 @@ from journal.rules.law import WASH_DAYS
 from journal.rules.money import ZERO, fmt_qty, part
 from journal.rules.records import Lot, Piece
 from journal.rules.state import PassState
-from journal.rules.types import WashSale
 from journal.vocab import FlagCode
 
 
@@ -172,30 +171,8 @@ def _replace(st: PassState, piece: Piece, lot: Lot) -> None:
     basis (§1091(d)) and their holding period tacked (§1223(3)). IB saw no purchase, so
     its 1099-B keeps the loss: the Form 8949 line carries code W."""
     m = min(piece.unmatched_qty, lot.rem)
-    if m <= 0 or lot.absorbed:
-        return
-    target = lot if m == lot.rem else wash.split(st, lot, m)
-    disallowed = part(piece.unmatched_loss, m, piece.unmatched_qty)
-    piece.unmatched_loss -= disallowed
-    piece.unmatched_qty -= m
-    piece.disallowed += disallowed
-    target.absorbed = True
-    carried = target.account not in st.settings.ira_accounts
-    if carried:
-        target.wash += disallowed
-        target.wash_total += disallowed
-        target.orig_cost += disallowed
-        if piece.hp is not None and target.acquired is not None:
-            target.hp = target.acquired - (piece.date_sold - piece.hp)
-    else:
-        st.flags.add(FlagCode.WASH_SALE_IRA, piece.account,
-                     f"loss on {piece.description} sold {piece.date_sold} is disallowed by "
-                     f"shares transferred into IRA {target.account}: the loss is lost, no "
-                     "basis carried", d=piece.date_sold, symbol=piece.symbol, tx=piece.tx)
-    assert target.acquired is not None
-    st.wash.sales.append(WashSale(
-        piece.account, piece.symbol, piece.tx, piece.date_sold, target.account, target.tx,
-        target.acquired, m, disallowed, carried, piece.date_sold.year, target.lot_id))
+    if m > 0 and not lot.absorbed:
+        wash.absorb(st, piece, lot, m, bought_elsewhere=True)
 
 
 def _user_records(st: PassState, t: TransferRecord, what: str) -> list[IbLotRecord]:

@@ -82,7 +82,12 @@ def _description(lot: Lot) -> str:
     return (ex.description or ex.symbol) if lot.is_option else lot.symbol
 
 
-def _absorb(st: PassState, piece: Piece, lot: Lot, m: Decimal) -> None:
+def absorb(st: PassState, piece: Piece, lot: Lot, m: Decimal, *,
+           bought_elsewhere: bool = False) -> None:
+    """``m`` shares of ``lot`` replace that many of ``piece``'s loss shares: the loss is
+    disallowed, added to their basis and their holding period tacked (IRA: lost).
+    ``bought_elsewhere``: shares bought at another broker and transferred in, a purchase
+    IB never saw, so its 1099-B keeps the loss."""
     target = lot if m == lot.rem else split(st, lot, m)
     disallowed = part(piece.unmatched_loss, m, piece.unmatched_qty)
     piece.unmatched_loss -= disallowed
@@ -98,16 +103,18 @@ def _absorb(st: PassState, piece: Piece, lot: Lot, m: Decimal) -> None:
             # §3.5 tacking: add the days the loss shares were held
             target.hp = target.acquired - (piece.date_sold - piece.hp)
         # §3.8: IB applies a wash sale itself only within one account and one security
-        if target.account == piece.account and _description(target) == piece.symbol:
+        if not bought_elsewhere and target.account == piece.account \
+                and _description(target) == piece.symbol:
             target.broker_wash += disallowed
             if piece.broker_hp is not None and target.acquired is not None:
                 target.broker_hp = target.acquired - (piece.date_sold - piece.broker_hp)
     else:
         st.flags.add(FlagCode.WASH_SALE_IRA, piece.account,
-                     f"loss on {piece.description} sold {piece.date_sold} is disallowed by a "
-                     f"replacement in IRA {target.account}: the loss is lost, no basis carried",
+                     f"loss on {piece.description} sold {piece.date_sold} is disallowed by "
+                     + ("shares transferred into" if bought_elsewhere else "a replacement in")
+                     + f" IRA {target.account}: the loss is lost, no basis carried",
                      d=piece.date_sold, symbol=piece.symbol, tx=piece.tx)
-    assert target.acquired is not None  # replacements are lots opened in the ledger
+    assert target.acquired is not None  # replacements are lots with a date
     st.wash.sales.append(WashSale(
         piece.account, piece.symbol, piece.tx, piece.date_sold, target.account, target.tx,
         target.acquired, m, disallowed, carried, piece.date_sold.year, target.lot_id))
@@ -124,7 +131,7 @@ def wash_loss(st: PassState, piece: Piece, fams: tuple, exclude: set[int]) -> No
             for lot in _candidates(lots, piece.date_sold, exclude):
                 if piece.unmatched_qty <= 0:
                     break
-                _absorb(st, piece, lot, min(piece.unmatched_qty, lot.rem))
+                absorb(st, piece, lot, min(piece.unmatched_qty, lot.rem))
         if piece.unmatched_qty > 0:
             st.wash.pending[fam].append(piece)
 
@@ -148,6 +155,6 @@ def _absorb_pending(st: PassState, fam: tuple, lot: Lot) -> None:
         if p.unmatched_qty <= 0 or p.date_sold + _WINDOW < lot.acquired:
             pend.popleft()
             continue
-        _absorb(st, p, lot, min(p.unmatched_qty, lot.rem))
+        absorb(st, p, lot, min(p.unmatched_qty, lot.rem))
         if p.unmatched_qty <= 0:
             pend.popleft()
