@@ -29,6 +29,10 @@ CASES = [
      "no lot 3718840618; did you mean U7654321:3718840618?", 1),
     (["lots", "--explain", "U0:nope"], "no lot U0:nope (journal lots --all lists them)", 1),
     (["cycles", "show", "NOPE"], "no cycle NOPE (journal cycles lists them)", 1),
+    (["actions", "set", "NOPE", "--worthless-year", "2025"],
+     "no corporate action NOPE (journal actions lists them)", 1),
+    (["transfers", "set", "NOPE", "--account", "U7654321", "--wash-sale", "yes"],
+     "no transfer NOPE in account U7654321 (journal transfers lists them)", 1),
     (["trades", "--columns", "account,colour"], "unknown column colour (columns: account,", 1),
 ]
 

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 import click
 
 from journal.cli import cli
-from journal.cli.options import output_options
+from journal.cli.options import output_options, the_one
 from journal.errors import JournalError
 
 
@@ -59,16 +59,8 @@ def actions_set(obj, group, account, parent_fraction, worthless_year, treat_as,
 
     engine = obj.engine()
     data = load_ledger(engine)
-    found = [g for g in groups(data.corporate_actions)
-             if g.key == group and (not account or g.account == account)]
-    if not found:
-        raise JournalError(f"no corporate action {group}" + (f" in account {account}"
-                                                            if account else "")
-                           + " (journal actions lists them)")
-    if len({g.account for g in found}) > 1:
-        raise JournalError(f"action {group} is in accounts "
-                           f"{', '.join(sorted({g.account for g in found}))}: pass --account")
-    g = found[0]
+    g = the_one(groups(data.corporate_actions), group, account, "corporate action",
+                "journal actions")
     if parent_fraction is not None:
         try:
             fraction = Decimal(parent_fraction)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from journal.cli import cli
-from journal.cli.options import output_options
+from journal.cli.options import output_options, the_one
 from journal.errors import JournalError
 
 
@@ -50,16 +50,8 @@ def transfers_set(obj, transfer, account, wash_sale, clear):
     if not clear and wash_sale is None:
         raise JournalError("give --wash-sale yes|no, or --clear")
     engine = obj.engine()
-    found = [t for t in load_ledger(engine).transfers
-             if t.key == transfer and (not account or t.account == account)]
-    if not found:
-        raise JournalError(f"no transfer {transfer}" + (f" in account {account}"
-                                                       if account else "")
-                           + " (journal transfers lists them)")
-    if len({t.account for t in found}) > 1:
-        raise JournalError(f"transfer {transfer} is in accounts "
-                           f"{', '.join(sorted({t.account for t in found}))}: pass --account")
-    t = found[0]
+    t = the_one(load_ledger(engine).transfers, transfer, account, "transfer",
+                "journal transfers")
     if wash_sale is not None and (t.direction == "OUT" or t.quantity < 0):
         raise JournalError(f"transfer {transfer} is a transfer out: --wash-sale applies to a "
                            "transfer in (shares bought elsewhere)")

@@ -158,3 +158,20 @@ def as_of_option(help_text: str = "The day to measure at [default: today]."):
 def today() -> date:
     """The wall-clock day: only ever a default for --as-of."""
     return date.today()
+
+
+def the_one(items, key: str, account: str | None, noun: str, lister: str):
+    """The item whose ``key`` the user named (``--account`` narrows it): one line naming
+    ``lister`` when there is none, and asking for ``--account`` when several accounts
+    hold it."""
+    from journal.errors import JournalError
+
+    found = [i for i in items if i.key == key and (not account or i.account == account)]
+    if not found:
+        raise JournalError(f"no {noun} {key}" + (f" in account {account}" if account else "")
+                           + f" ({lister} lists them)")
+    accounts = sorted({i.account for i in found})
+    if len(accounts) > 1:
+        raise JournalError(f"{noun} {key} is in accounts {', '.join(accounts)}: "
+                           "pass --account")
+    return found[0]
