@@ -105,6 +105,39 @@ def backend(request, tmp_path):
             yield "postgresql", url
 
 
+@pytest.fixture
+def backend_engine(backend):
+    """An open engine on a fresh ledger of each backend."""
+    from journal import db
+
+    engine = db.open_ledger(backend[1])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """How many times the ledger was read whole, and how many times the rules ran (a
+    cache hit does neither)."""
+    import journal.readmodel
+    from journal.views import source
+
+    counts = {"ledger": 0, "rules": 0}
+    real_load, real_rules = journal.readmodel.load_ledger, source.rules_for
+
+    def load(engine):
+        counts["ledger"] += 1
+        return real_load(engine)
+
+    def rules(data, as_of=None):
+        counts["rules"] += 1
+        return real_rules(data, as_of)
+
+    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
+    monkeypatch.setattr(source, "rules_for", rules)
+    return counts
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Chromium driven by Playwright (see tests/browser.py)."""

@@ -37,11 +37,8 @@ CLOSED_LOT = FIXTURES / "rules" / "g_ib_closed_lot.xml"
 
 
 @pytest.fixture
-def ledger(backend):
-    _name, target = backend
-    engine = jdb.open_ledger(target)
-    yield engine
-    engine.dispose()
+def ledger(backend_engine):
+    return backend_engine
 
 
 @pytest.fixture

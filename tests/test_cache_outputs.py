@@ -25,30 +25,8 @@ MULTI = SAMPLES / "wheel_2025_multi.xml"
 
 
 @pytest.fixture
-def ledger(backend):
-    _name, target = backend
-    engine = jdb.open_ledger(target)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def reads(monkeypatch):
-    """How many times the ledger was read whole, and the rules ran."""
-    counts = {"ledger": 0, "rules": 0}
-    real_load, real_rules = journal.readmodel.load_ledger, source.rules_for
-
-    def load(engine):
-        counts["ledger"] += 1
-        return real_load(engine)
-
-    def rules(data, as_of=None):
-        counts["rules"] += 1
-        return real_rules(data, as_of)
-
-    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
-    monkeypatch.setattr(source, "rules_for", rules)
-    return counts
+def ledger(backend_engine):
+    return backend_engine
 
 
 def _config(tmp_path, body: str) -> None:

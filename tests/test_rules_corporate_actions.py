@@ -7,35 +7,19 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pytest
 
 from journal.db import open_ledger
 from journal.rules import analyze
-from tests.conftest import FIXTURES, PUBLIC, requires_public
+from tests.conftest import PUBLIC, requires_public
+from tests.corpact_support import CA
+from tests.corpact_support import cents as _c
+from tests.corpact_support import lines as _lines
+from tests.corpact_support import result_of as _result
 
-CA = FIXTURES / "corporate_actions"
 D = Decimal
-CENT = D("0.01")
-
-
-def _result(run, db_path, *files):
-    for path in files:
-        res = run("import", path)
-        assert res.exit_code == 0, res.output
-    return analyze(open_ledger(db_path))
-
-
-def _c(x: Decimal | None) -> Decimal | None:
-    return None if x is None else x.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _lines(result, year: int | None = None) -> list[tuple]:
-    """(description, acquired, sold, proceeds, cost, code, adjustment, gain, term)."""
-    return sorted((e.description, e.date_acquired, e.date_sold, _c(e.proceeds), _c(e.cost),
-                   e.adjustment_code, _c(e.adjustment_amount), _c(e.gain), e.term)
-                  for e in result.realized if year is None or e.tax_year == year)
 
 
 def _lots(result, symbol: str) -> list[tuple]:
