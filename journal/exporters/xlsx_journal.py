@@ -56,14 +56,9 @@ def write_table(book: Book, title: str, t: Table, records: Iterable[Any] | None 
     shows = [formatter(c.kind) for c in t.columns]
     widths = widths_for([c.title for c in t.columns],
                         ([f(v) for f, v in zip(shows, values(r))] for r in head))
-    encoders = [ENCODERS[c.kind.value] for c in t.columns]
-    n = 0
     with book.sheet(title, widths) as sh:
         sh.append([c.title for c in t.columns], [styled("header")] * len(keys))
-        append = sh.append
-        for r in rows:
-            append(values(r), encoders)
-            n += 1
+        n = sh.extend(map(values, rows), [c.kind.value for c in t.columns])
         sh.autofilter(len(keys))
         _notes(sh, t.notes)
     return n

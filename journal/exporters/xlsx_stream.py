@@ -150,8 +150,21 @@ def _text(v: Any, style: int = 0) -> str:
     s = f' s="{style}"' if style else ""
     cell = f'<c t="inlineStr"{s}><is><t xml:space="preserve">{text}</t></is></c>' \
         if text else EMPTY
-    if not style and type(v) is str and len(v) <= 64 \
-            and len(_TEXT_CELLS) < _TEXT_CACHE_SIZE:
+    if not style and type(v) is str and len(v) <= 64:
+        if len(_TEXT_CELLS) >= _TEXT_CACHE_SIZE:  # full of ids seen once: start afresh
+            _TEXT_CELLS.clear()
+        _TEXT_CELLS[v] = cell
+    return cell
+
+
+def _new_text(v: str) -> str:
+    """``_text(v)`` for a str not in the cache (the compiled rows looked it up already)."""
+    text = v if _PLAIN.fullmatch(v) else text_xml(v)
+    cell = f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>' \
+        if text else EMPTY
+    if len(v) <= 64:
+        if len(_TEXT_CELLS) >= _TEXT_CACHE_SIZE:
+            _TEXT_CELLS.clear()
         _TEXT_CELLS[v] = cell
     return cell
 
@@ -160,9 +173,17 @@ _DATE_OPEN = f'<c s="{STYLE_ID["date"]}"><v>'
 _DATETIME_OPEN = f'<c s="{STYLE_ID["datetime"]}"><v>'
 
 
+_DATE_CELLS: dict[date, str] = {}  # a few thousand trading days, each written often
+
+
 def _date(v: Any) -> str:
     if type(v) is date:
-        return f"{_DATE_OPEN}{v.toordinal() - _EPOCH}</v></c>"
+        cell = _DATE_CELLS.get(v)
+        if cell is None:
+            if len(_DATE_CELLS) >= _TEXT_CACHE_SIZE:
+                _DATE_CELLS.clear()
+            cell = _DATE_CELLS[v] = f"{_DATE_OPEN}{v.toordinal() - _EPOCH}</v></c>"
+        return cell
     return _datetime(v) if isinstance(v, datetime) else _any(v)
 
 
@@ -277,6 +298,28 @@ class Sheet:
         self._buffer.append(f'<row r="{self.rows}">{"".join(cells)}</row>')
         if len(self._buffer) >= FLUSH_ROWS:
             self.flush()
+
+    def extend(self, rows: Iterable[Sequence[Any]], kinds: Sequence[str]) -> int:
+        """Rows of one table, ``values[i]`` of column kind ``kinds[i]`` (a key of
+        :data:`ENCODERS`): the rows :meth:`append` writes with those encoders, made by a
+        function compiled for the kinds (:mod:`journal.exporters.xlsx_rows`). Returns
+        how many rows."""
+        from journal.exporters.xlsx_rows import row_cells
+
+        cells = row_cells(kinds)
+        buffer = self._buffer
+        first = n = self.rows
+        for values in rows:
+            n += 1
+            text = cells(values)
+            while text.endswith(EMPTY):  # no other cell ends so: text is escaped
+                text = text[:-4]
+            buffer.append(f'<row r="{n}">{text}</row>')
+            if len(buffer) >= FLUSH_ROWS:
+                self.rows = n
+                self.flush()
+        self.rows = n
+        return n - first
 
     def blank(self, count: int = 1) -> None:
         self.rows += count
