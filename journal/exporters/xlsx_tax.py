@@ -83,8 +83,7 @@ RECON_COLS: Columns = [
     ("Form 8949 codes", "form8949", "text", 40)]
 
 # "int" (a tax year) is a plain number: the count format would print 2025 as 2,025
-_KIND = {"text": ENCODERS["text"], "money": ENCODERS["money"], "date": ENCODERS["date"],
-         "int": ENCODERS["any"]}
+_KIND = {"text": "text", "money": "money", "date": "date", "int": "any"}  # ENCODERS' kinds
 _BOLD = styled("bold")
 
 
@@ -100,10 +99,8 @@ def _rows(sh: Sheet, columns: Columns, dicts: Sequence[Mapping[str, Any]]) -> in
     """Header, rows, autofilter and one blank row; returns the blank row's number, the
     end of the totals' ranges (SUM(x2:xN) stays a valid range when there are no rows)."""
     sh.append([c[0] for c in columns], [styled("header")] * len(columns))
-    encoders = [_KIND[c[2]] for c in columns]
     keys = [c[1] for c in columns]
-    for d in dicts:
-        sh.append([d.get(k) for k in keys], encoders)
+    sh.extend(([d.get(k) for k in keys] for d in dicts), [_KIND[c[2]] for c in columns])
     sh.autofilter(len(columns))
     sh.blank()
     return len(dicts) + 2
