@@ -358,7 +358,9 @@ class Book:
     """``with Book(path) as book:`` then ``with book.sheet(...) as sh: sh.append(...)``;
     the workbook is complete (and renamed into place) when the ``with`` ends cleanly."""
 
-    def __init__(self, path: str | Path, *, compresslevel: int = 1):
+    # zlib level 2 takes the time of level 1 (0.44 s for the 109 MB of XML of the 46.5k
+    # ledger's workbook) for a file 8 % smaller (6.75 MB, not 7.37); level 6: 1.25 s, 5.1 MB
+    def __init__(self, path: str | Path, *, compresslevel: int = 2):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
