@@ -67,3 +67,12 @@ def test_extend_writes_the_rows_append_writes(tmp_path, monkeypatch):
 
     assert _sheet_xml(tmp_path, "a.xlsx", by_append) == _sheet_xml(tmp_path, "b.xlsx",
                                                                      by_extend)
+
+
+@pytest.mark.parametrize("text", ["12.50", "-0.05", "1E+2", "0E-8", "-0", "1E-7", "3",
+                                  "123456789012345678901234567.891", "2.50000"])
+def test_numbers_are_written_as_the_decimal_formats_itself(text):
+    """str(v) in the cell (faster) is format(v, ""), the number the workbook always had."""
+    v = Decimal(text)
+    for kind in ("money", "price", "count", "quantity"):
+        assert f"<v>{format(v, '')}</v>" in row_cells([kind])((v,)), kind

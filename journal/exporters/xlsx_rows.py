@@ -21,16 +21,17 @@ from journal.exporters import xlsx_stream as xs
 RowCells = Callable[[Sequence[Any]], str]
 
 # per kind: the expression for cell i (value v{i}, its column's encoder e{i}); the
-# encoder has the last word on anything unusual, so the cell is always the one it writes
+# encoder has the last word on anything unusual, so the cell is always the one it writes.
+# Numbers go in as str(v): what format(v, "") gives, three times faster for a Decimal.
 _OTHER = "({E} if v{i} is None else e{i}(v{i}))"
 _TEXT = "((_T.get(v{i}) or _tx(v{i})) if v{i}.__class__ is str else " + _OTHER + ")"
 _DATE = "((_D.get(v{i}) or e{i}(v{i})) if v{i}.__class__ is _date else " + _OTHER + ")"
-_DECIMAL = ("(f'{{o{i}}}{{v{i}}}</v></c>' if v{i}.__class__ is _Decimal and v{i}.is_finite()"
+_DECIMAL = ("(f'{{o{i}}}{{v{i}!s}}</v></c>' if v{i}.__class__ is _Decimal and v{i}.is_finite()"
             " else " + _OTHER + ")")
 # counts stay integers; fractional shares or collateral-days keep their places
-_WHOLE = ("((f'{{_CO}}{{v{i}}}</v></c>' if v{i} == v{i}.to_integral_value() else "
-          "f'{{_DO}}{{v{i}}}</v></c>') if v{i}.__class__ is _Decimal and v{i}.is_finite() "
-          "else f'{{_CO}}{{v{i}}}</v></c>' if v{i}.__class__ is int else " + _OTHER + ")")
+_WHOLE = ("((f'{{_CO}}{{v{i}!s}}</v></c>' if v{i} == v{i}.to_integral_value() else "
+          "f'{{_DO}}{{v{i}!s}}</v></c>') if v{i}.__class__ is _Decimal and v{i}.is_finite() "
+          "else f'{{_CO}}{{v{i}!s}}</v></c>' if v{i}.__class__ is int else " + _OTHER + ")")
 _INLINE = {"text": _TEXT, "id": _TEXT, "date": _DATE, "money": _DECIMAL,
            "price": _DECIMAL, "count": _WHOLE, "quantity": _WHOLE, "number": _WHOLE}
 _OPEN = {"money": xs.STYLE_ID["money"], "price": xs.STYLE_ID["decimal"]}

@@ -114,7 +114,7 @@ def _number(style: str, scale: Decimal | None = None) -> Encoder:
 
     def enc(v: Any) -> str:
         if type(v) is Decimal and v.is_finite():
-            return f"{open_}{v / scale if scale is not None else v}</v></c>"
+            return f"{open_}{v / scale if scale is not None else v!s}</v></c>"
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return f"{open_}{Decimal(v) / scale if scale is not None else v}</v></c>"
         return _any(v)
@@ -130,8 +130,8 @@ def _whole_or_decimal(v: Any) -> str:
     """Counts stay integers; fractional shares or collateral-days keep their places."""
     if type(v) is Decimal and v.is_finite():
         if v == v.to_integral_value():
-            return f"{_COUNT_OPEN}{v}</v></c>"
-        return f"{_DECIMAL_OPEN}{v}</v></c>"
+            return f"{_COUNT_OPEN}{v!s}</v></c>"
+        return f"{_DECIMAL_OPEN}{v!s}</v></c>"
     if type(v) is int:
         return f"{_COUNT_OPEN}{v}</v></c>"
     return _any(v)
