@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from journal import models
+from journal import readmodel_tables as tables
 from journal.db import snapshot
 from journal.readmodel import _periods, _to_date
 
@@ -34,11 +34,11 @@ class AccountOverview:
 
 def load_accounts(engine: Engine) -> list:
     """Per account: what the ledger holds and the statements' periods (``accounts``)."""
-    a = models.table("account")
-    ex = models.table("execution")
-    ct = models.table("cash_transaction")
-    oe = models.table("option_event")
-    ib = models.table("import_batch")
+    a = tables.table("account")
+    ex = tables.table("execution")
+    ct = tables.table("cash_transaction")
+    oe = tables.table("option_event")
+    ib = tables.table("import_batch")
     with snapshot(engine) as conn:
         accts = conn.execute(select(a.c.id, a.c.alias, a.c.base_currency)
                              .order_by(a.c.id)).all()
@@ -64,14 +64,14 @@ def load_accounts(engine: Engine) -> list:
 
 def load_account_ids(engine: Engine) -> list[str]:
     """The accounts the ledger knows (to check an ``--account`` filter against)."""
-    a = models.table("account")
+    a = tables.table("account")
     with snapshot(engine) as conn:
         return [r[0] for r in conn.execute(select(a.c.id).order_by(a.c.id))]
 
 
 def accounts_with_transaction(engine: Engine, transaction_id: str) -> list[str]:
     """The accounts holding an execution with this transaction id (``cycles assign``)."""
-    ex = models.table("execution")
+    ex = tables.table("execution")
     with snapshot(engine) as conn:
         return sorted({r[0] for r in conn.execute(
             select(ex.c.account_id).where(ex.c.transaction_id == transaction_id))})
@@ -80,8 +80,8 @@ def accounts_with_transaction(engine: Engine, transaction_id: str) -> list[str]:
 def load_ledger_end(engine: Engine) -> date | None:
     """:attr:`LedgerData.ledger_end` without loading the ledger: the later of the last
     statement day and the last active trade."""
-    ex = models.table("execution")
-    ib = models.table("import_batch")
+    ex = tables.table("execution")
+    ib = tables.table("import_batch")
     with snapshot(engine) as conn:
         last_trade = conn.execute(select(func.max(ex.c.trade_date))
                                   .where(ex.c.status == "active")).scalar()

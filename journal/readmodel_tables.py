@@ -54,6 +54,13 @@ COLUMNS = {
         "id:i file_name:t file_path:t sha256:t format:t accounts:t period_from:a period_to:a "
         "when_generated:D imported_at:D new_executions:i duplicate_executions:i cancels:i "
         "new_option_events:i new_cash_transactions:i counts:t warnings:t"),
+    "option_event": (
+        "id:i account_id:t instrument_id:t asset_category:t symbol:t conid:t "
+        "underlying_symbol:t put_call:t strike:d expiry:a multiplier:d currency:t batch_id:i "
+        "source_line:i raw:t event_key:t transaction_type:t event_date:a fx_rate_to_base:d "
+        "quantity:d trade_price:d mark_price:d proceeds:d commissions_and_tax:d cost_basis:d "
+        "realized_pnl:d trade_id:t related_trade_id:t orig_transaction_id:t "
+        "related_transaction_id:t"),
     "position_snapshot": (
         "id:i account_id:t instrument_id:t asset_category:t symbol:t conid:t "
         "underlying_symbol:t put_call:t strike:d expiry:a multiplier:d currency:t batch_id:i "
