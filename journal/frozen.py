@@ -72,3 +72,61 @@ def paused_gc() -> Iterator[None]:
         gc.unfreeze()
         if was:
             gc.enable()
+
+
+class Deferred:
+    """What a deferred field's slot holds until it is first read (see :func:`deferred`):
+    ``load(record)`` returns the values of all the class's deferred fields, in order, and
+    every slot still holding this object gets its value."""
+
+    __slots__ = ("load",)
+
+    def __init__(self, load: Callable[[Any], tuple]) -> None:
+        self.load = load
+
+    def fill(self, obj: Any) -> None:
+        for slot, value in zip(type(obj).__deferred__, self.load(obj)):
+            if slot.__get__(obj) is self:
+                slot.__set__(obj, value)
+
+    def __repr__(self) -> str:
+        return "<not read yet>"
+
+
+class _DeferredSlot:
+    """A slot that reads its value on first use when it holds a :class:`Deferred`; any
+    other value is returned as it is (a record made with every value never reads)."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: Any) -> None:
+        self.slot = slot
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self.slot.__get__(obj)
+        if value.__class__ is Deferred:
+            value.fill(obj)
+            value = self.slot.__get__(obj)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.slot.__set__(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        self.slot.__delete__(obj)
+
+
+def deferred(cls: type[T], names: tuple[str, ...]) -> type[T]:
+    """Let the slots ``names`` of a slotted class hold a :class:`Deferred`: the record
+    then reads those values when one of them is first asked for. The fields keep their
+    names and types; equality and hashing should leave them out (``compare=False``), or
+    comparing two records would read them."""
+    slots = []
+    for name in names:
+        slot = cls.__dict__[name]
+        slots.append(slot)
+        setattr(cls, name, _DeferredSlot(slot))
+    cls.__deferred__ = tuple(slots)  # type: ignore[attr-defined]
+    return cls

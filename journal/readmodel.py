@@ -15,8 +15,8 @@ excluded by the ledger itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -28,7 +28,7 @@ from journal import readmodel_tables as tables
 from journal import vocab
 from journal.coverage import complete_through
 from journal.db import snapshot
-from journal.frozen import maker, paused_gc
+from journal.frozen import deferred, paused_gc
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,11 @@ class ExecutionRecord:
     """One active execution. Money (``net_cash``, ``cost``, ``fifo_pnl``, ``proceeds``,
     ``commission``, ``taxes``) is in USD where :func:`journal.vocab.to_usd` can convert it,
     and ``currency`` says which currency it is in; prices and strikes stay in the listing
-    currency."""
+    currency.
+
+    The :data:`DETAILS` fields (none of the rules reads them) are read from the ledger
+    when one of them is first asked for (:mod:`journal.readmodel_executions`); they take
+    no part in equality or hashing."""
 
     seq: int  # load order (ledger id): the last tie-breaker of the chronological sort
     account: str
@@ -53,22 +57,25 @@ class ExecutionRecord:
     trade_date: date
     date_time: datetime | None
     quantity: Decimal  # signed: < 0 sells
-    trade_price: Decimal | None
+    trade_price: Decimal | None = field(compare=False)
     net_cash: Decimal  # signed: > 0 is cash in, commissions and fees included
     cost: Decimal | None  # IB's cost (on a closing row: the basis/premium relieved)
     fifo_pnl: Decimal | None
     notes: frozenset  # IB code letters
     open_close: str | None
     position_action_id: str | None
-    ib_order_id: str | None
+    ib_order_id: str | None = field(compare=False)
     currency: str | None = None  # currency of the amounts (USD once converted)
-    proceeds: Decimal | None = None  # gross, before commission and taxes
-    commission: Decimal | None = None  # signed as IB prints it (< 0 is a cost)
-    taxes: Decimal | None = None
-    fx_rate_to_base: Decimal | None = None  # as reported (the amounts above are converted)
-    close_price: Decimal | None = None  # the instrument's close on the trade date
-    batch_id: int | None = None  # the import that stored the row (statement file)
-    source_line: int | None = None  # its line in that file
+    proceeds: Decimal | None = field(default=None, compare=False)  # gross, before fees
+    commission: Decimal | None = field(default=None, compare=False)  # < 0 is a cost
+    taxes: Decimal | None = field(default=None, compare=False)
+    # as reported (the amounts above are converted)
+    fx_rate_to_base: Decimal | None = field(default=None, compare=False)
+    # the instrument's close on the trade date
+    close_price: Decimal | None = field(default=None, compare=False)
+    # the import that stored the row (statement file), and its line in that file
+    batch_id: int | None = field(default=None, compare=False)
+    source_line: int | None = field(default=None, compare=False)
     trade_currency: str | None = None  # the currency IB reported the amounts in
 
     @property
@@ -99,6 +106,12 @@ class ExecutionRecord:
     @property
     def closes(self) -> bool:
         return "C" in self.codes
+
+
+# the execution fields only some reports read: read on first use (readmodel_executions)
+DETAILS = ("trade_price", "ib_order_id", "proceeds", "commission", "taxes", "fx_rate_to_base",
+           "close_price", "batch_id", "source_line")
+deferred(ExecutionRecord, DETAILS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +268,6 @@ class LedgerData:
 
 
 # column kinds: t text, i integer, d Decimal, a date, D datetime
-_EXEC_KINDS = "ittttttttdadaDddddddddtttttddii"
 _SNAP_KINDS = "tatttttdaddd"
 
 
@@ -324,13 +336,6 @@ def _execute(conn, stmt):
     return conn.exec_driver_sql(str(compiled), args)
 
 
-def _streamed(conn, stmt, size: int = 2000) -> Iterator:
-    """Driver-level rows, fetched ``size`` at a time."""
-    cursor = _execute(conn.execution_options(stream_results=True), stmt)
-    while chunk := cursor.fetchmany(size):
-        yield from chunk
-
-
 def _raw_rows(conn, stmt, kinds: str) -> list:
     """Driver-level rows with the columns converted by ``kinds`` (t text, i integer,
     d Decimal, a date, D datetime)."""
@@ -350,19 +355,13 @@ def load_ledger(engine: Engine) -> LedgerData:
 
 
 def _load_ledger(engine: Engine) -> LedgerData:
-    ex = tables.table("execution")
+    from journal import readmodel_executions as _execs
+
     ps = tables.table("position_snapshot")
     cl = tables.table("closed_lot")
     co = tables.table("cycle_override")
     ib = tables.table("import_batch")
     ct = tables.table("cash_transaction")
-    cols = [ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.asset_category, ex.c.symbol,
-            ex.c.underlying_symbol, ex.c.description, ex.c.conid, ex.c.put_call, ex.c.strike,
-            ex.c.expiry, ex.c.multiplier, ex.c.trade_date, ex.c.date_time, ex.c.quantity,
-            ex.c.trade_price, ex.c.proceeds, ex.c.commission, ex.c.taxes, ex.c.net_cash,
-            ex.c.cost, ex.c.fifo_pnl_realized, ex.c.notes, ex.c.open_close,
-            ex.c.position_action_id, ex.c.ib_order_id, ex.c.currency, ex.c.fx_rate_to_base,
-            ex.c.close_price, ex.c.batch_id, ex.c.source_line]
     with snapshot(engine) as conn:
         snap_rows = _raw_rows(conn, select(
             ps.c.account_id, ps.c.report_date, ps.c.asset_category, ps.c.symbol,
@@ -391,11 +390,7 @@ def _load_ledger(engine: Engine) -> LedgerData:
         basis = _actions.load_transfer_basis(conn) if transfers else ()
         in_lieu = _actions.load_cash_in_lieu(conn) if actions else frozenset()
         facts = _actions.load_action_overrides(conn) if actions or transfers else ()
-        # Driver-level rows (SQLAlchemy's per-value type processing costs more than the
-        # rules), made into records a chunk at a time: all the raw rows at once would
-        # leave the heap they took fragmented under the records (+50 MB at the peak).
-        executions, prices = _executions(_streamed(conn, select(*cols).where(
-            ex.c.status == "active").order_by(ex.c.id)), base_of)
+        executions, prices = _execs.load(conn, engine, base_of)
 
     one = Decimal(1)
     zero = Decimal(0)
@@ -493,73 +488,3 @@ def iter_trades(engine: Engine, *, accounts=(), date_from: date | None = None,
                 sym = (r[4] or "").strip()  # r: the query's columns, in order
                 und = vocab.underlying_of(r[5], sym, r[3], option=vocab.is_option(r[6], r[7]))
                 yield TradeRecord(*r[:3], r[3] or sym, und, *r[6:])  # type: ignore[call-arg]
-
-
-def _exact(general, from_text):
-    """Driver value -> Python value for columns whose values rarely repeat (times):
-    converted directly, a memo would only grow."""
-    def convert(v):
-        if v is None:
-            return None
-        return from_text(v) if v.__class__ is str else general(v)
-    return convert
-
-
-def _executions(rows: Iterable, base_of: dict) -> tuple[list, list]:
-    """Execution records, and the stock closes of their rows (the prices the rules need
-    for covered calls: each distinct (day, symbol, close) once, in ledger order)."""
-    conv = _converters(_EXEC_KINDS)
-    # each distinct amount converted once, and shared: a third of the memory of the rows
-    dec, day = conv[9], conv[12]
-    moment = _exact(_to_datetime, datetime.fromisoformat)
-    make = maker(ExecutionRecord)
-    codes_of: dict = {}
-    under: dict = {}
-    one = Decimal(1)
-    zero = Decimal(0)
-    cash = vocab.AssetCategory.CASH.value
-    stk = vocab.AssetCategory.STK.value
-    executions = []
-    prices = []
-    seen_prices: set = set()
-    for (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty,
-         price, proceeds, comm, taxes, net, cost, fifo, notes, oc, paid, order, ccy, fx,
-         close_px, batch, line) in rows:
-        if cat == stk and close_px is not None and (tdate, sym, close_px) not in seen_prices:
-            seen_prices.add((tdate, sym, close_px))
-            d, px = day[tdate], dec[close_px]
-            if d and sym and px:
-                prices.append(PriceRecord(d, sym.strip().upper(), px))
-        if qty is None or (tdate is None and dt is None):
-            continue
-        if cat == cash:  # FX conversions are not positions
-            continue
-        net, cost, fifo = dec[net], dec[cost], dec[fifo]
-        proceeds, comm, taxes, fx = dec[proceeds], dec[comm], dec[taxes], dec[fx]
-        if net is None:
-            net = (proceeds or zero) + (comm or zero) + (taxes or zero)
-        reported = ccy
-        if ccy and ccy.upper() != "USD":
-            base = base_of.get(acc)
-            usd, now = vocab.to_usd(net, ccy, fx, base)
-            if now == "USD":
-                net, ccy = usd, "USD"
-                cost, fifo, proceeds, comm, taxes = (
-                    vocab.to_usd(v, "X", fx, base)[0]
-                    for v in (cost, fifo, proceeds, comm, taxes))
-        sym = (sym or "").strip()
-        key = (und, sym, desc, cat, pc)
-        underlying = under.get(key)
-        if underlying is None:
-            underlying = under[key] = vocab.underlying_of(
-                und, sym, desc, option=vocab.is_option(cat, pc))
-        letters = codes_of.get(notes)
-        if letters is None:
-            letters = codes_of[notes] = vocab.codes(notes)
-        dt = moment(dt)
-        executions.append(make(
-            rid, acc, tx, cat, sym, underlying, desc, conid, pc, dec[strike], day[expiry],
-            dec[mult] or one, day[tdate] if tdate is not None else dt.date(), dt, dec[qty],
-            dec[price], net, cost, fifo, letters, oc, paid or None, order, ccy, proceeds,
-            comm, taxes, fx, dec[close_px], batch, line, reported))
-    return executions, prices

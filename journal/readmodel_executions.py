@@ -1,0 +1,300 @@
+"""The read model's executions: ledger rows made into :class:`ExecutionRecord`s, column by
+column, with the details only some reports read fetched when one of them first asks.
+
+What a cold report pays for is mostly Python objects: every value the driver hands back is
+one, and converting it is another. So the rows are read without the columns that only
+some readers want (:data:`journal.readmodel.DETAILS`: prices, fees, the import's file and
+line: the review's grades and fees, the tax reconciliation, none of the rules); their
+slots hold a :class:`journal.frozen.Deferred` that reads them for every record at once, by
+id, when the first one is read, in a snapshot of its own. Those columns never change once
+a row is stored (an import only ever changes a row's status), so reading them later, in
+another transaction, gives what the first read would have. The rows whose amounts must be
+converted to USD, or whose net cash is rebuilt from its parts, get theirs in the first
+read (one small query).
+
+The rows come in chunks of 2,000; each column of a chunk is converted in one C-level
+``map`` over a dictionary that converts each distinct value once (and so shares it:
+accounts, currencies, symbols, descriptions, amounts and days are one object each, not one
+per row). A chunk with an unusual row (no quantity, no trade date, an FX conversion,
+foreign amounts, no net cash) goes row by row through :func:`_record`, which handles every
+case; the columns and the rows give the same records (``tests/test_readmodel_lazy.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import compress, repeat
+
+from sqlalchemy import case, select
+
+from journal import readmodel_tables as tables
+from journal import vocab
+from journal.db import snapshot
+from journal.errors import LedgerError
+from journal.frozen import Deferred, maker
+from journal.readmodel import (
+    DETAILS,
+    ExecutionRecord,
+    PriceRecord,
+    _execute,
+    _to_date,
+    _to_datetime,
+    _to_decimal,
+)
+
+CHUNK = 2000
+COLUMNAR = True  # False: every row through _record (the tests compare the two)
+
+_ONE = Decimal(1)
+_ZERO = Decimal(0)
+_CASH = vocab.AssetCategory.CASH.value
+_STK = vocab.AssetCategory.STK.value
+
+
+class _Memo(dict):
+    """Value -> ``fn(value)``, each distinct value once."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn, known: dict | None = None) -> None:
+        super().__init__(known or {})
+        self.fn = fn
+
+    def __missing__(self, v):
+        c = self[v] = self.fn(v)
+        return c
+
+
+def _same(v):
+    return v
+
+
+def _decimal(v):
+    return Decimal(v) if v.__class__ is str else _to_decimal(v)
+
+
+def _day(v):
+    return date.fromisoformat(v[:10]) if v.__class__ is str else _to_date(v)
+
+
+def _moment(v):
+    return datetime.fromisoformat(v) if v.__class__ is str else _to_datetime(v)
+
+
+class _Memos:
+    """The conversions of one read, shared by its chunks."""
+
+    def __init__(self) -> None:
+        self.dec = _Memo(_decimal, {None: None})
+        self.day = _Memo(_day, {None: None})
+        self.moment = _Memo(_moment, {None: None})
+        self.same = _Memo(_same)  # one object per distinct text
+        self.strip = _Memo(lambda s: (s or "").strip())
+        self.mult = _Memo(lambda m: self.dec[m] or _ONE)
+        self.codes = _Memo(vocab.codes)
+        self.underlying = _Memo(lambda k: vocab.underlying_of(
+            k[0], k[1], k[2], option=vocab.is_option(k[3], k[4])))
+
+
+def _columns():
+    ex = tables.table("execution")
+    close = case((ex.c.asset_category == _STK, ex.c.close_price))  # only stocks' are prices
+    return ex, [ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.asset_category,
+                ex.c.symbol, ex.c.underlying_symbol, ex.c.description, ex.c.conid,
+                ex.c.put_call, ex.c.strike, ex.c.expiry, ex.c.multiplier, ex.c.trade_date,
+                ex.c.date_time, ex.c.quantity, ex.c.net_cash, ex.c.cost,
+                ex.c.fifo_pnl_realized, ex.c.notes, ex.c.open_close,
+                ex.c.position_action_id, ex.c.currency, close]
+
+
+def chunks(conn, stmt) -> Iterator[list]:
+    """Driver-level rows (SQLAlchemy's per-value type processing costs more than the
+    rules), ``CHUNK`` at a time: all of them at once would leave the heap they took
+    fragmented under the records."""
+    cursor = _execute(conn.execution_options(stream_results=True), stmt)
+    while chunk := cursor.fetchmany(CHUNK):
+        yield chunk
+
+
+def load(conn, engine, base_of: dict) -> tuple[list, list]:
+    """Execution records and the stock closes of their rows (the prices the rules need
+    for covered calls: each distinct (day, symbol, close) once, in ledger order)."""
+    ex, cols = _columns()
+    details = _Details(engine)
+    later = Deferred(details)
+    memos = _Memos()
+    out: list = []
+    prices: list = []
+    seen: set = set()
+    waiting: list = []  # (index in out, row) of the rows that need their amounts now
+    for chunk in chunks(conn, select(*cols).where(ex.c.status == "active").order_by(ex.c.id)):
+        cs = tuple(zip(*chunk))
+        _prices(cs, memos, seen, prices)
+        if COLUMNAR and not _unusual(cs):
+            out.extend(_by_column(cs, memos, later))
+            continue
+        for row in chunk:
+            if row[14] is None or (row[12] is None and row[13] is None) or row[3] == _CASH:
+                continue  # no quantity or date, or an FX conversion: not a position
+            if row[15] is None or row[21] and row[21].upper() != "USD":
+                waiting.append((len(out), row))
+                out.append(None)
+            else:
+                out.append(_record(row, memos, later, base_of, None))
+    if waiting:
+        parts = _amounts(conn, [row[0] for _, row in waiting])
+        for i, row in waiting:
+            out[i] = _record(row, memos, later, base_of, parts[row[0]])
+    if out:
+        details.span = (out[0].seq, out[-1].seq)
+    return out, prices
+
+
+def _amounts(conn, ids: list) -> dict:
+    """Proceeds, commission, taxes and rate of the rows whose net cash is rebuilt from
+    them or whose amounts are converted to USD, by id (read in the same snapshot)."""
+    ex = tables.table("execution")
+    found: dict = {}
+    for at in range(0, len(ids), 500):
+        found.update((r[0], tuple(r[1:])) for r in conn.execute(select(
+            ex.c.id, ex.c.proceeds, ex.c.commission, ex.c.taxes, ex.c.fx_rate_to_base)
+            .where(ex.c.id.in_(ids[at:at + 500]))))
+    return found
+
+
+def _prices(cs: tuple, memos: _Memos, seen: set, prices: list) -> None:
+    tdate, sym, close = cs[12], cs[4], cs[22]
+    for key in compress(zip(tdate, sym, close), close):  # only stocks have a close here
+        if key not in seen:
+            seen.add(key)
+            d, px = memos.day[key[0]], memos.dec[key[2]]
+            if d and key[1] and px:
+                prices.append(PriceRecord(d, key[1].strip().upper(), px))
+
+
+def _unusual(cs: tuple) -> bool:
+    """A row the columns cannot take: no quantity or trade date, an FX conversion, no net
+    cash, or amounts in a currency other than USD."""
+    return (None in cs[14] or None in cs[12] or _CASH in cs[3] or None in cs[15]
+            or not set(cs[21]) <= {None, "USD"})
+
+
+def _by_column(cs: tuple, memos: _Memos, later: Deferred) -> Iterator[ExecutionRecord]:
+    (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty, net,
+     cost, fifo, notes, oc, paid, ccy, close) = cs
+    same, dec, day = memos.same.__getitem__, memos.dec.__getitem__, memos.day.__getitem__
+    cat, ccy = tuple(map(same, cat)), tuple(map(same, ccy))
+    desc = _texts(desc, same)
+    sym = _texts(tuple(map(str.strip, sym)), same) if None not in sym else \
+        tuple(map(memos.strip.__getitem__, sym))
+    if "" in paid:
+        paid = tuple(p or None for p in paid)
+    lazy = repeat(later)
+    return map(
+        maker(ExecutionRecord), rid, map(same, acc), tx, cat, sym,
+        map(memos.underlying.__getitem__, zip(und, sym, desc, cat, pc)), desc,
+        _texts(conid, same), pc, map(dec, strike), map(day, expiry),
+        map(memos.mult.__getitem__, mult), map(day, tdate), _moments(dt, memos), map(dec, qty),
+        lazy, map(dec, net), map(dec, cost), map(dec, fifo), map(memos.codes.__getitem__, notes),
+        oc, paid, lazy, ccy, lazy, lazy, lazy, lazy,
+        (later if c is None else dec(c) for c in close), lazy, lazy, ccy)
+
+
+def _texts(col: tuple, same) -> tuple:
+    """One object per distinct text (interned in C when the column has no None)."""
+    if None in col:
+        return tuple(map(same, col))
+    try:
+        return tuple(map(sys.intern, col))
+    except TypeError:  # not plain text
+        return tuple(map(same, col))
+
+
+def _moments(col: tuple, memos: _Memos):
+    """Times repeat less: parsed one by one in C where the driver gives text."""
+    if col and col[0].__class__ is str and None not in col:
+        try:
+            return tuple(map(datetime.fromisoformat, col))
+        except (TypeError, ValueError):
+            pass
+    return map(memos.moment.__getitem__, col)
+
+
+def _record(row, memos: _Memos, later: Deferred, base_of: dict,
+            amounts: tuple | None) -> ExecutionRecord:
+    """One row, whatever it holds. ``amounts``: its proceeds, commission, taxes and rate,
+    when its net cash is rebuilt from them or they are converted to USD (None: they are
+    read later, as they are)."""
+    (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty,
+     net, cost, fifo, notes, oc, paid, ccy, close) = row
+    dec = memos.dec
+    net, cost, fifo = dec[net], dec[cost], dec[fifo]
+    given: tuple = (later,) * 4 if amounts is None else tuple(dec[v] for v in amounts)
+    proceeds, comm, taxes, fx = given
+    if net is None:
+        net = (proceeds or _ZERO) + (comm or _ZERO) + (taxes or _ZERO)
+    reported = ccy
+    if ccy and ccy.upper() != "USD":
+        base = base_of.get(acc)
+        usd, now = vocab.to_usd(net, ccy, fx, base)
+        if now == "USD":
+            net, ccy = usd, "USD"
+            cost, fifo, proceeds, comm, taxes = (
+                vocab.to_usd(v, "X", fx, base)[0] for v in (cost, fifo, proceeds, comm, taxes))
+    sym = memos.strip[sym]
+    dt = memos.moment[dt]
+    same = memos.same
+    return maker(ExecutionRecord)(
+        rid, same[acc], tx, same[cat], sym,
+        memos.underlying[(und, sym, same[desc], same[cat], pc)], same[desc], same[conid], pc,
+        dec[strike], memos.day[expiry], memos.mult[mult],
+        memos.day[tdate] if tdate is not None else dt.date(), dt, dec[qty], later, net, cost,
+        fifo, memos.codes[notes], oc, paid or None, later, same[ccy], proceeds, comm, taxes,
+        fx, later if close is None else dec[close], later, later, same[reported])
+
+
+class _Details:
+    """The :data:`DETAILS` columns of every execution of one read, read when a record is
+    first asked for one (``Deferred`` then fills the record's slots from here)."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.span: tuple[int, int] = (0, -1)
+        self.rows: dict | None = None
+        self.lock = threading.Lock()
+
+    def __call__(self, rec: ExecutionRecord) -> tuple:
+        rows = self.rows
+        if rows is None:
+            with self.lock:
+                if self.rows is None:
+                    self.rows = self._read()
+                rows = self.rows
+        found = rows.get(rec.seq)
+        if found is None:
+            raise LedgerError(f"execution {rec.seq} ({rec.transaction_id}) is no longer in "
+                              "the ledger; run the command again")
+        return found
+
+    def _read(self) -> dict:
+        ex = tables.table("execution")
+        cols = [ex.c[name] for name in DETAILS]
+        kinds = [_KIND[name] for name in DETAILS]
+        memo = _Memo(_decimal, {None: None})
+        conv = [memo.__getitem__ if k == "d" else None for k in kinds]
+        lo, hi = self.span
+        rows = {}
+        with snapshot(self.engine) as conn:
+            for chunk in chunks(conn, select(ex.c.id, *cols).where(ex.c.id.between(lo, hi))):
+                for rid, *values in chunk:
+                    rows[rid] = tuple(c(v) if c else v for c, v in zip(conv, values))
+        return rows
+
+
+_KIND = {"trade_price": "d", "ib_order_id": "t", "proceeds": "d", "commission": "d",
+         "taxes": "d", "fx_rate_to_base": "d", "close_price": "d", "batch_id": "i",
+         "source_line": "i"}
