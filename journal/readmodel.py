@@ -38,9 +38,9 @@ class ExecutionRecord:
     and ``currency`` says which currency it is in; prices and strikes stay in the listing
     currency.
 
-    The :data:`DETAILS` fields (none of the rules reads them) are read from the ledger
-    when one of them is first asked for (:mod:`journal.readmodel_executions`); they take
-    no part in equality or hashing."""
+    The :data:`DETAILS` fields (no rule reads them; the checklist grades read the price
+    and the order id) are read from the ledger when one of them is first asked for
+    (:mod:`journal.readmodel_executions`); they take no part in equality or hashing."""
 
     seq: int  # load order (ledger id): the last tie-breaker of the chronological sort
     account: str
@@ -66,11 +66,10 @@ class ExecutionRecord:
     position_action_id: str | None
     ib_order_id: str | None = field(compare=False)
     currency: str | None = None  # currency of the amounts (USD once converted)
-    proceeds: Decimal | None = field(default=None, compare=False)  # gross, before fees
-    commission: Decimal | None = field(default=None, compare=False)  # < 0 is a cost
-    taxes: Decimal | None = field(default=None, compare=False)
-    # as reported (the amounts above are converted)
-    fx_rate_to_base: Decimal | None = field(default=None, compare=False)
+    proceeds: Decimal | None = None  # gross, before commission and taxes
+    commission: Decimal | None = None  # signed as IB prints it (< 0 is a cost)
+    taxes: Decimal | None = None
+    fx_rate_to_base: Decimal | None = None  # as reported (the amounts above are converted)
     # the instrument's close on the trade date
     close_price: Decimal | None = field(default=None, compare=False)
     # the import that stored the row (statement file), and its line in that file
@@ -109,8 +108,7 @@ class ExecutionRecord:
 
 
 # the execution fields only some reports read: read on first use (readmodel_executions)
-DETAILS = ("trade_price", "ib_order_id", "proceeds", "commission", "taxes", "fx_rate_to_base",
-           "close_price", "batch_id", "source_line")
+DETAILS = ("trade_price", "ib_order_id", "close_price", "batch_id", "source_line")
 deferred(ExecutionRecord, DETAILS)
 
 

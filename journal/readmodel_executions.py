@@ -1,16 +1,15 @@
 """The read model's executions: ledger rows made into :class:`ExecutionRecord`s, column by
-column, with the details only some reports read fetched when one of them first asks.
+column, with the details only the checklist grades and the source views read fetched when
+one of them is first asked for.
 
 What a cold report pays for is mostly Python objects: every value the driver hands back is
-one, and converting it is another. So the rows are read without the columns that only
-some readers want (:data:`journal.readmodel.DETAILS`: prices, fees, the import's file and
-line: the review's grades and fees, the tax reconciliation, none of the rules); their
-slots hold a :class:`journal.frozen.Deferred` that reads them for every record at once, by
-id, when the first one is read, in a snapshot of its own. Those columns never change once
-a row is stored (an import only ever changes a row's status), so reading them later, in
-another transaction, gives what the first read would have. The rows whose amounts must be
-converted to USD, or whose net cash is rebuilt from its parts, get theirs in the first
-read (one small query).
+one, and converting it is another. So the rows are read without the columns no rule reads
+(:data:`journal.readmodel.DETAILS`: the trade price and IB's order id, which only the
+checklist grades read, a row's close price unless it is a stock's, and the import's batch
+and line); their slots hold a :class:`journal.frozen.Deferred` that reads them for every
+record at once, by id, when the first one is read, in a snapshot of its own. Those
+columns never change once a row is stored (an import only ever changes a row's status),
+so reading them later, in another transaction, gives what the first read would have.
 
 The rows come in chunks of 2,000; each column of a chunk is converted in one C-level
 ``map`` over a dictionary that converts each distinct value once (and so shares it:
@@ -108,7 +107,8 @@ def _columns():
                 ex.c.put_call, ex.c.strike, ex.c.expiry, ex.c.multiplier, ex.c.trade_date,
                 ex.c.date_time, ex.c.quantity, ex.c.net_cash, ex.c.cost,
                 ex.c.fifo_pnl_realized, ex.c.notes, ex.c.open_close,
-                ex.c.position_action_id, ex.c.currency, close]
+                ex.c.position_action_id, ex.c.currency, close, ex.c.proceeds,
+                ex.c.commission, ex.c.taxes, ex.c.fx_rate_to_base]
 
 
 def chunks(conn, stmt) -> Iterator[list]:
@@ -130,7 +130,6 @@ def load(conn, engine, base_of: dict) -> tuple[list, list]:
     out: list = []
     prices: list = []
     seen: set = set()
-    waiting: list = []  # (index in out, row) of the rows that need their amounts now
     for chunk in chunks(conn, select(*cols).where(ex.c.status == "active").order_by(ex.c.id)):
         cs = tuple(zip(*chunk))
         _prices(cs, memos, seen, prices)
@@ -140,30 +139,10 @@ def load(conn, engine, base_of: dict) -> tuple[list, list]:
         for row in chunk:
             if row[14] is None or (row[12] is None and row[13] is None) or row[3] == _CASH:
                 continue  # no quantity or date, or an FX conversion: not a position
-            if row[15] is None or row[21] and row[21].upper() != "USD":
-                waiting.append((len(out), row))
-                out.append(None)
-            else:
-                out.append(_record(row, memos, later, base_of, None))
-    if waiting:
-        parts = _amounts(conn, [row[0] for _, row in waiting])
-        for i, row in waiting:
-            out[i] = _record(row, memos, later, base_of, parts[row[0]])
+            out.append(_record(row, memos, later, base_of))
     if out:
         details.span = (out[0].seq, out[-1].seq)
     return out, prices
-
-
-def _amounts(conn, ids: list) -> dict:
-    """Proceeds, commission, taxes and rate of the rows whose net cash is rebuilt from
-    them or whose amounts are converted to USD, by id (read in the same snapshot)."""
-    ex = tables.table("execution")
-    found: dict = {}
-    for at in range(0, len(ids), 500):
-        found.update((r[0], tuple(r[1:])) for r in conn.execute(select(
-            ex.c.id, ex.c.proceeds, ex.c.commission, ex.c.taxes, ex.c.fx_rate_to_base)
-            .where(ex.c.id.in_(ids[at:at + 500]))))
-    return found
 
 
 def _prices(cs: tuple, memos: _Memos, seen: set, prices: list) -> None:
@@ -185,7 +164,7 @@ def _unusual(cs: tuple) -> bool:
 
 def _by_column(cs: tuple, memos: _Memos, later: Deferred) -> Iterator[ExecutionRecord]:
     (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty, net,
-     cost, fifo, notes, oc, paid, ccy, close) = cs
+     cost, fifo, notes, oc, paid, ccy, close, proceeds, comm, taxes, fx) = cs
     same, dec, day = memos.same.__getitem__, memos.dec.__getitem__, memos.day.__getitem__
     cat, ccy = tuple(map(same, cat)), tuple(map(same, ccy))
     desc = _texts(desc, same)
@@ -200,7 +179,7 @@ def _by_column(cs: tuple, memos: _Memos, later: Deferred) -> Iterator[ExecutionR
         _texts(conid, same), pc, map(dec, strike), map(day, expiry),
         map(memos.mult.__getitem__, mult), map(day, tdate), _moments(dt, memos), map(dec, qty),
         lazy, map(dec, net), map(dec, cost), map(dec, fifo), map(memos.codes.__getitem__, notes),
-        oc, paid, lazy, ccy, lazy, lazy, lazy, lazy,
+        oc, paid, lazy, ccy, map(dec, proceeds), map(dec, comm), map(dec, taxes), map(dec, fx),
         (later if c is None else dec(c) for c in close), lazy, lazy, ccy)
 
 
@@ -224,17 +203,13 @@ def _moments(col: tuple, memos: _Memos):
     return map(memos.moment.__getitem__, col)
 
 
-def _record(row, memos: _Memos, later: Deferred, base_of: dict,
-            amounts: tuple | None) -> ExecutionRecord:
-    """One row, whatever it holds. ``amounts``: its proceeds, commission, taxes and rate,
-    when its net cash is rebuilt from them or they are converted to USD (None: they are
-    read later, as they are)."""
+def _record(row, memos: _Memos, later: Deferred, base_of: dict) -> ExecutionRecord:
+    """One row, whatever it holds (a position: it has a quantity and a date)."""
     (rid, acc, tx, cat, sym, und, desc, conid, pc, strike, expiry, mult, tdate, dt, qty,
-     net, cost, fifo, notes, oc, paid, ccy, close) = row
+     net, cost, fifo, notes, oc, paid, ccy, close, proceeds, comm, taxes, fx) = row
     dec = memos.dec
     net, cost, fifo = dec[net], dec[cost], dec[fifo]
-    given: tuple = (later,) * 4 if amounts is None else tuple(dec[v] for v in amounts)
-    proceeds, comm, taxes, fx = given
+    proceeds, comm, taxes, fx = dec[proceeds], dec[comm], dec[taxes], dec[fx]
     if net is None:
         net = (proceeds or _ZERO) + (comm or _ZERO) + (taxes or _ZERO)
     reported = ccy
@@ -295,6 +270,5 @@ class _Details:
         return rows
 
 
-_KIND = {"trade_price": "d", "ib_order_id": "t", "proceeds": "d", "commission": "d",
-         "taxes": "d", "fx_rate_to_base": "d", "close_price": "d", "batch_id": "i",
+_KIND = {"trade_price": "d", "ib_order_id": "t", "close_price": "d", "batch_id": "i",
          "source_line": "i"}
