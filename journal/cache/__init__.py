@@ -161,11 +161,13 @@ def rules_result(engine, settings=None, *, tax_year: int | None = None, as_of=No
     returns), from the cache when nothing it depends on has changed.
 
     ``tax_year``: only that year's realized events, wash sales and flags are wanted
-    (flags without a tax year too); the other fields are whole. Computed for a year view,
-    the result keeps only what was computed (the rest is assembled when asked, and never
-    for a tax report); read for one, the fields its entry lacks are computed when asked,
-    from the same ledger state or not at all (:class:`LedgerMoved`). ``as_of``: the ledger
-    as it stood that day (a result of its own, keyed by the day).
+    (flags without a tax year too); the other fields are whole. A year view is read from
+    the whole result's entry when there is one, else from the year's own entry; computed,
+    it makes only that year's records and keeps them as the year's entry (the option
+    positions, lots and cycles are assembled when asked, and never for a tax report). A
+    field the year's entry lacks is computed when asked, from the same ledger state or not
+    at all (:class:`LedgerMoved`), and kept as the whole result's entry. ``as_of``: the
+    ledger as it stood that day (a result of its own, keyed by the day).
     """
     from journal import rules
     from journal.cache import results
@@ -177,10 +179,33 @@ def rules_result(engine, settings=None, *, tax_year: int | None = None, as_of=No
         cached = _lazy_result(engine, found, tax_year, rest if tax_year is not None else None)
         if cached is not None:
             return cached
-    result = rules.compute(engine, settings=settings, as_of=as_of)
-    if found.version is not None and rules_inputs(settings) == inputs:
-        _keep_result(engine, name, key, found.version, result, whole=tax_year is None)
-    return results.year_view(result, tax_year)
+    if tax_year is None:
+        result = rules.compute(engine, settings=settings, as_of=as_of)
+        if found.version is not None and rules_inputs(settings) == inputs:
+            _keep_result(engine, name, key, found.version, result)
+        return result
+    return _year_result(engine, settings, as_of, tax_year, (name, key, inputs))
+
+
+def _year_result(engine, settings, as_of, year: int, whole: tuple[str, str, str]):
+    """A year view from the year's own entry, else computed for that year alone."""
+    from journal import rules
+    from journal.cache import results
+
+    name, _key_, inputs = whole
+    y_name = f"{name}-year"
+    y_key = _key(y_name, year, inputs)
+    found = _lookup(engine, y_name, y_key, results.wanted_parts(year))
+    if found.parts is not None:
+        rest = _Rest(engine, settings, as_of, whole, found.version)
+        cached = _lazy_result(engine, found, year, rest)
+        if cached is not None:
+            return cached
+    result = rules.compute(engine, settings=settings, as_of=as_of, tax_year=year)
+    if found.version is not None and rules_inputs(settings) == inputs and \
+            any((result.realized, result.wash_sales, result.flags)):
+        _keep_result(engine, y_name, y_key, found.version, result, whole=False)
+    return results.year_view(result, year)
 
 
 class LedgerMoved(JournalError):

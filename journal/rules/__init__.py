@@ -37,10 +37,12 @@ def __getattr__(name: str):
 
 
 def run_rules(data: LedgerData, settings: Settings | None = None,
-              as_of: date | None = None) -> RuleResult:
+              as_of: date | None = None, tax_year: int | None = None) -> RuleResult:
+    """``tax_year``: only that year's realized events, wash sales and flags (and flags
+    with no tax year) are made; the other fields are whole."""
     from journal.rules.engine import run_rules as run
 
-    return run(data, settings or Settings(), as_of)
+    return run(data, settings or Settings(), as_of, tax_year)
 
 
 def analyze(engine, *, settings: Settings | None = None,
@@ -59,7 +61,7 @@ def analyze(engine, *, settings: Settings | None = None,
 
 
 def compute(engine, *, settings: Settings | None = None,
-            as_of: date | None = None) -> RuleResult:
+            as_of: date | None = None, tax_year: int | None = None) -> RuleResult:
     """:func:`analyze` without the cache."""
     from journal import readmodel
 
@@ -67,7 +69,7 @@ def compute(engine, *, settings: Settings | None = None,
     if settings is None:
         settings = load_settings()
         data = _with_user_prices(data)
-    return run_rules(data, settings, as_of)
+    return run_rules(data, settings, as_of, tax_year)
 
 
 def user_prices_path() -> str:

@@ -54,15 +54,23 @@ class _CycleOf:
         return cid
 
 
-def result(st: PassState) -> RuleResult:
-    realized = [_realized(p) for p in st.pieces]
-    years = {r.tax_year for r in realized}
+def result(st: PassState, tax_year: int | None = None) -> RuleResult:
+    """``tax_year``: only that year's realized events, wash sales and flags (and flags of
+    no year), as :func:`journal.cache.results.year_view` filters them."""
+    years = {p.date_sold.year for p in st.pieces}  # a realized event's tax year
     provisional = frozenset(y for y in years if st.horizon < date(y + 1, 1, 31))
-    flags = sorted(set(st.flags.flags), key=lambda f: (
+    if tax_year is None:
+        realized = [_realized(p) for p in st.pieces]
+        washes, raised = tuple(st.wash.sales), set(st.flags.flags)
+    else:
+        realized = [_realized(p) for p in st.pieces if p.date_sold.year == tax_year]
+        washes = tuple(w for w in st.wash.sales if w.tax_year == tax_year)
+        raised = {f for f in st.flags.flags if f.tax_year in (None, tax_year)}
+    flags = sorted(raised, key=lambda f: (
         f.date or date.min, f.account, f.code, f.transaction_id or "", f.message))
     realized.sort(key=lambda r: (r.date_sold, r.account, r.underlying,
                                  r.closing_transaction_id or "", r.lot_id or ""))
-    return LazyResult.of(tuple(realized), tuple(st.wash.sales), tuple(flags), provisional,
+    return LazyResult.of(tuple(realized), washes, tuple(flags), provisional,
                          lambda: _wheel_parts(st))
 
 

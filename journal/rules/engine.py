@@ -45,14 +45,17 @@ from journal.vocab import FlagCode
 _DT_MIN = datetime.min
 
 
-def run_rules(data: LedgerData, settings: Settings, as_of: date | None) -> RuleResult:
+def run_rules(data: LedgerData, settings: Settings, as_of: date | None,
+              tax_year: int | None = None) -> RuleResult:
+    """``tax_year``: the result holds that year's realized events, wash sales and flags
+    only (the rest as :func:`journal.rules.analyze` says)."""
     with paused_gc():  # (journal.frozen: the collector would rescan the pass's records)
         st = start(data, settings, as_of)
         run_pass(st)
         actions.label_pieces(st)
-        flags.post_pass(st)
-        form8949.apply(st)
-        return assemble.result(st)
+        flags.post_pass(st, tax_year)
+        form8949.apply(st, tax_year)
+        return assemble.result(st, tax_year)
 
 
 def start(data: LedgerData, settings: Settings, as_of: date | None) -> PassState:

@@ -70,12 +70,14 @@ def _index(st: PassState) -> _Index:
     return ix
 
 
-def post_pass(st: PassState) -> None:
+def post_pass(st: PassState, tax_year: int | None = None) -> None:
+    """``tax_year``: every flag of that year is raised (some of them by another year's
+    trades), others may be left out."""
     ix = _index(st)
     _gap_flags(st)
     _covered_call_flags(st, ix)
     _early_assignment_flags(st, ix)
-    _loss_window_flags(st)
+    _loss_window_flags(st, tax_year)
 
 
 def _gap_flags(st: PassState) -> None:
@@ -253,10 +255,11 @@ def _early_reasons(st: PassState, ix: _Index, early: EarlyAssignment,
     return reasons
 
 
-def _loss_window_flags(st: PassState) -> None:
+def _loss_window_flags(st: PassState, tax_year: int | None = None) -> None:
     """Losses with an option opened within 30 days that the rules do not apply: a call
     bought (§3.1), an in-the-money put written (RR 85-87), another option on the same
-    underlying (§3.4, with option_wash_scope = identical)."""
+    underlying (§3.4, with option_wash_scope = identical). Each is dated on the loss
+    sale: ``tax_year`` needs that year's losses only."""
     opens_by_und: dict[str, list[tuple[date, int, Lot]]] = defaultdict(list)
     seen = set()
     for lot in st.option_lots:
@@ -269,7 +272,8 @@ def _loss_window_flags(st: PassState) -> None:
     puts_asp = {e.seq: asp for e, asp in st.puts_written}
     identical = st.settings.option_wash_scope == "identical"
     for p in st.pieces:
-        if p.proceeds - p.cost >= 0 or p.section_1256 or p.kind == "mark_to_market":
+        if p.proceeds - p.cost >= 0 or p.section_1256 or p.kind == "mark_to_market" or \
+                (tax_year is not None and p.date_sold.year != tax_year):
             continue
         opens = opens_by_und.get(p.underlying)
         if not opens:

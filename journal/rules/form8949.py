@@ -60,13 +60,16 @@ def _cents(d: Decimal) -> Decimal:
     return d.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def apply(st: PassState) -> None:
-    """Fill in each Form 8949 piece's 1099-B figures, codes and causes."""
+def apply(st: PassState, tax_year: int | None = None) -> None:
+    """Fill in each Form 8949 piece's 1099-B figures, codes and causes (``tax_year``:
+    only the pieces of closings with a piece sold in that year)."""
     lots = _Lots(st)
     # the pieces of one closing execution are made one after the other
     lines = (p for p in st.pieces if p.closing is not None and not p.section_1256)
     for _closing, group in groupby(lines, key=lambda p: id(p.closing)):
         pieces = list(group)
+        if tax_year is not None and all(p.date_sold.year != tax_year for p in pieces):
+            continue  # IB's figures are split over a closing's pieces: all or none
         assert pieces[0].closing is not None
         d_open, d_close = _ib_differences(pieces[0].closing, pieces)
         for p, do, dc in zip(pieces, d_open, d_close):
