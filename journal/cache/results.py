@@ -9,10 +9,10 @@ so ``journal tax 2026 --summary`` reads and decodes 2026 and nothing else. Other
 An entry may lack the parts of the fields the rules assemble on demand (option positions,
 lots, cycles: :class:`journal.rules.assemble.LazyResult`): a tax report computes only its
 year's realized events, wash sales and flags, and keeps what it computed as that year's
-own entry (:func:`journal.cache.rules_result`), whose year fields hold that year alone. Such an entry is *incomplete*: a year view reads
-it and gets the missing fields from ``rest`` when asked (never from another ledger state:
-see :mod:`journal.cache`); a whole result does not (:class:`Incomplete`), computes, and
-completes the entry.
+own entry (:func:`journal.cache.rules_result`), whose year fields hold that year alone.
+Such an entry is *incomplete*: a year view reads it and gets the missing fields from
+``rest`` when asked (never from another ledger state: see :mod:`journal.cache`); a whole
+result does not (:class:`Incomplete`), computes, and completes the entry.
 
 What comes back is a :class:`RuleResult` (a subclass of it) whose fields are decoded from
 the bytes read in the snapshot the first time they are used: a command that never looks at

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from journal.cli import cli
+from journal.cli import cli, keep_until_exit
 from journal.cli.options import account_option, one_of, output_options
 from journal.errors import ConfigError, JournalError
 
@@ -60,6 +60,7 @@ def _read(obj, accounts, year: int, settings, reconciled: bool):
         accounts.check(readmodel_accounts.load_account_ids(engine))
     result = analyze(engine, tax_year=year)
     report = tax.build_report(result, year, accounts=accounts.sorted, settings=settings)
+    keep_until_exit(result)  # computed cold, it holds the whole pass (0.17 s to free)
     return report, None, result.provisional_years, None
 
 
