@@ -58,3 +58,56 @@ def test_each_year_is_answered_from_its_own_entry(tmp_path):
             assert _year_fields(got) == _year_fields(results.year_view(full, year)), year
     assert journal.rules.analyze(eng) == full
     eng.dispose()
+
+
+def _straddle_cases():
+    """Flags of one year raised by the pieces or dividends of another (§2.2, §246(c)(4))
+    with the builders of test_rules_units."""
+    from datetime import date as d
+    from decimal import Decimal as D
+
+    from test_rules_units import ex
+
+    from journal.readmodel import DividendRecord, LedgerData
+
+    late = dict(pc="C", strike=45, expiry=d(2026, 1, 9))  # 21 days: not a QCC
+    qcc = dict(pc="C", strike=55, expiry=d(2026, 1, 16))
+    short = dict(pc="C", strike=50, expiry=d(2025, 12, 26))
+    shares = ex("A", d(2025, 9, 2), "XYZ", 100, 50)
+    return {
+        # a non-qualified call written in December 2025: half the shares sold at a loss
+        # under it (2025), then the call bought back at a loss in 2026 while the other
+        # half is held at the 2026 year end
+        "STRADDLE_LOSS_DEFERRAL": LedgerData(executions=(
+            shares, ex("A", d(2025, 12, 19), "XYZ", -1, 1, **late),
+            ex("A", d(2025, 12, 22), "XYZ", -50, 44),
+            ex("A", d(2026, 1, 5), "XYZ", 1, 3, **late))),
+        # a 2025 loss on a qualified call, the shares' gain in January 2026
+        "QCC_YEAR_END": LedgerData(executions=(
+            ex("A", d(2025, 6, 2), "XYZ", 100, 50),
+            ex("A", d(2025, 11, 20), "XYZ", -1, 1, **qcc),
+            ex("A", d(2025, 12, 29), "XYZ", 1, 4, **qcc),
+            ex("A", d(2026, 1, 5), "XYZ", -100, 58))),
+        # dividends under non-qualified calls of 2025: XYZ's paid while it was open,
+        # ABC's paid in 2026 after it expired (no flag; ABC's shares are still held),
+        # the horizon in 2026
+        "DIVIDEND_HOLDING_PERIOD": LedgerData(executions=tuple(
+            row for und in ("XYZ", "ABC") for row in (
+                ex("A", d(2025, 9, 2), und, 100, 50),
+                ex("A", d(2025, 12, 1), und, -1, 1, **short),
+                ex("A", d(2025, 12, 26), und, 1, 0, **short, notes=("Ep",)))) + (
+            ex("A", d(2026, 2, 2), "XYZ", -100, 60),),
+            dividends=(DividendRecord("A", "XYZ", d(2025, 12, 10), D(50)),
+                       DividendRecord("A", "ABC", d(2026, 1, 10), D(50)))),
+    }
+
+
+@pytest.mark.parametrize("code", ["STRADDLE_LOSS_DEFERRAL", "QCC_YEAR_END",
+                                  "DIVIDEND_HOLDING_PERIOD"])
+def test_a_year_keeps_the_covered_call_flags_raised_across_the_year_end(code):
+    data = _straddle_cases()[code]
+    full = journal.rules.run_rules(data, Settings())
+    assert {f.code for f in full.flags} >= {code}  # the case is there to keep
+    for year in (2024, 2025, 2026, 2027):
+        got = journal.rules.run_rules(data, Settings(), tax_year=year)
+        assert _year_fields(got) == _year_fields(results.year_view(full, year)), year

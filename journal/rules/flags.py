@@ -75,7 +75,7 @@ def post_pass(st: PassState, tax_year: int | None = None) -> None:
     trades), others may be left out."""
     ix = _index(st)
     _gap_flags(st)
-    _covered_call_flags(st, ix)
+    _covered_call_flags(st, ix, tax_year)
     _early_assignment_flags(st, ix)
     _loss_window_flags(st, tax_year)
 
@@ -108,10 +108,14 @@ def _open_at(last: date | None, d: date) -> bool:
     return last is None or last > d
 
 
-def _covered_call_flags(st: PassState, ix: _Index) -> None:
+def _covered_call_flags(st: PassState, ix: _Index, tax_year: int | None = None) -> None:
     """Year-end straddle cases of calls written against shares (§2.2), and dividends
     received while an in-the-money or non-qualified call was open. All FLAGs: the
-    deferral depends on unrecognized gain (prices) and the law leaves room."""
+    deferral depends on unrecognized gain (prices) and the law leaves room.
+
+    ``tax_year``: each straddle case is dated on one of the call's or the shares' pieces
+    sold after it was written, each dividend case on a dividend paid after: a call with
+    neither in that year raises no flag of it."""
     if not st.calls_written:
         return
     divs: dict[tuple, list[date]] = defaultdict(list)
@@ -120,27 +124,39 @@ def _covered_call_flags(st: PassState, ix: _Index) -> None:
     for call in st.calls_written:
         assert call.acquired is not None
         written = call.acquired
-        call_last = _held_until(ix, call)
+        if tax_year is not None and written.year > tax_year:
+            continue
         call_pieces = [p for p in ix.pieces_by_lot[call.lot_id] if p.kind != "mark_to_market"]
         stock_pieces = [p for s in call.covered for p in ix.pieces_by_lot[s.lot_id]
                         if p.date_sold >= written]
-        if call.qcc == NON_QCC:
-            stock_last = [_held_until(ix, s) for s in call.covered]
-            _straddle_deferrals(st, call, call_pieces, stock_pieces, call_last, stock_last)
-        else:
-            _qcc_year_end(st, call, call_pieces, stock_pieces)
+        call_last, asked = None, False  # _held_until(ix, call), made when needed
+        if tax_year is None or any(p.date_sold.year == tax_year
+                                   for p in call_pieces + stock_pieces):
+            if call.qcc == NON_QCC:
+                call_last, asked = _held_until(ix, call), True
+                stock_last = [_held_until(ix, s) for s in call.covered]
+                _straddle_deferrals(st, call, call_pieces, stock_pieces, call_last, stock_last)
+            else:
+                _qcc_year_end(st, call, call_pieces, stock_pieces)
         if call.qcc in (QCC_ITM, NON_QCC):
-            ex = call.ex
-            end = call_last or st.horizon
-            paid = [d for d in divs.get((call.account, ex.underlying), ()) if written <= d <= end]
-            if paid:
-                st.flags.add(FlagCode.DIVIDEND_HOLDING_PERIOD, call.account,
-                             f"{ex.underlying} dividend paid {paid[0]} while "
-                             f"{ex.description or ex.symbol} "
-                             f"({'in the money' if call.qcc == QCC_ITM else 'non-qualified'})"
-                             " was open: the days under the call may not count toward the "
-                             "qualified-dividend holding period (§246(c)(4)); check 1099-DIV "
-                             "box 1b", d=paid[0], symbol=ex.underlying, tx=call.tx)
+            after = [d for d in divs.get((call.account, call.ex.underlying), ()) if written <= d]
+            if after:
+                if not asked:
+                    call_last = _held_until(ix, call)
+                _dividend_flag(st, call, after, call_last or st.horizon)
+
+
+def _dividend_flag(st: PassState, call: Lot, after: list[date], end: date) -> None:
+    ex = call.ex
+    paid = [d for d in after if d <= end]
+    if paid:
+        st.flags.add(FlagCode.DIVIDEND_HOLDING_PERIOD, call.account,
+                     f"{ex.underlying} dividend paid {paid[0]} while "
+                     f"{ex.description or ex.symbol} "
+                     f"({'in the money' if call.qcc == QCC_ITM else 'non-qualified'})"
+                     " was open: the days under the call may not count toward the "
+                     "qualified-dividend holding period (§246(c)(4)); check 1099-DIV "
+                     "box 1b", d=paid[0], symbol=ex.underlying, tx=call.tx)
 
 
 def _straddle_deferrals(st: PassState, call: Lot, call_pieces: list[Piece],
@@ -272,8 +288,8 @@ def _loss_window_flags(st: PassState, tax_year: int | None = None) -> None:
     puts_asp = {e.seq: asp for e, asp in st.puts_written}
     identical = st.settings.option_wash_scope == "identical"
     for p in st.pieces:
-        if p.proceeds - p.cost >= 0 or p.section_1256 or p.kind == "mark_to_market" or \
-                (tax_year is not None and p.date_sold.year != tax_year):
+        if (tax_year is not None and p.date_sold.year != tax_year) or \
+                p.proceeds - p.cost >= 0 or p.section_1256 or p.kind == "mark_to_market":
             continue
         opens = opens_by_und.get(p.underlying)
         if not opens:
