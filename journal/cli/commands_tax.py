@@ -32,11 +32,12 @@ def _read(obj, accounts, year: int, settings, reconciled: bool):
     warm ``tax YEAR --xlsx`` reads neither the ledger nor the rules' result. Without it,
     only ``year``'s part of the rules' result is read (decoded from the cache when kept).
     """
-    from journal import reconcile, tax
-    from journal.views import tax as views
+    from journal import tax
 
     engine = obj.engine()
     if reconciled:
+        from journal import reconcile
+        from journal.views import tax as views
         from journal.views.source import view
 
         def build(src):
@@ -104,8 +105,6 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon,  # noqa: C901
     """
     one_of(summary=summary, flags=show_flags, reconcile=show_recon)
     from journal import tax
-    from journal.render import to_csv
-    from journal.views import flags as flag_views
     from journal.views import tax as views
 
     settings = tax.TaxSettings(box_by_account=_box_map(boxes),
@@ -118,9 +117,10 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon,  # noqa: C901
 
         # the year view has no other year's events: ask for all of them to name the years
         click.echo(views.year_note(analyze(obj.engine()).realized, year), err=True)
-    rows = views.rows(report)
-    if csv_path:
-        _write(csv_path, to_csv(rows))
+    if csv_path:  # (each output imports what it renders with)
+        from journal.render import to_csv
+
+        _write(csv_path, to_csv(views.rows(report)))
     if txf_path:
         from journal.exporters import txf
 
@@ -148,11 +148,13 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon,  # noqa: C901
         else:
             out.emit(views.summary(report))
     elif show_flags:
+        from journal.views import flags as flag_views
+
         out.emit(flag_views.detail(report.flags))
     elif show_recon:
         out.emit(views.reconciliation(recon))
     else:
-        out.emit(rows)
+        out.emit(views.rows(report))
         if out.is_table and report.flags:
             click.echo(f"{len(report.flags)} flag(s) need review: journal tax {year} --flags",
                        err=True)
