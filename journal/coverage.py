@@ -41,11 +41,19 @@ _HOLIDAYS: dict[int, frozenset[date]] = {}
 def market_holidays(year: int) -> frozenset[date]:
     """Days the NYSE was (or will be) closed on a weekday in ``year``: its regular holidays
     and the one-off closures (national days of mourning, Hurricane Sandy, 9/11), from the
-    maintained calendar of the ``holidays`` package, loaded on first use and offline."""
+    maintained calendar of the ``holidays`` package (as :mod:`journal.market_calendar`
+    writes it out for the years it holds; the package itself, loaded offline, for others)."""
     if year not in _HOLIDAYS:
-        import holidays
+        from journal.market_calendar import NYSE_CLOSED
 
-        _HOLIDAYS[year] = frozenset(holidays.financial_holidays("NYSE", years=year))
+        days = NYSE_CLOSED.get(year)
+        if days is None:
+            import holidays
+
+            _HOLIDAYS[year] = frozenset(holidays.financial_holidays("NYSE", years=year))
+        else:
+            _HOLIDAYS[year] = frozenset(date(year, int(md[:2]), int(md[2:]))
+                                        for md in days.split())
     return _HOLIDAYS[year]
 
 

@@ -26,6 +26,36 @@ def test_market_holidays_follow_the_exchange_calendar():
     assert not is_trading_day(d(2025, 4, 18)) and is_trading_day(d(2025, 4, 17))
 
 
+def test_the_written_out_calendar_is_the_packages():
+    """journal.market_calendar spares a report the package's import; it must say what the
+    installed package says, every year it holds (else paste the text this prints)."""
+    import holidays
+
+    from journal import coverage, market_calendar
+
+    for year in range(market_calendar.FIRST, market_calendar.LAST + 1):
+        coverage._HOLIDAYS.pop(year, None)
+        assert market_holidays(year) == frozenset(
+            holidays.financial_holidays("NYSE", years=year)), market_calendar.table_text()
+    assert set(market_calendar.NYSE_CLOSED) == set(range(market_calendar.FIRST,
+                                                         market_calendar.LAST + 1))
+    coverage._HOLIDAYS.pop(1980, None)
+    assert d(1980, 12, 25) in market_holidays(1980)  # outside the table: the package
+
+
+def test_a_trading_day_question_does_not_import_the_holidays_package():
+    code = ("import sys\n"
+            "from datetime import date\n"
+            "from journal.rules.law import previous_business_day, settles_next_year\n"
+            "assert previous_business_day(date(2026, 1, 2)) == date(2025, 12, 31)\n"
+            "assert settles_next_year(date(2025, 12, 31))\n"
+            "print('holidays' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "False\n"
+
+
 @pytest.mark.parametrize("closed", [
     d(2025, 1, 9),    # national day of mourning, President Carter
     d(2018, 12, 5),   # national day of mourning, President G. H. W. Bush
@@ -52,9 +82,10 @@ def test_a_one_off_closure_is_no_coverage_gap():
 
 def test_the_calendar_is_loaded_only_when_a_day_is_asked_for():
     code = ("import sys, journal.coverage, journal.rules; "
-            "assert 'holidays' not in sys.modules; "
+            "assert 'journal.market_calendar' not in sys.modules; "
             "journal.coverage.is_trading_day(__import__('datetime').date(2025, 1, 9)); "
-            "assert 'holidays' in sys.modules")
+            "assert 'journal.market_calendar' in sys.modules; "
+            "assert 'holidays' not in sys.modules")  # the written-out table's years
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
