@@ -295,6 +295,9 @@ def _flag_year(f: Flag) -> int | None:
     return None
 
 
+_LONG, _SHORT = Term.LONG.value, Term.SHORT.value
+
+
 def _form8949_row(ev: RealizedEvent, settings: TaxSettings, year: int,
                   extra_flags: list[Flag]) -> Form8949Row:
     """One Form 8949 line. Where the 1099-B differs (codes B, E), (d) and (e) show its
@@ -309,6 +312,7 @@ def _form8949_row(ev: RealizedEvent, settings: TaxSettings, year: int,
         cost = cents(ev.broker_cost)
     if "B" not in code and "E" not in code and ev.broker_proceeds is not None and \
             ev.broker_cost is not None and \
+            (ev.broker_proceeds != ev.proceeds or ev.broker_cost != ev.cost) and \
             cents(ev.broker_proceeds) - cents(ev.broker_cost) == proceeds - cost:
         # the 1099-B's figures differ but give our gain: the line shows them as they are
         proceeds, cost = cents(ev.broker_proceeds), cents(ev.broker_cost)
@@ -318,11 +322,11 @@ def _form8949_row(ev: RealizedEvent, settings: TaxSettings, year: int,
             and ev.asset_category in ("OPT", "FOP")):
         acquired = ev.date_sold
     st_box = _box(ev, settings)
-    if ev.term == Term.LONG.value:
+    if ev.term == _LONG:
         part, box = "II", LT_BOX[st_box]
     else:
         part, box = "I", st_box
-        if ev.term != Term.SHORT.value:
+        if ev.term != _SHORT:
             extra_flags.append(Flag(
                 FlagCode.TERM_NEEDS_REVIEW.value, ev.account,
                 f"{ev.description} sold {ev.date_sold.isoformat()}: holding period needs "
