@@ -60,7 +60,7 @@ def test_each_year_is_answered_from_its_own_entry(tmp_path):
     eng.dispose()
 
 
-def _straddle_cases():
+def _cross_year_cases():
     """Flags of one year raised by the pieces or dividends of another (§2.2, §246(c)(4))
     with the builders of test_rules_units."""
     from datetime import date as d
@@ -88,6 +88,13 @@ def _straddle_cases():
             ex("A", d(2025, 11, 20), "XYZ", -1, 1, **qcc),
             ex("A", d(2025, 12, 29), "XYZ", 1, 4, **qcc),
             ex("A", d(2026, 1, 5), "XYZ", -100, 58))),
+        # losses of 2025 with a call bought 30 days before (2024) or after (2026) them
+        "WASH_SALE_CALL": LedgerData(executions=(
+            ex("A", d(2024, 6, 3), "XYZ", 200, 50),
+            ex("A", d(2024, 12, 10), "XYZ", 1, 2, pc="C", strike=60, expiry=d(2025, 3, 21)),
+            ex("A", d(2025, 1, 2), "XYZ", -100, 45),
+            ex("A", d(2025, 12, 20), "XYZ", -100, 40),
+            ex("A", d(2026, 1, 5), "XYZ", 1, 2, pc="C", strike=60, expiry=d(2026, 3, 20)))),
         # dividends under non-qualified calls of 2025: XYZ's paid while it was open,
         # ABC's paid in 2026 after it expired (no flag; ABC's shares are still held),
         # the horizon in 2026
@@ -103,9 +110,9 @@ def _straddle_cases():
 
 
 @pytest.mark.parametrize("code", ["STRADDLE_LOSS_DEFERRAL", "QCC_YEAR_END",
-                                  "DIVIDEND_HOLDING_PERIOD"])
-def test_a_year_keeps_the_covered_call_flags_raised_across_the_year_end(code):
-    data = _straddle_cases()[code]
+                                  "DIVIDEND_HOLDING_PERIOD", "WASH_SALE_CALL"])
+def test_a_year_keeps_the_flags_raised_across_the_year_end(code):
+    data = _cross_year_cases()[code]
     full = journal.rules.run_rules(data, Settings())
     assert {f.code for f in full.flags} >= {code}  # the case is there to keep
     for year in (2024, 2025, 2026, 2027):

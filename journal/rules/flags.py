@@ -278,11 +278,15 @@ def _loss_window_flags(st: PassState, tax_year: int | None = None) -> None:
     sale: ``tax_year`` needs that year's losses only."""
     opens_by_und: dict[str, list[tuple[date, int, Lot]]] = defaultdict(list)
     seen = set()
+    first, last = date.min, date.max  # opened within 30 days of a loss of tax_year
+    if tax_year is not None:
+        first, last = date(tax_year, 1, 1) - _WINDOW, date(tax_year, 12, 31) + _WINDOW
     for lot in st.option_lots:
         if lot.acquired is None or lot.is1256 or (lot.account, lot.tx) in seen:
             continue
         seen.add((lot.account, lot.tx))
-        opens_by_und[lot.underlying].append((lot.acquired, lot.seq, lot))
+        if first <= lot.acquired <= last:
+            opens_by_und[lot.underlying].append((lot.acquired, lot.seq, lot))
     for v in opens_by_und.values():
         v.sort(key=lambda t: (t[0], t[1]))
     puts_asp = {e.seq: asp for e, asp in st.puts_written}
