@@ -4,14 +4,15 @@
 On a ledger (default: the one benchmarks/reports.py keeps), in one process, CPU seconds:
 
 * the cold path: read the ledger (``load_ledger``), run the rules, assemble every field,
-  encode the result for the cache, write it;
+  encode the result for the cache, write it; and what a cold ``tax YEAR`` does instead
+  (the rules make that year's records alone, which are encoded as the year's entry);
 * the warm path: look the entry up, decode every field;
 * the floor of an incremental update after an import that only appends days: decode the
   stored result, re-encode it and write it back, with no rules work at all. A real one
   would add replaying the new days from a checkpoint of the engine's state (open lots and
   positions, losses inside their 30-day window, cycles), which the rules do not keep.
 
-    python benchmarks/cache_phases.py [LEDGER] [--repeat 3]
+    python benchmarks/cache_phases.py [LEDGER] [--repeat 3] [--year 2026]
 
 Not part of the test run.
 """
@@ -48,10 +49,11 @@ def floor(path: str) -> float:
     return min(timed(read)[1] for _ in range(3))
 
 
-def once(target: str) -> dict[str, float]:
+def once(target: str, year: int) -> dict[str, float]:
     from journal import cache, readmodel, rules
     from journal.cache import results, store
     from journal.db import make_engine, snapshot
+    from journal.rules.assemble import LATER
     from journal.settings import Settings
 
     engine = make_engine(target)
@@ -61,6 +63,11 @@ def once(target: str) -> dict[str, float]:
     _, out["rules (lots, positions, cycles)"] = timed(lambda: [
         getattr(result, f.name) for f in dataclasses.fields(result)])
     parts, out["encode"] = timed(lambda: results.encode(result))
+    # what a cold `tax YEAR` computes and keeps: that year's records alone
+    year_result, out["tax YEAR: rules (year only)"] = timed(
+        lambda: rules.run_rules(data, Settings(), tax_year=year))
+    _, out["tax YEAR: encode (year entry)"] = timed(
+        lambda: results.encode(year_result, frozenset(LATER)))
     cache.clear(engine)
     with snapshot(engine) as conn:
         version = store.read_version(conn)
@@ -88,11 +95,12 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("ledger", nargs="?", default=str(DEFAULT))
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--year", type=int, default=2026, help="the tax YEAR phases (2026)")
     args = ap.parse_args(argv)
     if not Path(args.ledger).exists():
         raise SystemExit(f"{args.ledger}: no such ledger (run benchmarks/reports.py first)")
     f = floor(args.ledger)
-    runs = [once(args.ledger) for _ in range(args.repeat)]
+    runs = [once(args.ledger, args.year) for _ in range(args.repeat)]
     best = {k: min(r[k] for r in runs) for k in runs[0]}
     print(f"floor (sqlite3 reads every execution and option_event row): {f:.3f} s CPU")
     for k, v in best.items():
@@ -102,6 +110,9 @@ def main(argv=None) -> int:
     warm = best["lookup + read bytes"] + best["decode every field"]
     incr = warm + best["encode"] + best["write"]
     print(f"{'cold: compute + keep':<34}{cold:8.3f} s {cold / f:6.2f}x")
+    tax = sum(best[k] for k in ("load_ledger", "tax YEAR: rules (year only)",
+                                "tax YEAR: encode (year entry)"))
+    print(f"{f'cold tax {args.year}: compute + encode':<34}{tax:8.3f} s {tax / f:6.2f}x")
     print(f"{'warm: read every field':<34}{warm:8.3f} s {warm / f:6.2f}x")
     print(f"{'incremental floor (no rules work)':<34}{incr:8.3f} s {incr / f:6.2f}x")
     return 0
