@@ -128,13 +128,16 @@ class _Lookup(NamedTuple):
     entry: int | None = None
 
 
-def _lookup(engine, name: str, key: str, parts: Iterable[str] | None) -> _Lookup:
+def _lookup(engine, name: str, key: str, parts: Iterable[str] | None,
+            *others: tuple[str, str]) -> _Lookup:
+    """Entry (name, key) of the current ledger version, else the first of ``others``
+    (name, key) there is."""
     from journal.db import snapshot
 
     try:
         with snapshot(engine) as conn:
             version = store.read_version(conn)
-            entry = store.find(conn, name, key, version)
+            entry = store.find_first(conn, [(name, key), *others], version)
             if entry is None:
                 return _Lookup(version, None)
             return _Lookup(version, store.read_parts(conn, entry, parts), entry)
@@ -173,39 +176,30 @@ def rules_result(engine, settings=None, *, tax_year: int | None = None, as_of=No
     from journal.cache import results
 
     name, key, inputs = _rules_entry(settings, as_of)
-    found = _lookup(engine, name, key, results.wanted_parts(tax_year))
-    if found.parts is not None:
-        rest = _Rest(engine, settings, as_of, (name, key, inputs), found.version)
-        cached = _lazy_result(engine, found, tax_year, rest if tax_year is not None else None)
-        if cached is not None:
-            return cached
     if tax_year is None:
+        found = _lookup(engine, name, key, None)
+        if found.parts is not None:
+            cached = _lazy_result(engine, found, None)
+            if cached is not None:
+                return cached
         result = rules.compute(engine, settings=settings, as_of=as_of)
         if found.version is not None and rules_inputs(settings) == inputs:
             _keep_result(engine, name, key, found.version, result)
         return result
-    return _year_result(engine, settings, as_of, tax_year, (name, key, inputs))
-
-
-def _year_result(engine, settings, as_of, year: int, whole: tuple[str, str, str]):
-    """A year view from the year's own entry, else computed for that year alone."""
-    from journal import rules
-    from journal.cache import results
-
-    name, _key_, inputs = whole
+    # the whole result's entry if there is one, else the year's own (one query)
     y_name = f"{name}-year"
-    y_key = _key(y_name, year, inputs)
-    found = _lookup(engine, y_name, y_key, results.wanted_parts(year))
+    y_key = _key(y_name, tax_year, inputs)
+    found = _lookup(engine, name, key, results.wanted_parts(tax_year), (y_name, y_key))
     if found.parts is not None:
-        rest = _Rest(engine, settings, as_of, whole, found.version)
-        cached = _lazy_result(engine, found, year, rest)
+        rest = _Rest(engine, settings, as_of, (name, key, inputs), found.version)
+        cached = _lazy_result(engine, found, tax_year, rest)
         if cached is not None:
             return cached
-    result = rules.compute(engine, settings=settings, as_of=as_of, tax_year=year)
+    result = rules.compute(engine, settings=settings, as_of=as_of, tax_year=tax_year)
     if found.version is not None and rules_inputs(settings) == inputs and \
             any((result.realized, result.wash_sales, result.flags)):
         _keep_result(engine, y_name, y_key, found.version, result, whole=False)
-    return results.year_view(result, year)
+    return results.year_view(result, tax_year)
 
 
 class LedgerMoved(JournalError):

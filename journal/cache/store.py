@@ -48,6 +48,20 @@ def find(conn: Connection, name: str, key: str, version: int) -> int | None:
     return None if row is None else int(row[0])
 
 
+def find_first(conn: Connection, entries: list[tuple[str, str]], version: int) -> int | None:
+    """The first of ``entries`` (name, key) stored for ``version``, in one query."""
+    if len(entries) == 1:
+        return find(conn, *entries[0], version)
+    where = " OR ".join(f"(name = :n{i} AND key = :k{i})" for i in range(len(entries)))
+    params: dict = {"v": version}
+    for i, (name, key) in enumerate(entries):
+        params.update({f"n{i}": name, f"k{i}": key})
+    found = {(r[1], r[2]): int(r[0]) for r in conn.execute(text(
+        f"SELECT id, name, key FROM derived_entry WHERE ledger_version = :v AND ({where})"),
+        params)}
+    return next((found[e] for e in entries if e in found), None)
+
+
 def read_parts(conn: Connection, entry_id: int,
                parts: Iterable[str] | None = None) -> dict[str, bytes]:
     sql = "SELECT part, payload FROM derived_part WHERE entry_id = :e"
