@@ -17,6 +17,7 @@ modules that have always imported them from this one.
 from __future__ import annotations
 
 from datetime import date, datetime
+from operator import itemgetter
 
 from journal import vocab
 from journal.frozen import paused_gc
@@ -43,6 +44,7 @@ from journal.settings import Settings
 from journal.vocab import FlagCode
 
 _DT_MIN = datetime.min
+_first = itemgetter(0)
 
 
 def run_rules(data: LedgerData, settings: Settings, as_of: date | None,
@@ -92,36 +94,39 @@ def run_pass(st: PassState) -> None:
     foreign: dict[tuple, ExecutionRecord] = {}
     info_of, day_state = st.info, st.day_state
     stock_qty, opt_open = st.stock_qty, st.opt_open
-
+    is_stock = vocab.is_stock
     adjusted = any_adjusted(st.execs, option_seqs)
 
     def book(e: ExecutionRecord) -> None:
-        if e.currency and e.currency != "USD":
-            foreign.setdefault((e.account, e.currency, e.trade_date.year), e)
-        info = ExecInfo([], [])
-        info_of[e.seq] = info
+        currency = e.currency
+        if currency and currency != "USD":
+            foreign.setdefault((e.account, currency, e.trade_date.year), e)
+        info = info_of[e.seq] = ExecInfo([], [])
         if e.seq in option_seqs:
             if adjusted:
                 actions.infer_option_adjustment(st, e)
             option(st, e, info)
-        elif vocab.is_stock(e.asset_category):
+        elif is_stock(e.asset_category):
             stock(st, e)
         else:
             return
         key = (e.account, e.underlying)
-        info.shares_after = stock_qty[key]
-        info.options_after = opt_open[key]
+        info.shares_after = shares = stock_qty[key]
+        info.options_after = options = opt_open[key]
         # the state at the end of a day, in processing order (cycles end on it)
-        day_state[(e.account, e.underlying, e.trade_date)] = (info.shares_after,
-                                                              info.options_after)
+        day_state[(e.account, e.underlying, e.trade_date)] = (shares, options)
 
     extra = actions.events(st)  # corporate actions and transfers, at their moment
     if not extra:
-        for e in sorted(st.execs, key=order):
+        # the keys built in one comprehension, not by a call per execution
+        keyed = [((e.trade_date, e.date_time or _DT_MIN, 0 if e.seq in links else 1, e.seq), e)
+                 for e in st.execs]
+        keyed.sort(key=_first)
+        for _key, e in keyed:
             book(e)
     else:
         stream: list[tuple[tuple, object]] = [(order(e), e) for e in st.execs] + extra
-        stream.sort(key=lambda pair: pair[0])
+        stream.sort(key=_first)
         for _key, item in stream:
             if isinstance(item, ExecutionRecord):
                 book(item)

@@ -29,7 +29,7 @@ def contract_keys(account: str, conid: str | None, underlying: str, put_call: st
 class Marks:
     """Stock closes (the applicable stock price of §2.2) and option marks (§6.3)."""
 
-    __slots__ = ("option", "stock")
+    __slots__ = ("days", "option", "stock")
 
     def __init__(self, snaps: Iterable[SnapshotRecord], prices: Iterable[PriceRecord]) -> None:
         self.stock: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
@@ -48,16 +48,19 @@ class Marks:
         for index in (self.stock, self.option):
             for v in index.values():
                 v.sort()
+        # the days alone, to bisect on dates rather than on (date, price) tuples
+        self.days = {symbol: [day for day, _ in marks] for symbol, marks in self.stock.items()}
 
     def asp(self, symbol: str, d: date) -> Decimal | None:
         """Applicable stock price: the last close before ``d`` (a stock Trade row's
         closePrice, the user's prices CSV, or an OpenPositions mark), at most 5 days old."""
-        marks = self.stock.get(symbol.upper())
-        if not marks:
+        symbol = symbol.upper()
+        days = self.days.get(symbol)
+        if not days:
             return None
-        i = bisect.bisect_left(marks, (d,)) - 1
-        if i >= 0 and (d - marks[i][0]).days <= _MARK_MAX_AGE:
-            return marks[i][1]
+        i = bisect.bisect_left(days, d) - 1
+        if i >= 0 and (d - days[i]).days <= _MARK_MAX_AGE:
+            return self.stock[symbol][i][1]
         return None
 
     def year_end_mark(self, ex: ExecutionRecord, account: str, year: int) -> Decimal | None:

@@ -27,11 +27,20 @@ NON_QCC = "NON_QCC"
 ASP_UNKNOWN = "ASP_UNKNOWN"
 
 
+_ANNIVERSARY: dict[date, date] = {}  # the pass asks for a few thousand distinct days
+
+
 def anniversary(d: date) -> date:
+    known = _ANNIVERSARY.get(d)
+    if known is not None:
+        return known
     try:
-        return d.replace(year=d.year + 1)
+        known = d.replace(year=d.year + 1)
     except ValueError:  # Feb 29: LT from Mar 1 of the next year (tax_rules.md §0.2)
-        return date(d.year + 1, 2, 28)
+        known = date(d.year + 1, 2, 28)
+    if len(_ANNIVERSARY) < 100_000:
+        _ANNIVERSARY[d] = known
+    return known
 
 
 def term_for(hp_acquired: date, sold: date) -> str:

@@ -43,16 +43,26 @@ def clean(d: Decimal | None) -> Decimal | None:
 
 
 _SIZES: dict[str, Decimal] = {}
+_SIZE_OF: dict[int, tuple[Decimal, Decimal]] = {}  # id(q) -> (q, its size)
 
 
 def size(q: Decimal) -> Decimal:
     """``abs(q)``, one object per distinct quantity: trades repeat a few sizes, and every
     lot the pass opens keeps its size (40 distinct values in 46.5k trades). Keyed by the
-    spelling, not the value: ``-1`` and ``-1.0`` are equal but print differently."""
+    spelling, not the value: ``-1`` and ``-1.0`` are equal but print differently.
+
+    The read model hands out one object per distinct quantity too, so the object itself is
+    looked up first (kept in the entry, so its id cannot be reused while it is there)."""
+    seen = _SIZE_OF.get(id(q))
+    if seen is not None and seen[0] is q:
+        return seen[1]
     text = str(q)
     found = _SIZES.get(text)
     if found is None:
         found = _SIZES[text] = abs(q)
+    if len(_SIZE_OF) >= 4096:
+        _SIZE_OF.clear()
+    _SIZE_OF[id(q)] = (q, found)
     return found
 
 

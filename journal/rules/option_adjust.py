@@ -41,11 +41,12 @@ def adjust_option(st: PassState, g: ActionGroup, r: CorporateActionRecord) -> No
 def any_adjusted(execs: Iterable[ExecutionRecord], option_seqs: frozenset[int]) -> bool:
     """Whether some contract's strike or root changes under one conid (an OCC adjustment
     IB posted no row for): only then does the pass look at every option row for one."""
-    terms_of: dict[str, tuple] = {}
+    first_of: dict[str, ExecutionRecord] = {}  # conid -> its first option row
     for e in execs:
         if e.conid and e.seq in option_seqs:
-            terms = (e.strike, e.symbol.partition(" ")[0])
-            if terms_of.setdefault(e.conid, terms) != terms:
+            first = first_of.setdefault(e.conid, e)
+            if first.symbol != e.symbol and _root(first.symbol) != _root(e.symbol) \
+                    or first.strike != e.strike:
                 return True
     return False
 

@@ -70,28 +70,36 @@ def option(st: PassState, e: ExecutionRecord, info: ExecInfo) -> None:
     queue = st.positions[option_key(e)]
     side = 1 if e.quantity > 0 else -1
     total = remaining = size(e.quantity)
-    cash, fifo = e.net_cash, e.fifo_pnl
-    okey = (e.account, e.underlying)
+    if not remaining:
+        return
+    cash = e.net_cash
     if queue and queue[0].side != side:
+        fifo = e.fifo_pnl
         outcome = _outcome(e, queue[0].side < 0, is1256)
-        while remaining > 0 and queue:
+        opt_open, okey = st.opt_open, (e.account, e.underlying)
+        while queue:
             lot = queue[0]
-            n = min(remaining, lot.rem)
-            c = part(cash, n, remaining)
-            f = part(fifo, n, remaining) if fifo is not None else None
-            cash -= c
-            if fifo is not None and f is not None:
-                fifo -= f
-            remaining -= n
+            n = lot.rem
+            if n < remaining:  # the lot closes whole, the execution goes on
+                c = part(cash, n, remaining)
+                f = part(fifo, n, remaining) if fifo is not None else None
+                cash -= c
+                if fifo is not None and f is not None:
+                    fifo -= f
+                remaining -= n
+            else:  # the execution's last units: all of its cash left
+                n, c, f = remaining, cash, fifo
+                remaining = ZERO
             close_option(st, e, lot, n, c, f, outcome, info, is1256)
-            st.opt_open[okey] -= n
+            opt_open[okey] -= n
             if lot.rem == 0:
                 queue.pop(0)
-        if remaining > 0 and marked_closing(e):
+            if remaining == 0:
+                return
+        if marked_closing(e):
             _close_without_opening(st, e, remaining, total, cash, fifo, side, info, is1256)
-            remaining = ZERO
-    if remaining > 0:
-        _open(st, e, queue, side, remaining, cash, info, is1256)
+            return
+    _open(st, e, queue, side, remaining, cash, info, is1256)
 
 
 def _close_without_opening(st: PassState, e: ExecutionRecord, remaining: Decimal,
@@ -113,19 +121,21 @@ def _close_without_opening(st: PassState, e: ExecutionRecord, remaining: Decimal
 
 def _open(st: PassState, e: ExecutionRecord, queue: list[Lot], side: int,
           remaining: Decimal, cash: Decimal, info: ExecInfo, is1256: bool) -> None:
-    lot = Lot(f"{e.account}:{e.transaction_id}", e.account, e, e.symbol, e.underlying,
+    tx, put_call = e.transaction_id, e.put_call
+    lot = Lot(f"{e.account}:{tx}", e.account, e, e.symbol, e.underlying,
               side, remaining, cash, e.trade_date, True, is1256)
     queue.append(lot)
     st.opt_open[(e.account, e.underlying)] += remaining
-    info.opens.append((e.transaction_id, e.put_call))
-    if side < 0 and e.put_call == "C" and not is1256:
-        _covered_call(st, e, lot)
-    if side < 0 and e.put_call == "P" and not is1256:
-        # RR 85-87: only an in-the-money put is a replacement; checked against loss sales
-        # after the pass (journal.rules.flags), here we just remember the price we know.
-        st.puts_written.append((e, st.marks.asp(e.underlying, e.trade_date)))
+    info.opens.append((tx, put_call))
     if is1256:
         mixed_straddle(st, e, INDEX_TRACKERS.get(e.underlying.upper(), ()), ())
+    elif side < 0:
+        if put_call == "C":
+            _covered_call(st, e, lot)
+        elif put_call == "P":
+            # RR 85-87: only an in-the-money put is a replacement; checked against loss
+            # sales after the pass (journal.rules.flags), here we remember the price known.
+            st.puts_written.append((e, st.marks.asp(e.underlying, e.trade_date)))
     wash.register(st, lot)
 
 
@@ -139,7 +149,7 @@ def _covered_call(st: PassState, e: ExecutionRecord, lot: Lot) -> None:
             held += s.rem
             if held >= need:
                 break
-    if held < min(need, e.multiplier):
+    if held < need and held < e.multiplier:  # held < min(need, multiplier)
         return
     dte = (e.expiry - e.trade_date).days if e.expiry else 0
     asp = st.marks.asp(e.underlying, e.trade_date)
@@ -256,8 +266,8 @@ def close_option(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
     piece = Piece(e.account, f"{fmt_qty(n)} {desc}", ex.underlying,
                   ex.asset_category or _OPT, n, lot.acquired,
                   close_date, proceeds, cost, term, outcome, is1256, e.transaction_id, e.seq,
-                  f, lot.lot_id, lot.hp, lot.side, desc, closing=e, open_cash=oc,
-                  close_cash=c, wash=w, broker_wash=bw, broker_hp=lot.broker_hp)
+                  f, lot.lot_id, lot.hp, lot.side, desc,
+                  e, oc, c, w, bw, lot.broker_hp)  # closing .. broker_hp
     st.pieces.append(piece)
     if proceeds - cost < 0 and not is1256 and lot.families:
         wash.wash_loss(st, piece, lot.families, {id(lot)})

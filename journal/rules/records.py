@@ -150,11 +150,9 @@ class Piece:
     hp: date | None
     side: int
     symbol: str
-    disallowed: Decimal = ZERO  # loss moved into replacements (code W)
-    unmatched_qty: Decimal = ZERO
-    unmatched_loss: Decimal = ZERO
     # The cash behind proceeds and cost, and what IB knows of it (journal.rules.form8949
-    # compares the two for the Form 8949 codes B, E and T).
+    # compares the two for the Form 8949 codes B, E and T). In this order so the pass
+    # gives them positionally (keyword arguments cost twice as much per piece).
     closing: ExecutionRecord | None = None  # the execution that closed the units
     open_cash: Decimal = ZERO  # opening cash of the units (wash not included)
     close_cash: Decimal = ZERO  # closing cash (an assigned option's premium included)
@@ -163,6 +161,9 @@ class Piece:
     broker_hp: date | None = None  # holding period start as IB counts it
     open_folded: Decimal = ZERO  # option cash in ``open_cash`` (assigned put's premium)
     close_folded: Decimal = ZERO  # option cash in ``close_cash`` (called-away call's premium)
+    disallowed: Decimal = ZERO  # loss moved into replacements (code W)
+    unmatched_qty: Decimal = ZERO
+    unmatched_loss: Decimal = ZERO
     # Filled in by journal.rules.form8949 after the pass.
     broker_proceeds: Decimal | None = None
     broker_cost: Decimal | None = None

@@ -41,8 +41,9 @@ class FlagSink:
 
     def trade(self, code: FlagCode, e: ExecutionRecord, message: str) -> None:
         """A flag about one execution, dated on its trade date."""
-        self.add(code, e.account, message, d=e.trade_date, symbol=e.underlying,
-                 tx=e.transaction_id)
+        d = e.trade_date
+        self.flags.append(_flag(code.value, e.account, message, d, e.underlying,
+                                e.transaction_id, d.year))
 
 
 def _zeros() -> defaultdict:

@@ -116,9 +116,9 @@ def _close_stock(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
     piece = Piece(e.account, f"{fmt_qty(n)} {e.symbol}", e.symbol, _STK,
                   n, lot.acquired, e.trade_date, proceeds, cost, term,
                   kind if kind in _SALE_KINDS else "stock_sale", False, e.transaction_id,
-                  e.seq, f, lot.lot_id, lot.hp, lot.side, e.symbol, closing=e, open_cash=oc,
-                  close_cash=c, wash=w, broker_wash=bw, broker_hp=lot.broker_hp,
-                  open_folded=open_folded, close_folded=close_folded)
+                  e.seq, f, lot.lot_id, lot.hp, lot.side, e.symbol,
+                  e, oc, c, w, bw, lot.broker_hp, open_folded,
+                  close_folded)  # closing .. close_folded
     st.pieces.append(piece)
     if lot.side < 0 and proceeds < cost and settles_next_year(e.trade_date, stock=True):
         year_end_short_loss(st, e, f"{fmt_qty(n)} {e.symbol}", e.trade_date, proceeds - cost)

@@ -39,13 +39,15 @@ def families(lot: Lot, scope: str) -> tuple:
 
 def register(st: PassState, lot: Lot) -> None:
     """A new lot: it absorbs the open losses it replaces, or waits as a replacement."""
-    lot.families = families(lot, st.settings.option_wash_scope)
-    st.lots_of(lot).append(lot)
-    for fam in lot.families:
-        _absorb_pending(st, fam, lot)
+    fams = lot.families = families(lot, st.settings.option_wash_scope)
+    (st.option_lots if lot.is_option else st.stock_lots).append(lot)  # st.lots_of(lot)
+    book = st.wash
+    pending = book.pending
+    for fam in fams:
+        if pending.get(fam):
+            _absorb_pending(st, fam, lot)
     if not lot.absorbed:
-        book = st.wash
-        for fam in lot.families:
+        for fam in fams:
             lots = book.family_lots[fam]
             lots.append(lot)
             if len(lots) > book.prune_at.get(fam, 64):
