@@ -50,7 +50,8 @@ def register(st: PassState, lot: Lot) -> None:
         for fam in fams:
             lots = book.family_lots[fam]
             lots.append(lot)
-            if len(lots) > book.prune_at.get(fam, 64):
+            # (every limit is at least 64: a shorter list needs no look-up)
+            if len(lots) > 64 and len(lots) > book.prune_at.get(fam, 64):
                 # keep the list short: drop lots that can no longer be replacements
                 lots[:] = [x for x in lots if x.rem > 0 and not x.absorbed]
                 book.prune_at[fam] = 2 * len(lots) + 64
