@@ -237,9 +237,9 @@ def close_option(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
         _suspend_clock(lot, close_date)
     oc, w, p, bw = lot.take(n)
     lot.closed_on = close_date
-    ex = lot.ex
+    ex, side = lot.ex, lot.side
     info.closes.append((lot.tx, outcome, ex.put_call))
-    closed = OptionClose(lot, n * lot.side, close_date, outcome, p, -c, e.transaction_id)
+    closed = OptionClose(lot, n * side, close_date, outcome, p, -c, e.transaction_id)
     st.option_closes.append(closed)
     desc = ex.description or ex.symbol
     if outcome in (_ASSIGNED, _EXERCISED):
@@ -252,12 +252,12 @@ def close_option(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
                      "it is broad-based, add it to [rules] section_1256 (60/40, Form 6781); "
                      "otherwise it stays an equity option on Form 8949",
                      d=e.trade_date, symbol=ex.underlying, tx=e.transaction_id)
-    proceeds, cost = (oc, -c + w) if lot.side < 0 else (c, -oc + w)
-    if lot.side < 0 and proceeds < cost and settles_next_year(close_date):
+    proceeds, cost = (oc, -c + w) if side < 0 else (c, -oc + w)
+    if side < 0 and proceeds < cost and settles_next_year(close_date):
         year_end_short_loss(st, e, f"{fmt_qty(n)} {desc}", close_date, proceeds - cost)
     if is1256:
         term = TERM_1256
-    elif lot.side < 0:
+    elif side < 0:
         term = ST  # §1234(b): written options are always short-term
         if lot.suspended is True and proceeds - cost < 0:
             term = LT  # ITM QCC loss while the shares were LT (§1092(f)(1))
@@ -266,7 +266,7 @@ def close_option(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
     piece = Piece(e.account, f"{fmt_qty(n)} {desc}", ex.underlying,
                   ex.asset_category or _OPT, n, lot.acquired,
                   close_date, proceeds, cost, term, outcome, is1256, e.transaction_id, e.seq,
-                  f, lot.lot_id, lot.hp, lot.side, desc,
+                  f, lot.lot_id, lot.hp, side, desc,
                   e, oc, c, w, bw, lot.broker_hp)  # closing .. broker_hp
     st.pieces.append(piece)
     if proceeds - cost < 0 and not is1256 and lot.families:
