@@ -6,6 +6,8 @@ render them.
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -50,7 +52,7 @@ def summary(obj, weekly, monthly, yearly, by_date, accounts, out):
     period = chosen[0] if chosen else "month"
     known, table = view(obj.engine(), "summary", lambda src: views.summary(
         src.data, src.result, period=period, by_date=by_date, accounts=accounts),
-        params=(period, by_date, accounts))
+        params=(period, by_date, accounts), unused=("flags",))
     accounts.check(known)
     out.emit(table)
 
@@ -73,7 +75,6 @@ def review_(obj, by, accounts, out):
       journal review
       journal review --by put --format csv
     """
-    from journal.cache import rendered
     from journal.views import review as views
     from journal.views.source import view
 
@@ -89,15 +90,51 @@ def review_(obj, by, accounts, out):
     files = (settings.earnings_csv, settings.cash_csv, settings.prices_csv)
     params = (by, accounts, settings)
 
-    def text() -> str:
-        known, shown = view(obj.engine(), "review", build, params=params, files=files)
+    def chunks() -> Iterator[str]:
+        known, shown = view(obj.engine(), "review", build, params=params, files=files,
+                            unused=("flags",))
         accounts.check(known)  # refused: nothing is kept
-        return out.text(shown) if by != "all" else out.sections_text(shown)
+        if out.fmt != "json":
+            yield out.text(shown) if by != "all" else out.sections_text(shown)
+            return
+        from journal.render import choose, json_chunks
+        from journal.views.table import sections_table
+
+        whole = sections_table(shown) if by == "all" else shown
+        yield from json_chunks(choose(whole, "json", out.columns, out.all_columns))
 
     # the graded puts alone are tens of thousands of rows: formatting them took longer
     # than reading the kept table, so the finished text is kept too
-    click.echo(rendered(obj.engine(), "out:review", text, params=(params, _shape(out)),
-                        files=files), nl=False)
+    _echo_kept(obj.engine(), "out:review", chunks, params=(params, _shape(out)), files=files)
+
+
+def _echo_kept(engine, name: str, chunks: Callable[[], Iterable[str]], *, params,
+               files) -> None:
+    """Print a command's text, kept as :func:`journal.cache.rendered` keeps it (one
+    compressed "text" part, read back by either): made and written piece by piece the
+    first time, so a 24 MB listing is never held whole, nor twice."""
+    from journal.cache import rendered_parts
+
+    made = []
+
+    def render() -> dict[str, bytes]:
+        pack = zlib.compressobj(1)
+        packed = []
+        for chunk in chunks():
+            click.echo(chunk, nl=False)
+            packed.append(pack.compress(chunk.encode("utf-8")))
+        packed.append(pack.flush())
+        made.append(True)
+        return {"text": b"".join(packed)}
+
+    kept = rendered_parts(engine, name, render, params=params, files=files)
+    if made:
+        return
+    try:
+        text = zlib.decompress(kept["text"]).decode("utf-8")
+    except (KeyError, zlib.error, UnicodeDecodeError):  # damaged: make it again
+        text = "".join(chunks())
+    click.echo(text, nl=False)
 
 
 def _shape(out) -> tuple:

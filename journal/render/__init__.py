@@ -17,7 +17,8 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import islice
 
 from journal.errors import JournalError
 from journal.render.text import csv_safe, exact_text, json_value, neutralise
@@ -54,28 +55,47 @@ def choose(table: Table, fmt: str, columns: Sequence[str] | None = None,
 
 
 def to_json(table: Table) -> str:
+    return "".join(json_chunks(table))
+
+
+JSON_BATCH = 1000  # rows encoded at a time: the projected rows are never all held
+
+
+def json_chunks(table: Table) -> Iterator[str]:
+    """:func:`to_json`'s text in pieces of up to :data:`JSON_BATCH` rows, so a long
+    listing can be written as it is made instead of held whole (a review's is 24 MB)."""
     keys = table.keys
+    rows = iter(table.rows)
+    first = True
+    while batch := list(islice(rows, JSON_BATCH)):
+        text = _batch_json(batch, keys)
+        del batch
+        yield ("[\n" if first else ",\n") + text[2:-2]  # without the batch's "[\n", "\n]"
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
+def _batch_json(rows: list, keys: list[str]) -> str:
     try:
-        return _fast_json(table, keys)
+        return _fast_json(rows, keys)
     except (TypeError, ValueError):  # an int past 64 bits, an unusual value
-        return json.dumps([{k: json_value(r.get(k)) for k in keys} for r in table.rows],
-                          indent=2) + "\n"
+        return json.dumps([{k: json_value(r.get(k)) for k in keys} for r in rows], indent=2)
 
 
-def _fast_json(table: Table, keys: list[str]) -> str:
+def _fast_json(rows: list, keys: list[str]) -> str:
     """What the ``json.dumps`` above writes, character for character, by orjson: with
     ``indent`` the standard library encodes in pure Python, which made a warm ``journal
     review --format json`` (20k rows) spend most of its time here."""
     import orjson
 
     wanted = tuple(keys)
-    rows = [r if tuple(r) == wanted else {k: r.get(k) for k in keys} for r in table.rows]
-    out = orjson.dumps(rows, default=_json_default, option=orjson.OPT_INDENT_2
+    out = orjson.dumps([r if tuple(r) == wanted else {k: r.get(k) for k in keys} for r in rows],
+                       default=_json_default, option=orjson.OPT_INDENT_2
                        | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
                        ).decode()
     if _NOT_ASCII.search(out):  # json.dumps escapes them (ensure_ascii)
         out = _NOT_ASCII.sub(_escape, out)
-    return out + "\n"
+    return out
 
 
 def _json_default(v):

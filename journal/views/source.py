@@ -12,7 +12,7 @@ is read, not recomputed, and a :func:`view` is read without reading the ledger a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
@@ -54,7 +54,8 @@ def load(engine, *, as_of: date | None = None) -> Source:
 
 
 def view(engine, name: str, build: Callable[[Source], T], *, as_of: date | None = None,
-         params: object = None, files: Iterable[str | None] = ()) -> tuple[list[str], T]:
+         params: object = None, files: Iterable[str | None] = (),
+         unused: Iterable[str] = ()) -> tuple[list[str], T]:
     """The ledger's account ids and ``build(load(engine, as_of=as_of))``, kept in the
     derived-state cache under ``name``.
 
@@ -62,11 +63,18 @@ def view(engine, name: str, build: Callable[[Source], T], *, as_of: date | None 
     filter, the day DTE counts from, a settings dataclass...) and on the content of
     ``files`` (user files it reads besides the rules' inputs, e.g. the earnings CSV).
     The account ids come back for the ``--account`` check.
+
+    ``unused`` names parts of the rules' result ``build`` never reads (``"flags"``):
+    they are let go before it runs, so the table is made in the memory they held (a
+    cold review's 18k flags are 80 MB) instead of on top of it.
     """
     from journal.cache import derived
 
     def compute() -> tuple[list[str], T]:
         src = load(engine, as_of=as_of)
+        if unused:
+            emptied: dict = dict.fromkeys(unused, ())
+            src = Source(src.data, replace(src.result, **emptied))
         return src.account_ids, build(src)
 
     return derived(engine, f"view:{name}", compute, params=[as_of, params], files=files)

@@ -11,10 +11,11 @@ This module imports nothing heavy: the CLI imports it at start-up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum, unique
-from typing import Any
+from itertools import islice
+from typing import Any, overload
 
 
 @unique
@@ -128,11 +129,48 @@ def sections_table(parts: Sequence[tuple[str, Table]], *, key: str = "section") 
     of the columns in order of appearance (a row leaves the others empty)."""
     columns = [Column(key, "Section", Kind.TEXT)]
     seen = {key}
-    rows: list[dict] = []
-    for name, t in parts:
+    for _name, t in parts:
         for c in t.columns:
             if c.key not in seen:
                 seen.add(c.key)
                 columns.append(c)
-        rows.extend({key: name, **r} for r in t.rows)
-    return Table(tuple(columns), rows)
+    return Table(tuple(columns), SectionRows(key, [(name, t.rows) for name, t in parts]))
+
+
+class SectionRows(Sequence[Mapping[str, Any]]):
+    """The rows of several tables, each with its section's name under ``key``, made as
+    they are read: a review's tens of thousands of rows are written once, not copied
+    into a second list first."""
+
+    __slots__ = ("key", "parts")
+
+    def __init__(self, key: str, parts: list[tuple[str, Sequence[Mapping[str, Any]]]]):
+        self.key, self.parts = key, parts
+
+    def __len__(self) -> int:
+        return sum(len(rows) for _name, rows in self.parts)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        key = self.key
+        for name, rows in self.parts:
+            for r in rows:
+                yield {key: name, **r}
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step < 0:
+                return list(self)[i]
+            return list(islice(self, start, stop, step))
+        n = i + len(self) if i < 0 else i
+        for name, rows in self.parts:
+            if 0 <= n < len(rows):
+                return {self.key: name, **rows[n]}
+            n -= len(rows)
+        raise IndexError(i)
