@@ -59,15 +59,25 @@ class Review:
     positions: Table  # the open positions at ``as_of`` (the workbook's sheet)
 
 
-def build(src: Source, settings, accounts: Accounts = ALL) -> Review:
-    """Every table of the review, at the ledger's end."""
+def build(src: Source, settings, accounts: Accounts = ALL, *,
+          let_go: bool = False) -> Review:
+    """Every table of the review, at the ledger's end. ``let_go``: the caller keeps
+    nothing of ``src`` but the tables, so the rules' flags are let go once the status
+    has counted them (the rest is built in their memory)."""
     from journal.views import market, positions
     from journal.views import review as views
     from journal.views import status as status_views
     from journal.views.workbook import coverage
 
-    data, res = src.data, src.result
+    data = src.data
     as_of = data.ledger_end or date.today()
+    prices = market.user_prices(settings)
+    marks = market.Marks(data, as_of, prices)
+    parts = dict(status_views.status(data, src.result, as_of, marks=marks,
+                                     accounts=accounts, periods=False))
+    if let_go:
+        src.let_go("flags")
+    res = src.result
     # one pass over the ledger for the four tables below, not one each
     prep = views.prepare(data, res, accounts)
     monthly = views.summary(data, res, period="month", accounts=accounts, prepared=prep)
@@ -75,10 +85,6 @@ def build(src: Source, settings, accounts: Accounts = ALL) -> Review:
     underlying = views.by_underlying(data, res, accounts=accounts, prepared=prep)
     by_cycle = views.by_cycle(data, res, accounts=accounts, prepared=prep)
     del prep  # its facts and spans are the size of the ledger: not held through the rest
-    prices = market.user_prices(settings)
-    marks = market.Marks(data, as_of, prices)
-    parts = dict(status_views.status(data, res, as_of, marks=marks, accounts=accounts,
-                                     periods=False))
     # marks of its own: a listing's note names the days of the marks it used
     held = positions.positions(res, as_of, accounts=accounts,
                                marks=market.Marks(data, as_of, prices))
@@ -95,7 +101,7 @@ def cached(engine, settings, accounts: Accounts = ALL) -> tuple[list[str], Revie
     report reads these tables, not the ledger)."""
     from journal.views.source import files_of, undated, view
 
-    return view(engine, "report", lambda src: build(src, settings, accounts),
+    return view(engine, "report", lambda src: build(src, settings, accounts, let_go=True),
                 params=(accounts, settings, undated(engine)), files=files_of(settings))
 
 

@@ -23,10 +23,16 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Source:
     data: LedgerData
     result: RuleResult
+
+    def let_go(self, *parts: str) -> None:
+        """Empty these parts of the rules' result (``"flags"``) once the caller has read
+        them: held only here, their memory is then reused by what is built next."""
+        emptied: dict = dict.fromkeys(parts, ())
+        self.result = replace(self.result, **emptied)
 
     @property
     def account_ids(self) -> list[str]:
@@ -73,8 +79,7 @@ def view(engine, name: str, build: Callable[[Source], T], *, as_of: date | None 
     def compute() -> tuple[list[str], T]:
         src = load(engine, as_of=as_of)
         if unused:
-            emptied: dict = dict.fromkeys(unused, ())
-            src = Source(src.data, replace(src.result, **emptied))
+            src.let_go(*unused)
         return src.account_ids, build(src)
 
     return derived(engine, f"view:{name}", compute, params=[as_of, params], files=files)
