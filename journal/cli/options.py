@@ -76,7 +76,11 @@ class Output:
         return render(table, self.fmt, columns=self.columns, all_columns=self.all_columns)
 
     def emit(self, table: Table) -> None:
-        click.echo(self.text(table), nl=False)
+        from journal.render import render_chunks
+
+        for chunk in render_chunks(table, self.fmt, columns=self.columns,
+                                   all_columns=self.all_columns):
+            click.echo(chunk, nl=False)
 
     def emit_sections(self, parts: Sequence[tuple[str, Table]]) -> None:
         click.echo(self.sections_text(parts), nl=False)

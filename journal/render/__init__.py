@@ -125,6 +125,16 @@ def to_csv(table: Table) -> str:
     return buf.getvalue()
 
 
+def render_chunks(table: Table, fmt: str = "table", *, columns: Sequence[str] | None = None,
+                  all_columns: bool = False, width: int | None = None) -> Iterator[str]:
+    """:func:`render`'s text in pieces (JSON a batch of rows at a time), for writing a
+    long listing as it is made."""
+    if fmt != "json":
+        yield render(table, fmt, columns=columns, all_columns=all_columns, width=width)
+        return
+    yield from json_chunks(choose(table, fmt, columns, all_columns))
+
+
 def render(table: Table, fmt: str = "table", *, columns: Sequence[str] | None = None,
            all_columns: bool = False, width: int | None = None) -> str:
     shown = choose(table, fmt, columns, all_columns)
