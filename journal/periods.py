@@ -89,16 +89,20 @@ class Frame:
     def _sum(self, days: Sequence[date], columns: dict[str, list]) -> dict[str, list]:
         """Per period, the sum of each column's values (aligned with ``days``): the values
         are added in their order, the first as it is; a period without any is ZERO."""
-        rows: list[list[int]] = [[] for _ in self.keys]
-        period, position = self.period, self.position
-        for i, day in enumerate(days):
-            if day is not None:
-                at = position.get(_key(day, period))
-                if at is not None:
-                    rows[at].append(i)
+        period, position, n = self.period, self.position, len(self.keys)
+        slots = {}  # a day's period: a few thousand distinct days, bucketed once each
+        at = []
+        for day in days:
+            if day not in slots:
+                slots[day] = None if day is None else position.get(_key(day, period))
+            at.append(slots[day])
         out = {}
         for k, values in columns.items():
-            sums = [_total(values[i] for i in at) for at in rows]
+            sums: list = [None] * n
+            for i, v in zip(at, values):
+                if i is not None and v is not None:
+                    s = sums[i]
+                    sums[i] = v if s is None else s + v
             out[k] = [ZERO if s is None else s for s in sums]
         return out
 

@@ -66,21 +66,21 @@ def gap_text(periods: Sequence[tuple]) -> str | None:
 
 
 def account_rows(overviews: Iterable) -> list[dict]:
+    return [{
+        "account": a.account, "alias": a.alias, "base_currency": a.base_currency,
+        "executions": a.executions, "first_trade": a.first_trade,
+        "last_trade": a.last_trade, "option_events": a.option_events,
+        "cash_transactions": a.cash_transactions, "imports": a.imports,
+        **_span(a.periods)} for a in overviews]
+
+
+def _span(periods: Sequence[tuple]) -> dict:
+    """The first and last day the statements cover, and the gaps between them."""
     from journal import coverage
 
-    out = []
-    for a in overviews:
-        spans = coverage.merge(a.periods)
-        out.append({
-            "account": a.account, "alias": a.alias, "base_currency": a.base_currency,
-            "executions": a.executions, "first_trade": a.first_trade,
-            "last_trade": a.last_trade, "option_events": a.option_events,
-            "cash_transactions": a.cash_transactions, "imports": a.imports,
-            "statements_from": spans[0][0] if spans else None,
-            "statements_to": spans[-1][1] if spans else None,
-            "gaps": gap_text(a.periods),
-        })
-    return out
+    spans = coverage.merge(periods)
+    return {"statements_from": spans[0][0] if spans else None,
+            "statements_to": spans[-1][1] if spans else None, "gaps": gap_text(periods)}
 
 
 def accounts(overviews: Iterable) -> Table:
@@ -91,7 +91,8 @@ def accounts(overviews: Iterable) -> Table:
 COVERAGE_KEYS = ("account", "statements_from", "statements_to", "gaps")
 
 
-def coverage(overviews: Iterable) -> Table:
-    """The statements' span and gaps per account (workbook and report)."""
+def coverage(periods: Iterable[tuple[str, Sequence[tuple]]]) -> Table:
+    """The statements' span and gaps per account (workbook and report): ``periods`` is
+    (account, its statements' (from, to) periods) per account."""
     cols = [c for c in ACCOUNT_COLUMNS if c.key in COVERAGE_KEYS]
-    return table(cols, ({k: r[k] for k in COVERAGE_KEYS} for r in account_rows(overviews)))
+    return table(cols, ({"account": account, **_span(p)} for account, p in periods))

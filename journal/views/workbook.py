@@ -29,14 +29,12 @@ class Sheet:
 
 def coverage(data: LedgerData, accounts: Accounts = ALL) -> Table:
     """The statements' span and gaps per account."""
-    from journal.readmodel_accounts import AccountOverview
     from journal.views import ledger
 
-    overviews = [AccountOverview(a.account, a.alias, a.base_currency, 0, None, None, 0, 0, 0,
-                                 tuple((f, t) for acc, f, t in data.periods
-                                       if acc == a.account and f and t))
-                 for a in data.accounts if accounts.keep(a.account)]
-    return ledger.coverage(overviews)
+    # not through readmodel_accounts.AccountOverview: importing it brings in SQLModel
+    return ledger.coverage((a.account, tuple((f, t) for acc, f, t in data.periods
+                                             if acc == a.account and f and t))
+                           for a in data.accounts if accounts.keep(a.account))
 
 
 def cached(engine, settings, accounts: Accounts = ALL
