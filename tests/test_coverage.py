@@ -154,3 +154,26 @@ def test_a_statement_generated_before_its_period_ended_covers_only_the_days_befo
     flags = json.loads(run("flags", "--detail", "--code", "STATEMENT_GAP", "--format",
                            "json").stdout)
     assert [(f["account"], f["date"]) for f in flags] == [("U7654321", "2025-12-31")]
+
+
+def test_report_coverage_table_needs_no_sqlmodel():
+    """The report's and workbook's coverage table is made from the read model alone:
+    importing readmodel_accounts (SQLModel) cost a cold report about 0.5 s."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from datetime import date\n"
+            "from types import SimpleNamespace as NS\n"
+            "from journal.views.workbook import coverage\n"
+            "data = NS(accounts=[NS(account='U1'), NS(account='U2')], periods=[\n"
+            "    ('U1', date(2025, 1, 1), date(2025, 1, 31)),\n"
+            "    ('U1', date(2025, 3, 1), date(2025, 3, 31)), ('U2', None, None)])\n"
+            "rows = coverage(data).rows\n"
+            "assert [r['account'] for r in rows] == ['U1', 'U2'], rows\n"
+            "assert rows[0]['statements_from'] == date(2025, 1, 1), rows\n"
+            "assert rows[0]['statements_to'] == date(2025, 3, 31), rows\n"
+            "assert rows[0]['gaps'] == '2025-02-03..2025-02-28', rows\n"
+            "assert rows[1]['statements_from'] is None and rows[1]['gaps'] is None, rows\n"
+            "assert 'sqlmodel' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
