@@ -1,10 +1,8 @@
-"""Period bucketing and aggregation for the summaries, in plain Python.
+"""Period bucketing and aggregation for the summaries, with pandas.
 
-Every figure is an exact Decimal: a period's sum adds its values in their order, the first
-as it is (what a group-by over an object column gives, which this module used pandas for;
-importing pandas alone cost a cold summary or review about 60 MB and 0.6 s). Weeks run
-Monday to Sunday and are labelled by ISO week (``2025-W03``), months ``2025-01``, years
-``2025``.
+Every figure is an exact Decimal in an object column: pandas groups, reindexes and sums,
+Python's Decimal adds. Weeks run Monday to Sunday and are labelled by ISO week
+(``2025-W03``), months ``2025-01``, years ``2025``.
 
 Time-weighted figures (collateral-days, capital in use) come from a level per day: each
 interval [start, end) adds its amount from ``start`` and takes it away at ``end``, the
@@ -13,7 +11,6 @@ running sum is the level, and a period's collateral-days is the sum of its days'
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -21,51 +18,28 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import accumulate
 
+import pandas as pd
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
-ONE_DAY = timedelta(days=1)
+FREQ = {"week": "W-SUN", "month": "M", "year": "Y"}
 UNDERLYING_COUNTS = ("puts_sold_contracts", "calls_sold_contracts", "premium_gross",
                      "premium_net", "closed_puts", "assigned", "called_away")
 RATE_COUNTS = ("closed_put_positions", "assigned_positions")  # in opening units
 CLOSE_KINDS = ("closed_early", "expired", "assigned", "called_away")
 
 
-def _key(day: date, period: str):
-    """The period a day falls in: its year, (year, month) or the Monday of its week."""
+def label(p: pd.Period, period: str):
     if period == "year":
-        return day.year
+        return p.year
     if period == "month":
-        return day.year, day.month
-    return day - timedelta(days=day.weekday())
-
-
-def _bounds(key, period: str) -> tuple[date, date]:
-    """A period's first day and the day after its last."""
-    if period == "year":
-        return date(key, 1, 1), date(key + 1, 1, 1)
-    if period == "month":
-        y, m = key
-        return date(y, m, 1), date(y + m // 12, m % 12 + 1, 1)
-    return key, key + timedelta(days=7)
-
-
-def label(key, period: str):
-    if period == "year":
-        return key
-    if period == "month":
-        return f"{key[0]:04d}-{key[1]:02d}"
-    iso = key.isocalendar()
+        return f"{p.year:04d}-{p.month:02d}"
+    iso = p.start_time.date().isocalendar()
     return f"{iso[0]:04d}-W{iso[1]:02d}"
 
 
-def _total(values: Iterable):
-    """The sum of the values that are not None in their order, the first as it is (a lone
-    Decimal keeps its exponent), None when there are none."""
-    total = None
-    for v in values:
-        if v is not None:
-            total = v if total is None else total + v
-    return total
+def _stamps(days: Sequence[date]) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(list(days)))
 
 
 class Frame:
@@ -73,38 +47,20 @@ class Frame:
 
     def __init__(self, first: date, last: date, period: str):
         self.period = period
-        keys = [_key(first, period)]
-        end = _key(last, period)
-        while keys[-1] != end:
-            keys.append(_key(_bounds(keys[-1], period)[1], period))
-        self.keys = keys
-        self.position = {k: i for i, k in enumerate(keys)}
-        self.labels = [label(k, period) for k in keys]
-        self.starts = [_bounds(k, period)[0] for k in keys]
-        self.ends = [_bounds(k, period)[1] for k in keys]  # exclusive
-
-    def __len__(self) -> int:
-        return len(self.keys)
+        self.freq = FREQ[period]
+        self.index = pd.period_range(pd.Timestamp(first), pd.Timestamp(last), freq=self.freq)
+        self.labels = [label(p, period) for p in self.index]
+        self.starts = [p.start_time.date() for p in self.index]
+        self.ends = [p.end_time.date() + timedelta(days=1) for p in self.index]  # exclusive
 
     def _sum(self, days: Sequence[date], columns: dict[str, list]) -> dict[str, list]:
-        """Per period, the sum of each column's values (aligned with ``days``): the values
-        are added in their order, the first as it is; a period without any is ZERO."""
-        period, position, n = self.period, self.position, len(self.keys)
-        slots = {}  # a day's period: a few thousand distinct days, bucketed once each
-        at = []
-        for day in days:
-            if day not in slots:
-                slots[day] = None if day is None else position.get(_key(day, period))
-            at.append(slots[day])
-        out = {}
-        for k, values in columns.items():
-            sums: list = [None] * n
-            for i, v in zip(at, values):
-                if i is not None and v is not None:
-                    s = sums[i]
-                    sums[i] = v if s is None else s + v
-            out[k] = [ZERO if s is None else s for s in sums]
-        return out
+        """Per period, the sum of each column's values (aligned with ``days``)."""
+        if not days:
+            return {k: [ZERO] * len(self.index) for k in columns}
+        df = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
+        df["p"] = _stamps(days).to_period(self.freq)
+        sums = df.groupby("p").sum().reindex(self.index, fill_value=ZERO)
+        return {k: list(sums[k]) for k in columns}
 
     def counts(self, facts: Sequence) -> dict[str, list]:
         """Contracts sold (puts, calls), premium and how short options ended, per period."""
@@ -139,31 +95,26 @@ class Frame:
 
     def daily_sum(self, intervals: Iterable[tuple]) -> list[Decimal]:
         """Per period, the sum over its days of the amounts whose [start, end) covers the
-        day (collateral × days): each day's level added in turn (ZERO before the first
-        change), so the sum is the one a day-by-day table gives, digit for digit."""
+        day (collateral × days)."""
         days, levels = self._level(intervals)
         if not days:
-            return [ZERO] * len(self)
-        out = []
-        j = bisect_right(days, self.starts[0]) - 1  # the last change on or before the day
-        for start, end in zip(self.starts, self.ends):
-            total = None
-            day = start
-            while day < end:
-                while j + 1 < len(days) and days[j + 1] <= day:
-                    j += 1
-                v = levels[j] if j >= 0 else ZERO
-                total = v if total is None else total + v
-                day += ONE_DAY
-            out.append(ZERO if total is None else total)
-        return out
+            return [ZERO] * len(self.index)
+        level = pd.Series(levels, index=_stamps(days), dtype=object)
+        span = pd.date_range(pd.Timestamp(self.starts[0]), pd.Timestamp(self.ends[-1])
+                             - pd.Timedelta(days=1), freq="D")
+        every = level.reindex(span.union(level.index)).ffill().fillna(ZERO)
+        every = every[(every.index >= span[0]) & (every.index <= span[-1])]
+        sums = every.groupby(every.index.to_period(self.freq)).sum()
+        return list(sums.reindex(self.index, fill_value=ZERO))
 
     def level_at_end(self, intervals: Iterable[tuple], as_of: date) -> list[Decimal]:
         """The level on each period's last day, or ``as_of`` when that comes first."""
         days, levels = self._level(intervals)
         if not days:
-            return [ZERO] * len(self)
-        at = (bisect_right(days, min(end - ONE_DAY, as_of)) - 1 for end in self.ends)
+            return [ZERO] * len(self.index)
+        index = pd.DatetimeIndex(_stamps(days))
+        lasts = _stamps([min(end - timedelta(days=1), as_of) for end in self.ends])
+        at = index.searchsorted(lasts, side="right") - 1
         return [levels[i] if i >= 0 else ZERO for i in at]
 
     @staticmethod
@@ -172,34 +123,39 @@ class Frame:
 
 
 def counts_by_underlying(facts: Sequence, units: Units | None = None) -> dict[str, dict]:
-    """Per underlying (sorted): contracts sold, premium, puts closed and how they ended;
-    and, for the assignment rate, the puts closed and assigned in opening units
-    (:class:`Units`). Each sum adds its values in the facts' order (see :func:`_total`)."""
-    rows: dict[str, list] = defaultdict(list)
-    for f in facts:
-        if f.underlying is None:
-            continue
-        closing = f.kind != "sold"
-        w = units.closed_by(f.account, f.transaction_id) if units is not None and closing \
-            else ONE
-        put = f.put_call == "P"
-        q = f.contracts
-        rows[f.underlying].append((
-            q if not closing and put else ZERO,
-            q if not closing and not put else ZERO,
-            f.gross, f.net,
-            q if closing and put else ZERO,
-            q if f.kind == "assigned" else ZERO,
-            q if f.kind == "called_away" else ZERO,
-            q * w if closing and put else ZERO,
-            q * w if f.kind == "assigned" else ZERO,
-        ))
-    names = UNDERLYING_COUNTS + RATE_COUNTS
-    out = {}
-    for u in sorted(rows):
-        sums = [_total(column) for column in zip(*rows[u])]
-        out[u] = {k: ZERO if s is None else s for k, s in zip(names, sums)}
-    return out
+    """Per underlying: contracts sold, premium, puts closed and how they ended; and, for
+    the assignment rate, the puts closed and assigned in opening units (:class:`Units`)."""
+    if not facts:
+        return {}
+    weight = [units.closed_by(f.account, f.transaction_id) if units is not None
+              and f.kind != "sold" else ONE for f in facts]
+    put_sold = [f.contracts if f.kind == "sold" and f.put_call == "P" else ZERO for f in facts]
+    df = pd.DataFrame({
+        "underlying": [f.underlying for f in facts],
+        "puts_sold_contracts": pd.Series(put_sold, dtype=object),
+        "calls_sold_contracts": pd.Series(
+            [f.contracts if f.kind == "sold" and f.put_call != "P" else ZERO for f in facts],
+            dtype=object),
+        "premium_gross": pd.Series([f.gross for f in facts], dtype=object),
+        "premium_net": pd.Series([f.net for f in facts], dtype=object),
+        "closed_puts": pd.Series([f.contracts if f.kind != "sold" and f.put_call == "P"
+                                  else ZERO for f in facts], dtype=object),
+        "assigned": pd.Series([f.contracts if f.kind == "assigned" else ZERO for f in facts],
+                              dtype=object),
+        "called_away": pd.Series([f.contracts if f.kind == "called_away" else ZERO
+                                  for f in facts], dtype=object),
+        "closed_put_positions": pd.Series(
+            [f.contracts * w if f.kind != "sold" and f.put_call == "P" else ZERO
+             for f, w in zip(facts, weight)], dtype=object),
+        "assigned_positions": pd.Series(
+            [f.contracts * w if f.kind == "assigned" else ZERO
+             for f, w in zip(facts, weight)], dtype=object),
+    })
+    sums = df.groupby("underlying").sum()
+    return {u: {k: sums.at[u, k] for k in UNDERLYING_COUNTS + RATE_COUNTS}
+            for u in sums.index}
+
+
 # --- attribution by open or close date -------------------------------------------------------
 
 def _split(fact, pieces: list[tuple[Decimal, date]]):

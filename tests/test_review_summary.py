@@ -295,21 +295,3 @@ def test_close_attribution_leaves_open_positions_out_and_splits_partial_closes()
     assert rows["2025-02"]["puts_sold_contracts"] == 1
     assert rows["2025-02"]["premium_gross"] == D(100) and rows["2025-02"]["premium_net"] == D(99)
     assert sum(r["puts_sold_contracts"] for r in rows.values()) == 1
-
-
-def test_period_sums_need_no_pandas():
-    """The summaries bucket in plain Python: importing pandas alone cost a cold
-    `summary`/`review` about 60 MB and 0.6 s, so neither may bring it back."""
-    import subprocess
-    import sys
-
-    code = ("import sys\n"
-            "from datetime import date\n"
-            "from decimal import Decimal\n"
-            "from journal import periods, review, views\n"
-            "import journal.views.review\n"
-            "f = periods.Frame(date(2025, 1, 30), date(2025, 3, 2), 'week')\n"
-            "assert f.labels[0] == '2025-W05' and f.labels[-1] == '2025-W09', f.labels\n"
-            "assert f.daily_sum([(date(2025, 2, 1), None, Decimal(2))])[:2] == [4, 14]\n"
-            "assert 'pandas' not in sys.modules\n")
-    subprocess.run([sys.executable, "-c", code], check=True)
