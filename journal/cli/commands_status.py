@@ -37,8 +37,11 @@ def status(obj, as_of, accounts, out):
     settings = checklist.load_settings()
 
     def build(src):
+        flagged = views.flag_groups(src.result, accounts)
+        src.let_go("flags")  # counted: the periods table is made in their memory
         marks = market.Marks(src.data, day, market.user_prices(settings))
-        return views.status(src.data, src.result, day, marks=marks, accounts=accounts)
+        return views.status(src.data, src.result, day, marks=marks, accounts=accounts,
+                            flagged=flagged)
 
     known, parts = view(obj.engine(), "status", build, as_of=day,
                         params=(accounts, settings), files=(settings.prices_csv,))

@@ -125,11 +125,18 @@ def _position_columns(keys) -> list[Column]:
     return [Column(k, pick[k].title, pick[k].kind) for k in keys]
 
 
+def flag_groups(result: RuleResult, accounts: Accounts = ALL) -> Table:
+    """The status's flags section: the flags to review, counted by code."""
+    return replace(flag_views.groups(flag_views.select(result.flags, accounts=accounts)),
+                   title="Flags to review")
+
+
 def status(data: LedgerData, result: RuleResult, as_of: date, *,
            marks: Marks | None = None, accounts: Accounts = ALL,
-           periods: bool = True) -> list[tuple[str, Table]]:
+           periods: bool = True, flagged: Table | None = None) -> list[tuple[str, Table]]:
     """The status screen's sections: [(key, table)] in screen order (without the
-    "period" one when ``periods`` is False: the report has its own yearly table)."""
+    "period" one when ``periods`` is False: the report has its own yearly table).
+    ``flagged``: :func:`flag_groups` made beforehand (the flags then need not be held)."""
     options = _open_options(result, as_of, marks, accounts)
     lots = _lots(result, marks, accounts)
     note = marks.note() if marks is not None and (options or lots.rows) else None
@@ -139,12 +146,13 @@ def status(data: LedgerData, result: RuleResult, as_of: date, *,
             if r["expiry"] and as_of <= r["expiry"] <= as_of + timedelta(days=EXPIRY_WINDOW)]
     expiring = table(_position_columns(EXPIRY_KEYS), soon,
                      title=f"Expiring in the next {EXPIRY_WINDOW} days")
-    flagged = flag_views.groups(flag_views.select(result.flags, accounts=accounts))
+    if flagged is None:
+        flagged = flag_groups(result, accounts)
     return [
         *([("period", _periods(data, result, as_of, accounts))] if periods else []),
         ("open_options", open_table),
         ("open_lots", lots),
         ("expiring", expiring),
-        ("flags", replace(flagged, title="Flags to review")),
+        ("flags", flagged),
         ("statements", _statements(data, as_of, accounts)),
     ]
