@@ -85,7 +85,9 @@ def review_(obj, by, accounts, out):
             make = {"underlying": views.by_underlying, "cycle": views.by_cycle}.get(by)
             return (make(src.data, src.result, accounts=accounts) if make
                     else views.grades(src.data, settings, accounts=accounts))
-        return list(views.sections(src.data, src.result, settings, accounts=accounts).items())
+        return list(views.sections(
+            src.data, src.result, settings, accounts=accounts,
+            done_with_result=lambda: src.let_go(*RESULT_ROWS)).items())
 
     files = (settings.earnings_csv, settings.cash_csv, settings.prices_csv)
     params = (by, accounts, settings)
@@ -135,6 +137,10 @@ def _echo_kept(engine, name: str, chunks: Callable[[], Iterable[str]], *, params
     except (KeyError, zlib.error, UnicodeDecodeError):  # damaged: make it again
         text = "".join(chunks())
     click.echo(text, nl=False)
+
+
+# every part of the rules' result that holds rows (review lets them go before the grades)
+RESULT_ROWS = ("option_positions", "lots", "realized", "wash_sales", "cycles", "flags")
 
 
 def _shape(out) -> tuple:

@@ -4,6 +4,7 @@ wheel cycle, and the checklist grade of every put sold (:mod:`journal.review` an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -168,8 +169,16 @@ def grades(data: LedgerData, settings, *, accounts: Accounts = ALL) -> Table:
 
 
 def sections(data: LedgerData, result: RuleResult | None, settings, *,
-             accounts: Accounts = ALL) -> dict[str, Table]:
+             accounts: Accounts = ALL, done_with_result: Callable[[], None] | None = None
+             ) -> dict[str, Table]:
+    """``done_with_result`` is called once the rules' result is no longer read (the
+    grades need only the ledger): a caller holding nothing else of it lets it go there,
+    and the grades are made in its memory."""
     prep = prepare(data, result, accounts)
-    return {"underlying": by_underlying(data, result, accounts=accounts, prepared=prep),
-            "cycle": by_cycle(data, result, accounts=accounts, prepared=prep),
+    underlying = by_underlying(data, result, accounts=accounts, prepared=prep)
+    cycle = by_cycle(data, result, accounts=accounts, prepared=prep)
+    del prep, result
+    if done_with_result is not None:
+        done_with_result()
+    return {"underlying": underlying, "cycle": cycle,
             "put": grades(data, settings, accounts=accounts)}
