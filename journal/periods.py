@@ -54,11 +54,26 @@ class Frame:
         self.ends = [p.end_time.date() + timedelta(days=1) for p in self.index]  # exclusive
 
     def _sum(self, days: Sequence[date], columns: dict[str, list]) -> dict[str, list]:
-        """Per period, the sum of each column's values (aligned with ``days``)."""
+        """Per period, the sum of each column's values (aligned with ``days``).
+
+        The values are first added up per day in plain Python, so pandas groups a row per
+        day instead of one per fact (a twentieth of the rows on a large ledger, and the
+        cold summary's peak memory). Decimal addition is exact here, and a sum's value,
+        exponent and sign of zero do not depend on the order of its terms, so the sums
+        are the same digit for digit."""
         if not days:
             return {k: [ZERO] * len(self.index) for k in columns}
-        df = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
-        df["p"] = _stamps(days).to_period(self.freq)
+        per_day: dict[date, list] = {}
+        for d, *values in zip(days, *columns.values()):
+            acc = per_day.get(d)
+            if acc is None:
+                per_day[d] = values
+            else:
+                for i, v in enumerate(values):
+                    acc[i] = acc[i] + v
+        df = pd.DataFrame({k: pd.Series([v[i] for v in per_day.values()], dtype=object)
+                           for i, k in enumerate(columns)})
+        df["p"] = _stamps(list(per_day)).to_period(self.freq)
         sums = df.groupby("p").sum().reindex(self.index, fill_value=ZERO)
         return {k: list(sums[k]) for k in columns}
 

@@ -295,3 +295,28 @@ def test_close_attribution_leaves_open_positions_out_and_splits_partial_closes()
     assert rows["2025-02"]["puts_sold_contracts"] == 1
     assert rows["2025-02"]["premium_gross"] == D(100) and rows["2025-02"]["premium_net"] == D(99)
     assert sum(r["puts_sold_contracts"] for r in rows.values()) == 1
+
+
+def test_period_sums_equal_adding_every_value_in_order():
+    """Frame._sum adds values per day before pandas groups them per period: the sums
+    must be those of adding every value of the period in the order given, digit for
+    digit — the exponent (2.50 stays 2.50, not 2.5) and the sign of a zero included."""
+    from journal.periods import Frame
+
+    days = [date(2025, 1, 3), date(2025, 1, 3), date(2025, 1, 20), date(2025, 2, 4),
+            date(2025, 2, 4), date(2025, 3, 10), date(2025, 3, 10), date(2025, 1, 3)]
+    values = [D("1.5"), D("1.00"), D("-2.5"), D("-0"), D("-0.00"), D("0.10"), D("-0.1"),
+              D("7")]
+    frame = Frame(date(2025, 1, 1), date(2025, 4, 30), "month")
+    got = frame._sum(days, {"v": values})["v"]
+
+    def by_hand(month: int):
+        terms = [v for d, v in zip(days, values) if d.month == month]
+        total = terms[0] if terms else D(0)
+        for v in terms[1:]:
+            total += v
+        return total
+
+    expected = [by_hand(m) for m in (1, 2, 3, 4)]
+    assert [str(v) for v in got] == [str(v) for v in expected]
+    assert [str(v) for v in got] == ["7.00", "-0.00", "0.00", "0"]
