@@ -28,7 +28,7 @@ from journal import readmodel_tables as tables
 from journal import vocab
 from journal.coverage import complete_through
 from journal.db import snapshot
-from journal.frozen import deferred, paused_gc
+from journal.frozen import deferred, maker, paused_gc
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,32 +457,11 @@ def iter_trades(engine: Engine, *, accounts=(), date_from: date | None = None,
                 date_to: date | None = None, include_voided: bool = False
                 ) -> Iterator[TradeRecord]:
     """:func:`load_trades` one record at a time, read in one snapshot: an export of the
-    whole ledger holds a chunk of rows, never all of them."""
-    ex = tables.table("execution")
-    q = select(ex.c.account_id, ex.c.trade_date, ex.c.date_time, ex.c.description,
-               ex.c.symbol, ex.c.underlying_symbol, ex.c.asset_category, ex.c.put_call,
-               ex.c.strike, ex.c.expiry, ex.c.buy_sell, ex.c.open_close, ex.c.quantity,
-               ex.c.trade_price, ex.c.proceeds, ex.c.commission, ex.c.net_cash,
-               ex.c.currency, ex.c.notes, ex.c.transaction_type, ex.c.status,
-               ex.c.transaction_id)
-    if accounts:
-        q = q.where(or_(*(ex.c.account_id == a for a in accounts)))
-    if date_from:
-        q = q.where(ex.c.trade_date >= date_from)
-    if date_to:
-        q = q.where(ex.c.trade_date <= date_to)
-    if not include_voided:
-        q = q.where(ex.c.status == "active")
-    q = q.order_by(ex.c.account_id, ex.c.trade_date, ex.c.date_time, ex.c.id)
-    conv = [(i, c) for i, c in enumerate(_converters("taDtttttdattdddddttttt"))
-            if c is not None]
-    with snapshot(engine) as conn:
-        cursor = _execute(conn.execution_options(stream_results=True), q)
-        while chunk := cursor.fetchmany(2000):
-            for raw in chunk:
-                r = list(raw)
-                for i, c in conv:
-                    r[i] = c[r[i]]
-                sym = (r[4] or "").strip()  # r: the query's columns, in order
-                und = vocab.underlying_of(r[5], sym, r[3], option=vocab.is_option(r[6], r[7]))
-                yield TradeRecord(*r[:3], r[3] or sym, und, *r[6:])  # type: ignore[call-arg]
+    whole ledger holds a chunk of rows, never all of them (read column by column:
+    :mod:`journal.readmodel_trades`)."""
+    from journal.readmodel_trades import trade_rows
+
+    make = maker(TradeRecord)
+    for values in trade_rows(engine, accounts=accounts, date_from=date_from, date_to=date_to,
+                             include_voided=include_voided):
+        yield make(*values)

@@ -27,7 +27,7 @@ MONTHLY = "Monthly"
 BLUE, TEAL, ORANGE, GREY = "4C78A8", "72B7B2", "F58518", "54A24B"
 
 
-def _sample(rows: Iterable[Mapping[str, Any]], n: int) -> tuple[list, Iterable]:
+def _sample(rows: Iterable[Sequence[Any]], n: int) -> tuple[list, Iterable]:
     """The first ``n`` rows, and an iterable of all rows (the sample included)."""
     it = iter(rows)
     head = []
@@ -43,22 +43,21 @@ def _sample(rows: Iterable[Mapping[str, Any]], n: int) -> tuple[list, Iterable]:
     return head, chain()
 
 
-def write_table(book: Book, title: str, t: Table, records: Iterable[Any] | None = None) -> int:
+def write_table(book: Book, title: str, t: Table,
+                values: Iterable[Sequence[Any]] | None = None) -> int:
     """One sheet: bold human headers, then the rows (``t.rows``, dicts by column key, or
-    ``records`` whose attributes are the column keys); returns how many rows."""
+    ``values``: each row's values in column order); returns how many rows."""
     keys = t.keys
-    if records is None:
-        head, rows = _sample(t.rows, SAMPLE_ROWS)
-        values = _dict_values(keys)
+    if values is None:
+        head, rows = _sample(map(_dict_values(keys), t.rows), SAMPLE_ROWS)
     else:
-        head, rows = _sample(records, SAMPLE_ROWS)
-        values = _attr_values(keys)
+        head, rows = _sample(values, SAMPLE_ROWS)
     shows = [formatter(c.kind) for c in t.columns]
     widths = widths_for([c.title for c in t.columns],
-                        ([f(v) for f, v in zip(shows, values(r))] for r in head))
+                        ([f(v) for f, v in zip(shows, r)] for r in head))
     with book.sheet(title, widths) as sh:
         sh.append([c.title for c in t.columns], [styled("header")] * len(keys))
-        n = sh.extend(map(values, rows), [c.kind.value for c in t.columns])
+        n = sh.extend(rows, [c.kind.value for c in t.columns])
         sh.autofilter(len(keys))
         _notes(sh, t.notes)
     return n
@@ -76,11 +75,6 @@ def _dict_values(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], Sequence[
         return got if len(keys) > 1 else (got,)
 
     return values
-
-
-def _attr_values(keys: Sequence[str]) -> Callable[[Any], Sequence[Any]]:
-    getter = operator.attrgetter(*keys)
-    return getter if len(keys) > 1 else (lambda r: (getter(r),))
 
 
 def _notes(sh: Sheet, notes: Sequence[str]) -> None:
@@ -139,5 +133,5 @@ def write_workbook(path: str | Path, review: Review, sheets: Iterable[SheetSpec]
         _overview(book, review, title)
         for spec in sheets:
             counts.append((spec.title, write_table(book, spec.title, spec.table,
-                                                   spec.records)))
+                                                   spec.values)))
     return counts

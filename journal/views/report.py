@@ -9,6 +9,7 @@ the wall clock, so the same ledger always gives the same page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -96,13 +97,22 @@ def build(src: Source, settings, accounts: Accounts = ALL, *,
         coverage=coverage(data, accounts), positions=held)
 
 
-def cached(engine, settings, accounts: Accounts = ALL) -> tuple[list[str], Review]:
+def cached(engine, settings, accounts: Accounts = ALL, *,
+           built: Callable[[Source], None] | None = None) -> tuple[list[str], Review]:
     """The ledger's account ids and :func:`build`, from the derived-state cache (a warm
-    report reads these tables, not the ledger)."""
+    report reads these tables, not the ledger). ``built(src)`` is called with the source
+    when the review is computed, once it is built (the workbook then uses that result's
+    parts instead of decoding them again)."""
     from journal.views.source import files_of, undated, view
 
-    return view(engine, "report", lambda src: build(src, settings, accounts, let_go=True),
-                params=(accounts, settings, undated(engine)), files=files_of(settings))
+    def make(src: Source) -> Review:
+        review = build(src, settings, accounts, let_go=True)
+        if built is not None:
+            built(src)
+        return review
+
+    return view(engine, "report", make, params=(accounts, settings, undated(engine)),
+                files=files_of(settings))
 
 
 def _noted(t: Table, basis: str) -> Table:
