@@ -256,17 +256,19 @@ class _Details:
         return found
 
     def _read(self) -> dict:
+        """Id -> the record's DETAILS values. Column by column, like the first read: a
+        review or the workbook pays for this on every cold run."""
         ex = tables.table("execution")
         cols = [ex.c[name] for name in DETAILS]
-        kinds = [_KIND[name] for name in DETAILS]
-        memo = _Memo(_decimal, {None: None})
-        conv = [memo.__getitem__ if k == "d" else None for k in kinds]
+        memo = _Memo(_decimal, {None: None}).__getitem__  # each distinct price once
+        conv = [memo if _KIND[name] == "d" else None for name in DETAILS]
         lo, hi = self.span
-        rows = {}
+        rows: dict = {}
         with snapshot(self.engine) as conn:
             for chunk in chunks(conn, select(ex.c.id, *cols).where(ex.c.id.between(lo, hi))):
-                for rid, *values in chunk:
-                    rows[rid] = tuple(c(v) if c else v for c, v in zip(conv, values))
+                ids, *values = zip(*chunk)
+                rows.update(zip(ids, zip(*(v if c is None else map(c, v)
+                                           for c, v in zip(conv, values)))))
         return rows
 
 
