@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from journal import checklist, wheel
+from journal import checklist, vocab, wheel
 from journal.views.filters import ALL, Accounts
 
 ZERO = Decimal(0)
@@ -26,12 +26,26 @@ GRADE_COLUMNS = [
 ]
 
 
+# open_close text -> (opens, closes): a handful of distinct texts on ~90k look-ups per
+# review, each of which would otherwise parse the text into a set of codes again
+_OPEN_CLOSE: dict[str | None, tuple[bool, bool]] = {}
+
+
+def _open_close(e) -> tuple[bool, bool]:
+    text = e.open_close
+    found = _OPEN_CLOSE.get(text)
+    if found is None:
+        codes = vocab.codes(text)
+        found = _OPEN_CLOSE[text] = ("O" in codes, "C" in codes)
+    return found
+
+
 def _closes_short(e) -> bool:
-    return e.closes and e.quantity > 0
+    return _open_close(e)[1] and e.quantity > 0
 
 
 def _sells_to_open(e) -> bool:
-    return e.opens and e.quantity < 0
+    return _open_close(e)[0] and e.quantity < 0
 
 
 def _sale_groups(execs: Sequence) -> dict[int, tuple]:
