@@ -7,13 +7,14 @@ the exporter holds one sheet's rows at most, never the whole workbook.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from journal.views.filters import ALL, Accounts
-from journal.views.table import Table
+from journal.views.table import Column, Table, table
 
 if TYPE_CHECKING:
     from journal.readmodel import LedgerData
@@ -91,13 +92,23 @@ def journal_sheets(engine, result: RuleResult, review: Review,
     yield Sheet("Per underlying", review.underlying)
     yield Sheet("Cycles", review.cycle)
     yield Sheet("Puts sold", review.grades)
-    yield Sheet("Realized", results.realized(result, accounts=accounts))
+    # the long listings of records: each row's values read off the record in column order
+    yield _attributes("Realized", results.REALIZED_COLUMNS, accounts.rows(result.realized))
     yield Sheet("Lots", results.lots(result, accounts=accounts, show_all=True))
-    yield Sheet("Option positions", report.option_positions(result, accounts))
+    positions, rows = report.option_positions(result, accounts)
+    yield Sheet("Option positions", positions, values=rows)
+    del rows
     # the trades listing's columns, in the order the read gives each row's values:
     # streamed as they are read, no record or dict made per row
     yield Sheet(LEDGER, ledger.trades(()), values=trade_rows(engine, accounts=accounts.sorted))
     selected = flags.select(result.flags, accounts=accounts)
     yield Sheet("Flags by code", flags.groups(selected))
-    yield Sheet("Flags", flags.detail(selected))
+    yield _attributes("Flags", flags.DETAIL_COLUMNS, selected)
     yield Sheet("Coverage", review.coverage)
+
+
+def _attributes(title: str, columns: Sequence[Column], records: Iterable) -> Sheet:
+    """A sheet of a view whose column keys are its records' own attributes (``realized``,
+    ``flags --detail``): tens of thousands of rows, one tuple each instead of a dict."""
+    return Sheet(title, table(columns, ()),
+                 values=map(operator.attrgetter(*(c.key for c in columns)), records))
