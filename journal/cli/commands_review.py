@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from journal import checklist
-from journal.cli import cli
+from journal.cli import cli, keep_until_exit
 from journal.cli.options import NUMBER, account_option, one_of, output_options, today
 from journal.errors import JournalError
 
@@ -286,6 +286,7 @@ def export(obj, xlsx_path, accounts):
         counts = write_workbook(xlsx_path, review,
                                 workbook.journal_sheets(engine, result, review, accounts),
                                 title=_title(accounts))
+        keep_until_exit(review, result)  # ~100k records and rows: the OS frees them at once
         written.append(True)
         return {"xlsx": xlsx_path.read_bytes(), "counts": json.dumps(counts).encode()}
 
