@@ -7,11 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from journal import corpact, vocab
 from journal import readmodel_tables as tables
+from journal import vocab
+
+if TYPE_CHECKING:
+    from journal import corpact
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +168,8 @@ def load_actions(conn, base_of: dict) -> tuple[tuple, tuple]:
         day = r.action_date or (r.date_time.date() if r.date_time else r.report_date)
         if day is None:
             continue
+        from journal import corpact  # (a ledger without actions never loads it)
+
         terms = corpact.parse_description(r.description)
         base = base_of.get(r.account_id)
         proceeds, ccy = vocab.to_usd(r.proceeds or zero, r.currency, r.fx_rate_to_base, base)

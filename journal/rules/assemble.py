@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from journal.frozen import maker, paused_gc
-from journal.rules.cycles import Membership, chrono, cycle_end, membership, roll_chains
 from journal.rules.money import ZERO, clean, part
 from journal.rules.records import Lot, OptionClose, Piece
 from journal.rules.state import PassState
@@ -24,6 +24,9 @@ from journal.rules.types import (
     WheelCycle,
 )
 from journal.vocab import FlagCode, OptionOutcome
+
+if TYPE_CHECKING:
+    from journal.rules.cycles import Membership
 
 _ASSIGNED = OptionOutcome.ASSIGNED.value
 _EXERCISED = OptionOutcome.EXERCISED.value
@@ -81,6 +84,8 @@ def _wheel_parts(st: PassState) -> tuple[tuple, tuple, tuple]:
 
 
 def _assemble_wheel(st: PassState) -> tuple[tuple, tuple, tuple]:
+    from journal.rules.cycles import membership  # (the cycles: only when asked for)
+
     ms = membership(st)
     cycle_of = _CycleOf(st, ms.member)
     cyc_real: defaultdict = defaultdict(lambda: ZERO)
@@ -315,6 +320,8 @@ def _stock_lots(st: PassState, cycle_of: _CycleOf, cyc_opt_gain: defaultdict,
 
 
 def _cycles(st: PassState, ms: Membership, cyc_real: defaultdict) -> list[WheelCycle]:
+    from journal.rules.cycles import chrono, cycle_end, roll_chains
+
     members: dict[str, list] = defaultdict(list)
     for e in st.execs:
         cid = ms.member.get(e.seq)

@@ -22,8 +22,8 @@ from operator import itemgetter
 from journal import vocab
 from journal.frozen import paused_gc
 from journal.readmodel import ExecutionRecord, LedgerData
-from journal.rules import actions, assemble, flags, form8949
-from journal.rules.indexes import Marks, closed_lot_index, link_assignments
+from journal.rules import assemble, flags, form8949
+from journal.rules.indexes import Marks, any_adjusted, closed_lot_index, link_assignments
 from journal.rules.law import (  # noqa: F401 - re-exported for calc.py and older callers
     WASH_DAYS,
     anniversary,
@@ -33,7 +33,6 @@ from journal.rules.law import (  # noqa: F401 - re-exported for calc.py and olde
     split_1256,
     term_for,
 )
-from journal.rules.option_adjust import any_adjusted
 from journal.rules.options import option
 from journal.rules.records import ExecInfo
 from journal.rules.section1256 import mark_to_market
@@ -53,8 +52,10 @@ def run_rules(data: LedgerData, settings: Settings, as_of: date | None,
     only (the rest as :func:`journal.rules.analyze` says)."""
     with paused_gc():  # (journal.frozen: the collector would rescan the pass's records)
         st = start(data, settings, as_of)
+        st.flags.year = tax_year
         run_pass(st)
-        actions.label_pieces(st)
+        if st.action_labels or data.cash_in_lieu:
+            _actions().label_pieces(st)
         flags.post_pass(st, tax_year)
         form8949.apply(st, tax_year)
         return assemble.result(st, tax_year)
@@ -75,7 +76,10 @@ def start(data: LedgerData, settings: Settings, as_of: date | None) -> PassState
         last.append(data.data_through if as_of is None else min(as_of, data.data_through))
     known = [d for d in last if d is not None]
     horizon = as_of or (max(known) if known else date.today())
-    option_seqs = frozenset(e.seq for e in execs if e.is_option)
+    # vocab.is_option once per (category, put/call) pair rather than once per execution
+    kinds = {(e.asset_category, e.put_call) for e in execs}
+    options = {k for k in kinds if vocab.is_option(*k)}
+    option_seqs = frozenset(e.seq for e in execs if (e.asset_category, e.put_call) in options)
     return PassState(data, settings, as_of, execs, horizon, Marks(snaps, data.prices),
                      closed_lot_index(data.closed_lots),
                      link_assignments(execs, option_seqs), option_seqs)
@@ -101,10 +105,10 @@ def run_pass(st: PassState) -> None:
         currency = e.currency
         if currency and currency != "USD":
             foreign.setdefault((e.account, currency, e.trade_date.year), e)
-        info = info_of[e.seq] = ExecInfo([], [])
+        info = info_of[e.seq] = ExecInfo()
         if e.seq in option_seqs:
             if adjusted:
-                actions.infer_option_adjustment(st, e)
+                _actions().infer_option_adjustment(st, e)
             option(st, e, info)
         elif is_stock(e.asset_category):
             stock(st, e)
@@ -116,7 +120,9 @@ def run_pass(st: PassState) -> None:
         # the state at the end of a day, in processing order (cycles end on it)
         day_state[(e.account, e.underlying, e.trade_date)] = (shares, options)
 
-    extra = actions.events(st)  # corporate actions and transfers, at their moment
+    data = st.data
+    # corporate actions and transfers, at their moment
+    extra = _actions().events(st) if data.corporate_actions or data.transfers else None
     if not extra:
         # the keys built in one comprehension, not by a call per execution
         keyed = [((e.trade_date, e.date_time or _DT_MIN, 0 if e.seq in links else 1, e.seq), e)
@@ -131,7 +137,7 @@ def run_pass(st: PassState) -> None:
             if isinstance(item, ExecutionRecord):
                 book(item)
             else:
-                for sale in actions.apply(st, item):
+                for sale in _actions().apply(st, item):
                     book(sale)
     for (account, currency, year), e in foreign.items():
         st.flags.add(FlagCode.NON_USD, account,
@@ -141,6 +147,14 @@ def run_pass(st: PassState) -> None:
                      f"{currency} although Form 8949 needs USD at each trade date's rate",
                      d=e.trade_date, symbol=e.underlying, tx=e.transaction_id)
     _finish_open_lots(st)
+
+
+def _actions():
+    """journal.rules.actions, imported when the ledger has corporate actions, transfers
+    or an option adjusted without a row: most ledgers have none."""
+    from journal.rules import actions
+
+    return actions
 
 
 def _finish_open_lots(st: PassState) -> None:

@@ -170,3 +170,22 @@ def _adjusted(e: ExecutionRecord, names: dict[str, set[str]]) -> bool:
     root = e.symbol.split(" ", 1)[0]
     return len(names.get(e.conid or "", ())) > 1 or \
         (root != e.underlying and root.rstrip("0123456789") == e.underlying)
+
+
+def option_root(symbol: str) -> str:
+    """The option symbol's root (``KLMN1`` of ``KLMN1 250516P00003000``); the same in
+    Flex and Activity CSV spellings of one contract."""
+    return symbol.split(" ", 1)[0]
+
+
+def any_adjusted(execs: Iterable[ExecutionRecord], option_seqs: frozenset[int]) -> bool:
+    """Whether some contract's strike or root changes under one conid (an OCC adjustment
+    IB posted no row for): only then does the pass look at every option row for one."""
+    first_of: dict[str, ExecutionRecord] = {}  # conid -> its first option row
+    for e in execs:
+        if e.conid and e.seq in option_seqs:
+            first = first_of.setdefault(e.conid, e)
+            if first.symbol != e.symbol and option_root(first.symbol) != option_root(e.symbol) \
+                    or first.strike != e.strike:
+                return True
+    return False

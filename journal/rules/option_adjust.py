@@ -4,13 +4,13 @@ contract reappears under another strike or name with no row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
 
 from journal.readmodel import ExecutionRecord
 from journal.readmodel_actions import CorporateActionRecord
 from journal.rules.action_base import ActionGroup, day_state, flag, ratio_text, scale
+from journal.rules.indexes import option_root as _root
 from journal.rules.money import ZERO, fmt_qty
 from journal.rules.records import Lot
 from journal.rules.state import PassState
@@ -36,19 +36,6 @@ def adjust_option(st: PassState, g: ActionGroup, r: CorporateActionRecord) -> No
         lot.symbol = lot.ex.symbol
     st.opt_open[(g.account, r.underlying)] += after - held
     day_state(st, g.account, r.underlying, g.day)
-
-
-def any_adjusted(execs: Iterable[ExecutionRecord], option_seqs: frozenset[int]) -> bool:
-    """Whether some contract's strike or root changes under one conid (an OCC adjustment
-    IB posted no row for): only then does the pass look at every option row for one."""
-    first_of: dict[str, ExecutionRecord] = {}  # conid -> its first option row
-    for e in execs:
-        if e.conid and e.seq in option_seqs:
-            first = first_of.setdefault(e.conid, e)
-            if first.symbol != e.symbol and _root(first.symbol) != _root(e.symbol) \
-                    or first.strike != e.strike:
-                return True
-    return False
 
 
 def infer_option_adjustment(st: PassState, e: ExecutionRecord) -> None:
@@ -89,12 +76,6 @@ def infer_option_adjustment(st: PassState, e: ExecutionRecord) -> None:
 
 
 _SPLITS = (ActionKind.FORWARD_SPLIT, ActionKind.STOCK_DIVIDEND, ActionKind.REVERSE_SPLIT)
-
-
-def _root(symbol: str) -> str:
-    """The option symbol's root (``KLMN1`` of ``KLMN1 250516P00003000``); the same in
-    Flex and Activity CSV spellings of one contract."""
-    return symbol.split(" ", 1)[0]
 
 
 def _renamed(st: PassState, e: ExecutionRecord, lots: list[Lot]) -> None:

@@ -47,9 +47,15 @@ _OUTCOMES: dict[tuple, str] = {}
 
 
 def _is1256(st: PassState, e: ExecutionRecord) -> bool:
-    """Classify a contract once (§6); the pass looks the answer up after that."""
-    known = st.is1256[(e.underlying, e.symbol[:6], e.asset_category)] = is_section_1256(
-        e.underlying, e.symbol, e.asset_category, st.settings.section_1256_extra)
+    """Classify a contract once (§6) by its root; the pass looks the answer up by symbol
+    after that (the symbol's text is one shared object whose hash Python keeps, a root
+    would be a new string to hash for every execution)."""
+    root = (e.underlying, e.symbol[:6], e.asset_category)
+    known = st.is1256.get(root)
+    if known is None:
+        known = st.is1256[root] = is_section_1256(
+            e.underlying, e.symbol, e.asset_category, st.settings.section_1256_extra)
+    st.is1256_of[(e.symbol, e.underlying, e.asset_category)] = known
     return known
 
 
@@ -64,11 +70,11 @@ def _outcome(e: ExecutionRecord, closing_short: bool, is1256: bool) -> str:
 
 def option(st: PassState, e: ExecutionRecord, info: ExecInfo) -> None:
     """An option execution: close open lots of the other side first, open the rest."""
-    is1256 = st.is1256.get((e.underlying, e.symbol[:6], e.asset_category))
+    is1256 = st.is1256_of.get((e.symbol, e.underlying, e.asset_category))
     if is1256 is None:
         is1256 = _is1256(st, e)
     queue = st.positions[option_key(e)]
-    side = 1 if e.quantity > 0 else -1
+    side = 1 if e.quantity > ZERO else -1
     total = remaining = size(e.quantity)
     if not remaining:
         return
@@ -126,7 +132,7 @@ def _open(st: PassState, e: ExecutionRecord, queue: list[Lot], side: int,
               side, remaining, cash, e.trade_date, True, is1256)
     queue.append(lot)
     st.opt_open[(e.account, e.underlying)] += remaining
-    info.opens.append((tx, put_call))
+    info.opens = [*info.opens, (tx, put_call)]  # (an execution opens one lot)
     if is1256:
         mixed_straddle(st, e, INDEX_TRACKERS.get(e.underlying.upper(), ()), ())
     elif side < 0:
@@ -164,6 +170,9 @@ def _covered_call(st: PassState, e: ExecutionRecord, lot: Lot) -> None:
         for s in covered:
             if s.hp is not None and term_for(s.hp, e.trade_date) == ST:
                 s.needs_review = True
+    if not st.flags.keeps(e.trade_date):  # each flag below is dated on the trade date
+        return
+    if cls == NON_QCC:
         price = f", ASP {asp}" if asp is not None else ""
         st.flags.trade(FlagCode.NON_QCC, e,
                        f"{desc} written {e.trade_date} ({dte} DTE{price}) is not a qualified "
@@ -238,7 +247,10 @@ def close_option(st: PassState, e: ExecutionRecord, lot: Lot, n: Decimal, c: Dec
     oc, w, p, bw = lot.take(n)
     lot.closed_on = close_date
     ex, side = lot.ex, lot.side
-    info.closes.append((lot.tx, outcome, ex.put_call))
+    if info.closes:
+        info.closes.append((lot.tx, outcome, ex.put_call))  # type: ignore[attr-defined]
+    else:
+        info.closes = [(lot.tx, outcome, ex.put_call)]
     closed = OptionClose(lot, n * side, close_date, outcome, p, -c, e.transaction_id)
     st.option_closes.append(closed)
     desc = ex.description or ex.symbol

@@ -191,10 +191,12 @@ class OptionClose:
 
 @dataclass(slots=True)
 class ExecInfo:
-    """What one execution did, for cycles and roll chains."""
+    """What one execution did, for cycles and roll chains. ``opens`` and ``closes`` start
+    as the empty tuple and become lists on their first entry: one execution in two opens
+    or closes nothing, and the pass makes one of these per execution."""
 
-    opens: list[tuple[str | None, str | None]]  # (option lot tx, put/call) opened
-    closes: list[tuple[str | None, str, str | None]]  # (open tx, outcome, put/call)
+    opens: Sequence[tuple[str | None, str | None]] = ()  # (option lot tx, put/call) opened
+    closes: Sequence[tuple[str | None, str, str | None]] = ()  # (open tx, outcome, put/call)
     shares_after: Decimal = ZERO
     options_after: Decimal = ZERO
 

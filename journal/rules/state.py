@@ -28,10 +28,18 @@ _flag = maker(Flag)
 class FlagSink:
     """The flags raised so far (tax_rules.md: FLAG = show the case, never decide it)."""
 
-    __slots__ = ("flags",)
+    __slots__ = ("flags", "year")
 
     def __init__(self) -> None:
         self.flags: list[Flag] = []
+        # a pass for one tax year's result keeps only that year's flags (and those of no
+        # year): journal.rules.assemble drops the others
+        self.year: int | None = None
+
+    def keeps(self, d: date) -> bool:
+        """Whether a flag dated ``d`` reaches the result: a caller that words many flags
+        asks first, so a pass for one tax year does not word the other years' flags."""
+        return self.year is None or d.year == self.year
 
     def add(self, code: FlagCode, account: str, message: str, *, d: date | None = None,
             symbol: str | None = None, tx: str | None = None,
@@ -88,7 +96,8 @@ class PassState:
     calls_written: list[Lot] = field(default_factory=list)  # short calls on shares (§2.2)
     early: list[EarlyAssignment] = field(default_factory=list)
     day_state: dict[tuple, tuple[Decimal, Decimal]] = field(default_factory=dict)
-    is1256: dict[tuple, bool] = field(default_factory=dict)
+    is1256: dict[tuple, bool] = field(default_factory=dict)  # (underlying, root, category)
+    is1256_of: dict[tuple, bool] = field(default_factory=dict)  # (symbol, underlying, category)
     basis_used: set[int] = field(default_factory=set)  # user transfer-basis rows taken
     action_labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # action key ->
     #   (kind, Form 8949 note) of the sales a corporate action books (journal.rules.actions)
