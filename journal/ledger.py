@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Table, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from journal import models, vocab
+from journal import readmodel_tables, vocab
 from journal.db import writer
 from journal.events import (
     AccountInfo,
@@ -130,17 +130,35 @@ def _register_sqlite_adapters() -> None:
     sqlite3.register_adapter(datetime, _sqlite_dt)
 
 
+def _table(name: str) -> Table:
+    # The plain SQLAlchemy tables (same names, columns and types as journal.models, held
+    # equal by tests/test_readmodel_tables.py): importing the SQLModel classes costs every
+    # `journal import` about half a second of CPU before the first row is read.
+    return readmodel_tables.table(name)
+
+
+_INSTRUMENT_DECIMALS = frozenset({"strike", "multiplier"})
+"""The Decimal columns of ``instrument`` (the one written table the plain tables lack)."""
+
+
+def _decimal_columns(name: str) -> frozenset[str]:
+    if name == "instrument":
+        return _INSTRUMENT_DECIMALS
+    return frozenset(c.name for c in _table(name).columns
+                     if isinstance(c.type, readmodel_tables.KINDS["d"]))
+
+
 class _Writer:
     """Chunked ``INSERT … ON CONFLICT DO NOTHING`` for one table, values in driver form."""
 
-    def __init__(self, conn: Connection, table: Table, columns: list[str], conflict: list[str],
+    def __init__(self, conn: Connection, table: str, columns: list[str], conflict: list[str],
                  deps: tuple = ()):
         self.conn = conn
         self.deps = deps  # writers whose rows ours reference (foreign keys): flushed first
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self.columns = columns
         self.sql = (
-            f'INSERT INTO {table.name} ({", ".join(columns)}) '
+            f'INSERT INTO {table} ({", ".join(columns)}) '
             f'VALUES ({", ".join([mark] * len(columns))}) '
             f'ON CONFLICT ({", ".join(conflict)}) DO NOTHING'
         )
@@ -150,8 +168,8 @@ class _Writer:
         if conn.dialect.name == "sqlite":
             _register_sqlite_adapters()
         else:
-            self._decimal_cols = [i for i, name in enumerate(columns)
-                                  if table.c[name].type.__class__.__name__ == "DecimalText"]
+            decimals = _decimal_columns(table)
+            self._decimal_cols = [i for i, name in enumerate(columns) if name in decimals]
         self.rows: list = []
         self.written = 0
         self.offered = 0
@@ -249,9 +267,9 @@ def known_keys(engine: Engine) -> KnownKeys:
     """Keys of the stored executions, option events and cash rows: lets a re-read
     statement skip converting what the ledger already has (the unique keys still guard
     every insert, so a stale set can only cost time, never a duplicate)."""
-    ex = models.table("execution")
-    eae = models.table("option_event")
-    cash = models.table("cash_transaction")
+    ex = _table("execution")
+    eae = _table("option_event")
+    cash = _table("cash_transaction")
     with engine.connect() as conn:
         def keys(a, b):
             return frozenset((x, y) for x, y in conn.execute(select(a, b)))
@@ -267,13 +285,13 @@ def find_batch_by_sha256(engine: Engine, sha256: str):
 
 
 def has_batches(engine: Engine) -> bool:
-    batch = models.table("import_batch")
+    batch = _table("import_batch")
     with engine.connect() as conn:
         return conn.execute(select(batch.c.id).limit(1)).first() is not None
 
 
 def _batch_with_sha(conn: Connection, sha256: str, *, other_than: int | None = None):
-    batch = models.table("import_batch")
+    batch = _table("import_batch")
     q = select(batch).where(batch.c.sha256 == sha256).order_by(batch.c.id)
     if other_than is not None:
         q = q.where(batch.c.id != other_than)
@@ -354,25 +372,25 @@ class _Ingest:
         self.result = result
         self.origin = origin
         self.batch_id: int | None = None  # set by start_batch, before any row
-        self.acct_w = _Writer(conn, models.table("account"),
+        self.acct_w = _Writer(conn, "account",
                               ["id", "alias", "base_currency", "first_seen"], ["id"])
-        self.inst_w = _Writer(conn, models.table("instrument"), _INSTRUMENT_COLUMNS, ["id"])
+        self.inst_w = _Writer(conn, "instrument", _INSTRUMENT_COLUMNS, ["id"])
         deps = (self.acct_w, self.inst_w)
-        self.ex_w = _Writer(conn, models.table("execution"), _EXEC_COLUMNS,
+        self.ex_w = _Writer(conn, "execution", _EXEC_COLUMNS,
                             ["account_id", "transaction_id"], deps)
-        self.eae_w = _Writer(conn, models.table("option_event"), _EAE_EVENT_FIELDS + _TAIL,
+        self.eae_w = _Writer(conn, "option_event", _EAE_EVENT_FIELDS + _TAIL,
                              ["account_id", "event_key"], deps)
-        self.cash_w = _Writer(conn, models.table("cash_transaction"), _CASH_EVENT_FIELDS + _SOURCE,
+        self.cash_w = _Writer(conn, "cash_transaction", _CASH_EVENT_FIELDS + _SOURCE,
                               ["account_id", "transaction_id"], deps)
-        self.pos_w = _Writer(conn, models.table("position_snapshot"), _POS_EVENT_FIELDS + _TAIL,
+        self.pos_w = _Writer(conn, "position_snapshot", _POS_EVENT_FIELDS + _TAIL,
                              ["account_id", "snapshot_key"], deps)
-        self.lot_w = _Writer(conn, models.table("closed_lot"), _LOT_EVENT_FIELDS + _SOURCE,
+        self.lot_w = _Writer(conn, "closed_lot", _LOT_EVENT_FIELDS + _SOURCE,
                              ["account_id", "lot_key"], deps)
-        self.bal_w = _Writer(conn, models.table("cash_balance"), _BALANCE_EVENT_FIELDS + _SOURCE,
+        self.bal_w = _Writer(conn, "cash_balance", _BALANCE_EVENT_FIELDS + _SOURCE,
                              ["account_id", "balance_key"], deps)
-        self.ca_w = _Writer(conn, models.table("corporate_action"),
+        self.ca_w = _Writer(conn, "corporate_action",
                             _CA_EVENT_FIELDS + _TAIL_STATUS, ["account_id", "action_key"], deps)
-        self.xfer_w = _Writer(conn, models.table("transfer"),
+        self.xfer_w = _Writer(conn, "transfer",
                               _TRANSFER_EVENT_FIELDS + _TAIL_STATUS,
                               ["account_id", "transfer_key"], deps)
         self.writers = [self.acct_w, self.inst_w, self.ex_w, self.eae_w, self.cash_w,
@@ -397,12 +415,16 @@ class _Ingest:
         }
 
     def start_batch(self, *, file_name, file_path, sha256, fmt) -> None:
-        batch_table = models.table("import_batch")
+        batch_table = _table("import_batch")
+        # The plain table declares no primary key or column defaults: the id comes back by
+        # RETURNING, and the counters start at the models' default (0) until finish().
         key = self.conn.execute(
-            batch_table.insert().values(file_name=file_name, file_path=file_path, sha256=sha256,
-                                        format=fmt, imported_at=self.now)
-        ).inserted_primary_key
-        self.batch_id = self.result.batch_id = int(key[0]) if key else None
+            batch_table.insert().values(
+                file_name=file_name, file_path=file_path, sha256=sha256, format=fmt,
+                imported_at=self.now, new_executions=0, duplicate_executions=0, cancels=0,
+                new_option_events=0, new_cash_transactions=0)
+            .returning(batch_table.c.id)).scalar_one()
+        self.batch_id = self.result.batch_id = int(key)
 
     def consume(self, events) -> None:
         handlers = self.handlers
@@ -546,7 +568,7 @@ class _Ingest:
         self._update_batch()
 
     def _update_accounts(self) -> None:
-        acct_table = models.table("account")
+        acct_table = _table("account")
         for acc, (cur, alias) in self.base_currency.items():
             if cur:
                 self.conn.execute(update(acct_table).where(acct_table.c.id == acc)
@@ -558,7 +580,7 @@ class _Ingest:
 
     def _update_batch(self) -> None:
         result = self.result
-        batch_table = models.table("import_batch")
+        batch_table = _table("import_batch")
         froms = [p[0] for p in self.periods if p[0]]
         tos = [p[1] for p in self.periods if p[1]]
         gens = [p[2] for p in self.periods if p[2]]
@@ -585,6 +607,8 @@ def set_cycle_override(engine: Engine, account: str, transaction_id: str,
                        label: str | None) -> None:
     """Put one execution into the user's wheel cycle ``label`` (None removes the choice).
     Imported rows are never edited: the choice lives in ``cycle_override``."""
+    from journal import models  # not on the import path (see _table)
+
     table = models.table("cycle_override")
     with writer(engine) as conn:
         conn.execute(table.delete().where(table.c.account_id == account)

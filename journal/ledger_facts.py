@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from journal import models
 from journal.db import writer
 from journal.errors import JournalError
 
@@ -16,6 +15,8 @@ from journal.errors import JournalError
 def set_transfer_basis(engine: Engine, rows: list, source_file: str) -> int:
     """Store the user's basis file: it states the whole truth for every (account, symbol)
     it names, so their earlier rows are replaced and loading it again changes nothing."""
+    from journal import models  # imported here: journal.ledger (every import) loads this module
+
     table = models.table("transfer_basis")
     now = datetime.now(UTC).replace(tzinfo=None)
     with writer(engine) as conn:
@@ -38,6 +39,8 @@ def set_action_override(engine: Engine, account: str, group: str, field: str,
                         value: str | None) -> None:
     """A fact about one corporate action that the statements lack (a spinoff's basis
     split, a worthless year); None removes it. Imported rows are never edited."""
+    from journal import models
+
     table = models.table("corporate_action_override")
     with writer(engine) as conn:
         conn.execute(table.delete().where(table.c.account_id == account)

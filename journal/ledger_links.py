@@ -13,7 +13,7 @@ from itertools import groupby
 from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Connection
 
-from journal import models
+from journal import readmodel_tables as tables  # not the SQLModel classes: see ledger._table
 
 ACTIVE = "active"
 CANCEL = "cancel"  # the cancelling row itself
@@ -51,7 +51,7 @@ def match_instrument(symbol, underlying_symbol, put_call, strike, expiry) -> str
 def apply_cancellations(conn: Connection, accounts: list[str]) -> None:
     """Void what cancel rows cancel and what corrections replace, whatever the order in
     which the statements arrived (a cancel may be imported before its original)."""
-    ex = models.table("execution")
+    ex = tables.table("execution")
     pending = conn.execute(
         select(ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.status,
                ex.c.transaction_type, ex.c.orig_transaction_id, ex.c.orig_trade_id,
@@ -125,9 +125,9 @@ def link_cross_format(conn: Connection, accounts: list[str], batch_id: int) -> t
     nothing the Flex row lacks, so those copies are deleted.
     Returns how many of this batch's executions, option events and cash rows were linked.
     """
-    ex = models.table("execution")
-    cash = models.table("cash_transaction")
-    eae = models.table("option_event")
+    ex = tables.table("execution")
+    cash = tables.table("cash_transaction")
+    eae = tables.table("option_event")
     dup_ex = dup_eae = dup_cash = 0
     for acc in accounts:
         if _has_csv_rows(conn, ex, "transaction_id", acc):
@@ -147,7 +147,7 @@ def link_cross_format(conn: Connection, accounts: list[str], batch_id: int) -> t
 
 
 def _link_executions(conn: Connection, account: str, batch_id: int) -> int:
-    ex = models.table("execution")
+    ex = tables.table("execution")
     # Only the match keys of rows this batch inserted can change pairing: earlier groups
     # were settled when their rows arrived, and rows are never deleted.
     batch_keys = select(ex.c.match_key).where(ex.c.batch_id == batch_id)
@@ -222,7 +222,7 @@ def apply_action_cancels(conn: Connection, accounts: list[str]) -> None:
     still-active row it mirrors, whichever statement arrived first; a rebooked row (other
     quantity or description) stays active."""
     for name, key_col, when_col in _ACTION_TABLES:
-        t = models.table(name)
+        t = tables.table(name)
         key, when = t.c[key_col], t.c[when_col]
         cancels = conn.execute(
             select(t.c.id, t.c.account_id, key, t.c.conid, t.c.symbol, t.c.description, when,
@@ -256,7 +256,7 @@ def link_action_copies(conn: Connection, accounts: list[str], batch_id: int) -> 
     to one. Returns how many of this batch's rows of each table were linked."""
     out = []
     for name, key_col, _when in _ACTION_TABLES:
-        t = models.table(name)
+        t = tables.table(name)
         linked = 0
         for acc in accounts:
             if conn.execute(select(t.c.id).where(t.c.account_id == acc)
