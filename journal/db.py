@@ -402,10 +402,19 @@ def open_ledger(target=None, *, create: bool = True, migrate: bool = True) -> En
             raise LedgerError(f"the ledger {path} is read-only and its schema is not this "
                               "program's: `journal db upgrade` needs write access to it and "
                               "its folder")
-        upgrade(engine)
+        # A new SQLite ledger gets the migrations' result in one transaction, without
+        # loading Alembic (journal.ledger_schema); anything else goes through Alembic.
+        if current is not None or not _create_new(engine, heads):
+            upgrade(engine)
     if migrate:
         _checked.add(key)
     return engine
+
+
+def _create_new(engine: Engine, heads: tuple[str, ...]) -> bool:
+    from journal import ledger_schema
+
+    return ledger_schema.create(engine, heads)
 
 
 def remove_new_ledger(engine: Engine) -> None:
