@@ -13,19 +13,16 @@ ORM (or even SQLAlchemy Core parameter processing) costs more than parsing the X
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from operator import itemgetter
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from journal import readmodel_tables, vocab
+from journal import vocab
 from journal.db import writer
 from journal.events import (
     AccountInfo,
@@ -60,8 +57,26 @@ from journal.ledger_links import (  # noqa: F401 - re-exported: the ledger's pub
     match_instrument,
     norm_decimal,
 )
-
-CHUNK_ROWS = 2000
+from journal.ledger_rows import (
+    BALANCE_EVENT_FIELDS,
+    CA_EVENT_FIELDS,
+    CASH_EVENT_FIELDS,
+    EAE_EVENT_FIELDS,
+    EXEC_COLUMNS,
+    EXEC_EVENT_FIELDS,
+    INSTRUMENT_COLUMNS,
+    LOT_EVENT_FIELDS,
+    POS_EVENT_FIELDS,
+    SOURCE,
+    TAIL,
+    TAIL_STATUS,
+    TRANSFER_EVENT_FIELDS,
+    Writer,
+    instrument_key,
+    picker,
+    raw_json,
+)
+from journal.ledger_rows import table as _table
 
 
 @dataclass
@@ -97,167 +112,6 @@ def match_key(account: str, instrument: str, date_time, quantity, price) -> str:
     both origins, so :func:`link_cross_format` can pair a CSV row with its Flex row."""
     when = date_time.isoformat(timespec="seconds") if date_time else ""
     return f"{account}|{instrument}|{when}|{norm_decimal(quantity)}|{norm_decimal(price)}"
-
-
-#### row adaptation ####
-
-
-def _sqlite_dt(v):
-    # the text SQLAlchemy's SQLite DateTime stores ("%Y-%m-%d %H:%M:%S.%f"), made faster
-    return None if v is None else v.isoformat(" ", "microseconds")
-
-
-_DATE_TEXT: dict = {}
-
-
-def _sqlite_date(v):
-    # A statement has a few hundred distinct dates over tens of thousands of rows.
-    if v is None:
-        return None
-    text = _DATE_TEXT.get(v)
-    if text is None:
-        text = v.isoformat()
-        if len(_DATE_TEXT) < 50_000:
-            _DATE_TEXT[v] = text
-    return text
-
-
-def _register_sqlite_adapters() -> None:
-    """Let sqlite3 convert Decimal, date and datetime while binding, in C, instead of a
-    Python loop over every value of every row (the same text SQLAlchemy would store)."""
-    sqlite3.register_adapter(Decimal, str)
-    sqlite3.register_adapter(date, _sqlite_date)
-    sqlite3.register_adapter(datetime, _sqlite_dt)
-
-
-def _table(name: str) -> Table:
-    # The plain SQLAlchemy tables (same names, columns and types as journal.models, held
-    # equal by tests/test_readmodel_tables.py): importing the SQLModel classes costs every
-    # `journal import` about half a second of CPU before the first row is read.
-    return readmodel_tables.table(name)
-
-
-_INSTRUMENT_DECIMALS = frozenset({"strike", "multiplier"})
-"""The Decimal columns of ``instrument`` (the one written table the plain tables lack)."""
-
-
-def _decimal_columns(name: str) -> frozenset[str]:
-    if name == "instrument":
-        return _INSTRUMENT_DECIMALS
-    return frozenset(c.name for c in _table(name).columns
-                     if isinstance(c.type, readmodel_tables.KINDS["d"]))
-
-
-class _Writer:
-    """Chunked ``INSERT … ON CONFLICT DO NOTHING`` for one table, values in driver form."""
-
-    def __init__(self, conn: Connection, table: str, columns: list[str], conflict: list[str],
-                 deps: tuple = ()):
-        self.conn = conn
-        self.deps = deps  # writers whose rows ours reference (foreign keys): flushed first
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self.columns = columns
-        self.sql = (
-            f'INSERT INTO {table} ({", ".join(columns)}) '
-            f'VALUES ({", ".join([mark] * len(columns))}) '
-            f'ON CONFLICT ({", ".join(conflict)}) DO NOTHING'
-        )
-        # SQLite converts Decimal/date/datetime in C (adapters above); other drivers take
-        # date and datetime as they are and get Decimal columns as text.
-        self._decimal_cols: list[int] = []
-        if conn.dialect.name == "sqlite":
-            _register_sqlite_adapters()
-        else:
-            decimals = _decimal_columns(table)
-            self._decimal_cols = [i for i, name in enumerate(columns) if name in decimals]
-        self.rows: list = []
-        self.written = 0
-        self.offered = 0
-
-    def add(self, values: tuple) -> None:
-        self.rows.append(values)
-        if len(self.rows) >= CHUNK_ROWS:
-            self.flush()
-
-    def _driver_rows(self) -> list:
-        if not self._decimal_cols:
-            return self.rows
-        out = []
-        for row in self.rows:
-            values = list(row)
-            for i in self._decimal_cols:
-                if values[i] is not None:
-                    values[i] = str(values[i])
-            out.append(tuple(values))
-        return out
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        for dep in self.deps:
-            dep.flush()
-        result = self.conn.exec_driver_sql(self.sql, self._driver_rows())
-        # executemany reports the total rows inserted; conflicts count 0
-        self.written += max(result.rowcount, 0)
-        self.offered += len(self.rows)
-        self.rows = []
-
-
-_EXEC_EVENT_FIELDS = [f for f in TradeRow._fields if f not in ("key_synthetic", "raw", "source",
-                                                             "listing_exchange")]
-_EXEC_COLUMNS = _EXEC_EVENT_FIELDS + ["instrument_id", "status", "origin", "match_key",
-                                      "batch_id", "source_line", "raw"]
-_EAE_EVENT_FIELDS = [f for f in OptionEAERow._fields if f not in ("raw", "source", "description",
-                                                                 "underlying_conid",
-                                                                 "listing_exchange")]
-_CASH_EVENT_FIELDS = [f for f in CashRow._fields if f not in ("raw", "source")]
-_POS_EVENT_FIELDS = [f for f in OpenPositionRow._fields
-                     if f not in ("raw", "source", "description", "underlying_conid",
-                                  "listing_exchange")]
-_LOT_EVENT_FIELDS = [f for f in ClosedLotRow._fields if f not in ("raw", "source")]
-_BALANCE_EVENT_FIELDS = [f for f in CashBalanceRow._fields if f not in ("raw", "source")]
-_CA_EVENT_FIELDS = [f for f in CorporateActionRow._fields if f not in ("raw", "source")]
-_TRANSFER_EVENT_FIELDS = [f for f in TransferRow._fields if f not in ("raw", "source")]
-_TAIL_STATUS = ["instrument_id", "status", "batch_id", "source_line", "raw"]
-_TAIL = ["instrument_id", "batch_id", "source_line", "raw"]
-_SOURCE = ["batch_id", "source_line", "raw"]
-_INSTRUMENT_COLUMNS = ["id", "conid", "asset_class", "symbol", "description", "underlying_symbol",
-                       "underlying_conid", "put_call", "strike", "expiry", "multiplier", "currency",
-                       "listing_exchange"]
-
-
-def _picker(event_type, fields):
-    """The fields of an event, in column order, pulled out in C (itemgetter) rather than
-    by one getattr per field: this runs for every row of every import."""
-    return itemgetter(*(event_type._fields.index(f) for f in fields))
-
-
-_pick_exec = _picker(TradeRow, _EXEC_EVENT_FIELDS)
-_pick_eae = _picker(OptionEAERow, _EAE_EVENT_FIELDS)
-_pick_cash = _picker(CashRow, _CASH_EVENT_FIELDS)
-_pick_pos = _picker(OpenPositionRow, _POS_EVENT_FIELDS)
-_pick_lot = _picker(ClosedLotRow, _LOT_EVENT_FIELDS)
-_pick_balance = _picker(CashBalanceRow, _BALANCE_EVENT_FIELDS)
-_pick_ca = _picker(CorporateActionRow, _CA_EVENT_FIELDS)
-_pick_transfer = _picker(TransferRow, _TRANSFER_EVENT_FIELDS)
-
-try:  # orjson encodes the raw attributes ~10x faster; the text is the same compact JSON
-    import orjson
-
-    def raw_json(attrs: dict) -> str:
-        return orjson.dumps(attrs).decode()
-except ImportError:  # pragma: no cover - orjson is a dependency; keep working without it
-    def raw_json(attrs: dict) -> str:
-        return json.dumps(attrs, separators=(",", ":"), ensure_ascii=False)
-
-
-def instrument_key(row) -> str:
-    if row.conid:
-        return row.conid
-    parts = [row.asset_category, (row.symbol or "").strip(), row.expiry and row.expiry.isoformat(),
-             row.strike is not None and format(row.strike.normalize(), "f") or None, row.put_call,
-             row.currency]
-    return "k:" + "|".join(p or "" for p in parts)
 
 
 #### ingest ####
@@ -372,27 +226,36 @@ class _Ingest:
         self.result = result
         self.origin = origin
         self.batch_id: int | None = None  # set by start_batch, before any row
-        self.acct_w = _Writer(conn, "account",
+        self.acct_w = Writer(conn, "account",
                               ["id", "alias", "base_currency", "first_seen"], ["id"])
-        self.inst_w = _Writer(conn, "instrument", _INSTRUMENT_COLUMNS, ["id"])
+        self.inst_w = Writer(conn, "instrument", INSTRUMENT_COLUMNS, ["id"])
         deps = (self.acct_w, self.inst_w)
-        self.ex_w = _Writer(conn, "execution", _EXEC_COLUMNS,
+        self.ex_w = Writer(conn, "execution", EXEC_COLUMNS,
                             ["account_id", "transaction_id"], deps)
-        self.eae_w = _Writer(conn, "option_event", _EAE_EVENT_FIELDS + _TAIL,
+        self.eae_w = Writer(conn, "option_event", EAE_EVENT_FIELDS + TAIL,
                              ["account_id", "event_key"], deps)
-        self.cash_w = _Writer(conn, "cash_transaction", _CASH_EVENT_FIELDS + _SOURCE,
+        self.cash_w = Writer(conn, "cash_transaction", CASH_EVENT_FIELDS + SOURCE,
                               ["account_id", "transaction_id"], deps)
-        self.pos_w = _Writer(conn, "position_snapshot", _POS_EVENT_FIELDS + _TAIL,
+        self.pos_w = Writer(conn, "position_snapshot", POS_EVENT_FIELDS + TAIL,
                              ["account_id", "snapshot_key"], deps)
-        self.lot_w = _Writer(conn, "closed_lot", _LOT_EVENT_FIELDS + _SOURCE,
+        self.lot_w = Writer(conn, "closed_lot", LOT_EVENT_FIELDS + SOURCE,
                              ["account_id", "lot_key"], deps)
-        self.bal_w = _Writer(conn, "cash_balance", _BALANCE_EVENT_FIELDS + _SOURCE,
+        self.bal_w = Writer(conn, "cash_balance", BALANCE_EVENT_FIELDS + SOURCE,
                              ["account_id", "balance_key"], deps)
-        self.ca_w = _Writer(conn, "corporate_action",
-                            _CA_EVENT_FIELDS + _TAIL_STATUS, ["account_id", "action_key"], deps)
-        self.xfer_w = _Writer(conn, "transfer",
-                              _TRANSFER_EVENT_FIELDS + _TAIL_STATUS,
+        self.ca_w = Writer(conn, "corporate_action",
+                            CA_EVENT_FIELDS + TAIL_STATUS, ["account_id", "action_key"], deps)
+        self.xfer_w = Writer(conn, "transfer",
+                              TRANSFER_EVENT_FIELDS + TAIL_STATUS,
                               ["account_id", "transfer_key"], deps)
+        sqlite = conn.dialect.name == "sqlite"
+        self.pick_exec = picker(TradeRow, EXEC_EVENT_FIELDS, "execution", sqlite)
+        self.pick_eae = picker(OptionEAERow, EAE_EVENT_FIELDS, "option_event", sqlite)
+        self.pick_cash = picker(CashRow, CASH_EVENT_FIELDS, "cash_transaction", sqlite)
+        self.pick_pos = picker(OpenPositionRow, POS_EVENT_FIELDS, "position_snapshot", sqlite)
+        self.pick_lot = picker(ClosedLotRow, LOT_EVENT_FIELDS, "closed_lot", sqlite)
+        self.pick_balance = picker(CashBalanceRow, BALANCE_EVENT_FIELDS, "cash_balance", sqlite)
+        self.pick_ca = picker(CorporateActionRow, CA_EVENT_FIELDS, "corporate_action", sqlite)
+        self.pick_transfer = picker(TransferRow, TRANSFER_EVENT_FIELDS, "transfer", sqlite)
         self.writers = [self.acct_w, self.inst_w, self.ex_w, self.eae_w, self.cash_w,
                         self.pos_w, self.lot_w, self.bal_w, self.ca_w,
                         self.xfer_w]  # in dependency order
@@ -466,7 +329,7 @@ class _Ingest:
             self.cancels += 1
         elif ev.transaction_type == "TradeCorrect":
             self.corrections += 1
-        self.ex_w.add((*_pick_exec(ev), inst, status, self.origin,
+        self.ex_w.add((*self.pick_exec(ev), inst, status, self.origin,
                        match_key(ev.account_id,
                                  match_instrument(ev.symbol, ev.underlying_symbol, ev.put_call,
                                                   ev.strike, ev.expiry),
@@ -480,37 +343,37 @@ class _Ingest:
     def option_event(self, ev: OptionEAERow) -> None:
         self.account(ev.account_id)
         inst = self.instrument(ev)
-        self.eae_w.add((*_pick_eae(ev), inst, self.batch_id, ev.source.line, raw_json(ev.raw)))
+        self.eae_w.add((*self.pick_eae(ev), inst, self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def cash(self, ev: CashRow) -> None:
         self.account(ev.account_id)
-        self.cash_w.add((*_pick_cash(ev), self.batch_id, ev.source.line, raw_json(ev.raw)))
+        self.cash_w.add((*self.pick_cash(ev), self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def position(self, ev: OpenPositionRow) -> None:
         self.account(ev.account_id)
         inst = self.instrument(ev)
-        self.pos_w.add((*_pick_pos(ev), inst, self.batch_id, ev.source.line, raw_json(ev.raw)))
+        self.pos_w.add((*self.pick_pos(ev), inst, self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def balance(self, ev: CashBalanceRow) -> None:
         self.account(ev.account_id)
-        self.bal_w.add((*_pick_balance(ev), self.batch_id, ev.source.line, raw_json(ev.raw)))
+        self.bal_w.add((*self.pick_balance(ev), self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def closed_lot(self, ev: ClosedLotRow) -> None:
         self.account(ev.account_id)
-        self.lot_w.add((*_pick_lot(ev), self.batch_id, ev.source.line, raw_json(ev.raw)))
+        self.lot_w.add((*self.pick_lot(ev), self.batch_id, ev.source.line, raw_json(ev.raw)))
 
     def corporate_action(self, ev: CorporateActionRow) -> None:
         self.account(ev.account_id)
         inst = self.instrument(ev)
         status = CANCEL if "Ca" in vocab.codes(ev.code) else ACTIVE
-        self.ca_w.add((*_pick_ca(ev), inst, status, self.batch_id, ev.source.line,
+        self.ca_w.add((*self.pick_ca(ev), inst, status, self.batch_id, ev.source.line,
                        raw_json(ev.raw)))
 
     def transfer(self, ev: TransferRow) -> None:
         self.account(ev.account_id)
         inst = self.instrument(ev)
         status = CANCEL if "Ca" in vocab.codes(ev.code) else ACTIVE
-        self.xfer_w.add((*_pick_transfer(ev), inst, status, self.batch_id, ev.source.line,
+        self.xfer_w.add((*self.pick_transfer(ev), inst, status, self.batch_id, ev.source.line,
                          raw_json(ev.raw)))
 
     def statement(self, ev: StatementStart) -> None:
