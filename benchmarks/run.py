@@ -95,7 +95,7 @@ def child_inproc(mode: str, file: str, db: str) -> dict:
     from journal.imports import import_file
 
     t1 = time.perf_counter()
-    engine = open_ledger(db)  # creates or checks the schema (Alembic)
+    engine = open_ledger(db)  # creates the schema (a new SQLite ledger) or checks it
     t2 = time.perf_counter()
     c2 = time.process_time()
     fr = import_file(engine, Path(file), force=(mode == "force"))
@@ -317,7 +317,7 @@ def fmt_table(results: list[dict]) -> str:
             row(label + " (CLI)", c["wall"], fwall, c["cpu_total"], fcpu_all, c["max_rss_mb"])
             if key == "import":
                 row("  in-process: import modules", i["import_modules"], None)
-                row("  in-process: open_ledger (migrations)", i["open_ledger"], None)
+                row("  in-process: open_ledger (schema)", i["open_ledger"], None)
             row("  in-process: import_file", i["seconds"], fin, i["cpu"], fcpu, i["max_rss_mb"])
         for rep, e in r["reports"].items():
             label = "journal " + " ".join(e.get("argv", [rep]))
