@@ -1,4 +1,5 @@
-"""The only module that writes the ledger (with :mod:`journal.ledger_links`, which it calls).
+"""The only module that writes the ledger (with :mod:`journal.ledger_links`, which it calls,
+and :mod:`journal.ledger_rows`, which puts its rows in the driver's form).
 
 :func:`ingest` takes the events of one statement and stores them in one transaction:
 either the whole file lands or nothing does. Rows are keyed so that importing the same

@@ -3,8 +3,9 @@
 Rows go to the driver's ``executemany`` with their values already in the driver's form:
 Decimals as their text, and on SQLite dates and date-times as the text SQLAlchemy's
 SQLite types store. Leaving Decimals (and dates) to sqlite3's registered adapters cost
-more than converting them: the adapter lookup runs for every value of every row, about
-0.4 s of a 40k-trade import, against 0.1 s for the conversion compiled in below.
+more than converting them: the adapter lookup runs for every value of every row (about
+0.5 s of ``executemany`` on a 40k-trade statement); converted in the compiled pickers
+below, the import as a whole takes 0.3-0.4 s less CPU.
 """
 
 from __future__ import annotations
