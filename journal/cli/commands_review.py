@@ -83,11 +83,13 @@ def review_(obj, by, accounts, out):
     def build(src):
         if by != "all":
             make = {"underlying": views.by_underlying, "cycle": views.by_cycle}.get(by)
-            return (make(src.data, src.result, accounts=accounts) if make
-                    else views.grades(src.data, settings, accounts=accounts))
+            if make:
+                return make(src.data, src.result, accounts=accounts)
+            _done_with_result(src)
+            return views.grades(src.data, settings, accounts=accounts)
         return list(views.sections(
             src.data, src.result, settings, accounts=accounts,
-            done_with_result=lambda: src.let_go(*RESULT_ROWS)).items())
+            done_with_result=lambda: _done_with_result(src)).items())
 
     files = (settings.earnings_csv, settings.cash_csv, settings.prices_csv)
     params = (by, accounts, settings)
@@ -139,8 +141,13 @@ def _echo_kept(engine, name: str, chunks: Callable[[], Iterable[str]], *, params
     click.echo(text, nl=False)
 
 
-# every part of the rules' result that holds rows (review lets them go before the grades)
-RESULT_ROWS = ("option_positions", "lots", "realized", "wash_sales", "cycles", "flags")
+def _done_with_result(src) -> None:
+    """What the grades are made after: the rules' result let go, and the executions'
+    deferred fields read with the page cache of that read given back."""
+    from journal.views.source import RESULT_ROWS
+
+    src.let_go(*RESULT_ROWS)
+    src.read_details()
 
 
 def _shape(out) -> tuple:

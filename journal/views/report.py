@@ -65,10 +65,12 @@ def build(src: Source, settings, accounts: Accounts = ALL, *,
           let_go: bool = False) -> Review:
     """Every table of the review, at the ledger's end. ``let_go``: the caller keeps
     nothing of ``src`` but the tables, so the rules' flags are let go once the status
-    has counted them (the rest is built in their memory)."""
+    has counted them, and the whole result before the grades (each next table is built
+    in the memory they held)."""
     from journal.views import market, positions
     from journal.views import review as views
     from journal.views import status as status_views
+    from journal.views.source import RESULT_ROWS
     from journal.views.workbook import coverage
 
     data = src.data
@@ -90,9 +92,14 @@ def build(src: Source, settings, accounts: Accounts = ALL, *,
     # marks of its own: a listing's note names the days of the marks it used
     held = positions.positions(res, as_of, accounts=accounts,
                                marks=market.Marks(data, as_of, prices))
+    cycle = cycles(by_cycle, res, accounts)
+    del res
+    if let_go:  # the grades read the ledger only: made in the result's memory
+        src.let_go(*RESULT_ROWS)
+        src.read_details()
     return Review(
         as_of=as_of, monthly=_noted(monthly, "summary"), yearly=_noted(yearly, "summary"),
-        underlying=_noted(underlying, "underlying"), cycle=cycles(by_cycle, res, accounts),
+        underlying=_noted(underlying, "underlying"), cycle=cycle,
         grades=_noted(views.grades(data, settings, accounts=accounts), "put"),
         status=parts, headline=headline(monthly, yearly, parts, as_of),
         coverage=coverage(data, accounts), positions=held)

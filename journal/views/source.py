@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from journal.readmodel import LedgerData
@@ -22,17 +22,34 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# every part of the rules' result that holds rows (let go before the grades, which read
+# only the ledger)
+RESULT_ROWS = ("option_positions", "lots", "realized", "wash_sales", "cycles", "flags")
+
 
 @dataclass
 class Source:
     data: LedgerData
     result: RuleResult
+    engine: Any = None  # the ledger's (None: made by hand): see read_details
 
     def let_go(self, *parts: str) -> None:
         """Empty these parts of the rules' result (``"flags"``) once the caller has read
         them: held only here, their memory is then reused by what is built next."""
         emptied: dict = dict.fromkeys(parts, ())
         self.result = replace(self.result, **emptied)
+
+    def read_details(self) -> None:
+        """Read the executions' deferred fields now (the trade price and order id the
+        checklist grades read: one query over every execution), and give back the SQLite
+        page cache that query filled (16 MB on a large ledger) before the grades are made,
+        so they are made in that memory instead of on top of it."""
+        from journal.cache import release_page_cache
+
+        if self.data.executions:
+            self.data.executions[0].trade_price  # noqa: B018 (the first read reads them all)
+        if self.engine is not None:
+            release_page_cache(self.engine)
 
     @property
     def account_ids(self) -> list[str]:
@@ -56,7 +73,7 @@ def load(engine, *, as_of: date | None = None) -> Source:
 
     data, result = ledger_and_rules(engine, load_ledger, lambda d: rules_for(d, as_of),
                                     as_of=as_of)
-    return Source(data, result)
+    return Source(data, result, engine)
 
 
 def view(engine, name: str, build: Callable[[Source], T], *, as_of: date | None = None,
