@@ -27,6 +27,8 @@ UNDERLYING_COUNTS = ("puts_sold_contracts", "calls_sold_contracts", "premium_gro
                      "premium_net", "closed_puts", "assigned", "called_away")
 RATE_COUNTS = ("closed_put_positions", "assigned_positions")  # in opening units
 CLOSE_KINDS = ("closed_early", "expired", "assigned", "called_away")
+COUNT_NAMES = ("puts_sold_contracts", "calls_sold_contracts", "premium_gross", "premium_net",
+               *CLOSE_KINDS)
 
 
 def label(p: pd.Period, period: str):
@@ -54,49 +56,49 @@ class Frame:
         self.ends = [p.end_time.date() + timedelta(days=1) for p in self.index]  # exclusive
 
     def _sum(self, days: Sequence[date], columns: dict[str, list]) -> dict[str, list]:
-        """Per period, the sum of each column's values (aligned with ``days``).
+        """Per period, the sum of each column's values (aligned with ``days``)."""
+        return self._sum_rows(zip(days, zip(*columns.values())), tuple(columns))
+
+    def _sum_rows(self, rows: Iterable[tuple[date, Sequence]], names: tuple[str, ...]
+                  ) -> dict[str, list]:
+        """Per period, the sum of each of ``names``' values: ``rows`` are (day, values).
 
         The values are first added up per day in plain Python, so pandas groups a row per
         day instead of one per fact (a twentieth of the rows on a large ledger, and the
-        cold summary's peak memory). Decimal addition is exact here, and a sum's value,
+        cold summary's peak memory), and the rows are taken one at a time, never as
+        columns the size of the ledger. Decimal addition is exact here, and a sum's value,
         exponent and sign of zero do not depend on the order of its terms, so the sums
         are the same digit for digit."""
-        if not days:
-            return {k: [ZERO] * len(self.index) for k in columns}
         per_day: dict[date, list] = {}
-        for d, *values in zip(days, *columns.values()):
+        for d, values in rows:
             acc = per_day.get(d)
             if acc is None:
-                per_day[d] = values
+                per_day[d] = list(values)
             else:
                 for i, v in enumerate(values):
                     acc[i] = acc[i] + v
+        if not per_day:
+            return {k: [ZERO] * len(self.index) for k in names}
         df = pd.DataFrame({k: pd.Series([v[i] for v in per_day.values()], dtype=object)
-                           for i, k in enumerate(columns)})
+                           for i, k in enumerate(names)})
         df["p"] = _stamps(list(per_day)).to_period(self.freq)
         sums = df.groupby("p").sum().reindex(self.index, fill_value=ZERO)
-        return {k: list(sums[k]) for k in columns}
+        return {k: list(sums[k]) for k in names}
 
     def counts(self, facts: Sequence) -> dict[str, list]:
         """Contracts sold (puts, calls), premium and how short options ended, per period."""
-        sold = [f.kind == "sold" for f in facts]
-        puts = [s and f.put_call == "P" for s, f in zip(sold, facts)]
-        cols: dict[str, list] = {
-            "puts_sold_contracts": [f.contracts if p else ZERO for p, f in zip(puts, facts)],
-            "calls_sold_contracts": [f.contracts if s and not p else ZERO
-                                     for s, p, f in zip(sold, puts, facts)],
-            "premium_gross": [f.gross for f in facts],
-            "premium_net": [f.net for f in facts],
-        }
-        for kind in CLOSE_KINDS:
-            cols[kind] = [f.contracts if f.kind == kind else ZERO for f in facts]
-        return self._sum([f.day for f in facts], cols)
+        def values(f) -> tuple:
+            sold, n = f.kind == "sold", f.contracts
+            put = sold and f.put_call == "P"
+            return (n if put else ZERO, n if sold and not put else ZERO, f.gross, f.net,
+                    *(n if f.kind == kind else ZERO for kind in CLOSE_KINDS))
+
+        return self._sum_rows(((f.day, values(f)) for f in facts), COUNT_NAMES)
 
     def realized(self, facts: Sequence[tuple]) -> dict[str, list]:
         """facts: (day, gain, option contracts closed, of them won, option gain)."""
-        days = [f[0] for f in facts]
-        return self._sum(days, {k: [f[i] for f in facts] for i, k in enumerate(
-            ("gain", "closed", "won", "option_gain"), start=1)})
+        return self._sum_rows(((f[0], f[1:5]) for f in facts),
+                              ("gain", "closed", "won", "option_gain"))
 
     def _level(self, intervals: Iterable[tuple]) -> tuple[list[date], list[Decimal]]:
         """Days where the level changes and the level from each of them on."""
@@ -139,36 +141,36 @@ class Frame:
 
 def counts_by_underlying(facts: Sequence, units: Units | None = None) -> dict[str, dict]:
     """Per underlying: contracts sold, premium, puts closed and how they ended; and, for
-    the assignment rate, the puts closed and assigned in opening units (:class:`Units`)."""
+    the assignment rate, the puts closed and assigned in opening units (:class:`Units`).
+
+    Each underlying's values are first added up in plain Python, in the facts' order and
+    starting from the first value, which is exactly what pandas' grouped sum of an object
+    column does (so the sums are the same digit for digit); pandas then groups a row per
+    underlying instead of one per fact: ten columns the size of the ledger were the cold
+    review's and report's peak memory."""
     if not facts:
         return {}
-    weight = [units.closed_by(f.account, f.transaction_id) if units is not None
-              and f.kind != "sold" else ONE for f in facts]
-    put_sold = [f.contracts if f.kind == "sold" and f.put_call == "P" else ZERO for f in facts]
-    df = pd.DataFrame({
-        "underlying": [f.underlying for f in facts],
-        "puts_sold_contracts": pd.Series(put_sold, dtype=object),
-        "calls_sold_contracts": pd.Series(
-            [f.contracts if f.kind == "sold" and f.put_call != "P" else ZERO for f in facts],
-            dtype=object),
-        "premium_gross": pd.Series([f.gross for f in facts], dtype=object),
-        "premium_net": pd.Series([f.net for f in facts], dtype=object),
-        "closed_puts": pd.Series([f.contracts if f.kind != "sold" and f.put_call == "P"
-                                  else ZERO for f in facts], dtype=object),
-        "assigned": pd.Series([f.contracts if f.kind == "assigned" else ZERO for f in facts],
-                              dtype=object),
-        "called_away": pd.Series([f.contracts if f.kind == "called_away" else ZERO
-                                  for f in facts], dtype=object),
-        "closed_put_positions": pd.Series(
-            [f.contracts * w if f.kind != "sold" and f.put_call == "P" else ZERO
-             for f, w in zip(facts, weight)], dtype=object),
-        "assigned_positions": pd.Series(
-            [f.contracts * w if f.kind == "assigned" else ZERO
-             for f, w in zip(facts, weight)], dtype=object),
-    })
+    per_underlying: dict[str, list] = {}
+    for f in facts:
+        sold, put, n = f.kind == "sold", f.put_call == "P", f.contracts
+        w = units.closed_by(f.account, f.transaction_id) if units is not None \
+            and not sold else ONE
+        values = (n if sold and put else ZERO, n if sold and not put else ZERO,
+                  f.gross, f.net, n if not sold and put else ZERO,
+                  n if f.kind == "assigned" else ZERO, n if f.kind == "called_away" else ZERO,
+                  n * w if not sold and put else ZERO, n * w if f.kind == "assigned" else ZERO)
+        acc = per_underlying.get(f.underlying)
+        if acc is None:
+            per_underlying[f.underlying] = list(values)
+        else:
+            for i, v in enumerate(values):
+                acc[i] = acc[i] + v
+    names = UNDERLYING_COUNTS + RATE_COUNTS
+    df = pd.DataFrame({"underlying": list(per_underlying), **{
+        k: pd.Series([v[i] for v in per_underlying.values()], dtype=object)
+        for i, k in enumerate(names)}})
     sums = df.groupby("underlying").sum()
-    return {u: {k: sums.at[u, k] for k in UNDERLYING_COUNTS + RATE_COUNTS}
-            for u in sums.index}
+    return {u: {k: sums.at[u, k] for k in names} for u in sums.index}
 
 
 # --- attribution by open or close date -------------------------------------------------------

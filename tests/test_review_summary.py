@@ -320,3 +320,65 @@ def test_period_sums_equal_adding_every_value_in_order():
     expected = [by_hand(m) for m in (1, 2, 3, 4)]
     assert [str(v) for v in got] == [str(v) for v in expected]
     assert [str(v) for v in got] == ["7.00", "-0.00", "0.00", "0"]
+
+
+def test_underlying_counts_equal_pandas_grouping_every_fact():
+    """counts_by_underlying adds each underlying's values in plain Python before pandas
+    groups them: the sums must be those pandas gives grouping a row per fact (its grouped
+    sum of an object column starts from the first value and adds in row order), digit for
+    digit, the exponent and the sign of a zero included, opening units too."""
+    import pandas as pd
+
+    from journal.periods import RATE_COUNTS, UNDERLYING_COUNTS, counts_by_underlying
+    from journal.review import OptionFact
+
+    class Halves:  # every close counts half a position (a 2:1 adjustment)
+        def closed_by(self, account, transaction_id):
+            return D("0.5")
+
+    kinds = ["sold", "assigned", "sold", "called_away", "expired", "sold", "assigned",
+             "sold", "assigned"]
+    facts = [OptionFact("U1", u, f"T{i}", date(2025, 1, 1 + i), pc, kind, n, g, net)
+             for i, (u, pc, kind, n, g, net) in enumerate(zip(
+                 ["XYZ", "ABC", "XYZ", "ABC", "XYZ", "ABC", "XYZ", "QQQ", "QQQ"],
+                 ["P", "P", "C", "C", "P", "P", "P", "P", "P"], kinds,
+                 [D("1"), D("-0"), D("2.0"), D("1"), D("-0.00"), D("3"), D("1.50"), D("-0"),
+                  D("-0.0")],
+                 [D("1.5"), D("-0"), D("0.10"), D("-0.00"), D("2.50"), D("-0.1"), D("7"),
+                  D("-0.00"), D("-0")],
+                 [D("1.00"), D("-0.00"), D("-2.5"), D("0"), D("0.10"), D("-0.1"), D("-0"),
+                  D("-0"), D("-0.000")]))]
+
+    def one_row_per_fact(units):
+        w = [units.closed_by(f.account, f.transaction_id) if units is not None
+             and f.kind != "sold" else D(1) for f in facts]
+        zero = D(0)
+        cols = {
+            "puts_sold_contracts": [f.contracts if f.kind == "sold" and f.put_call == "P"
+                                    else zero for f in facts],
+            "calls_sold_contracts": [f.contracts if f.kind == "sold" and f.put_call != "P"
+                                     else zero for f in facts],
+            "premium_gross": [f.gross for f in facts],
+            "premium_net": [f.net for f in facts],
+            "closed_puts": [f.contracts if f.kind != "sold" and f.put_call == "P" else zero
+                            for f in facts],
+            "assigned": [f.contracts if f.kind == "assigned" else zero for f in facts],
+            "called_away": [f.contracts if f.kind == "called_away" else zero for f in facts],
+            "closed_put_positions": [f.contracts * x if f.kind != "sold" and f.put_call == "P"
+                                     else zero for f, x in zip(facts, w)],
+            "assigned_positions": [f.contracts * x if f.kind == "assigned" else zero
+                                   for f, x in zip(facts, w)],
+        }
+        df = pd.DataFrame({"underlying": [f.underlying for f in facts],
+                           **{k: pd.Series(v, dtype=object) for k, v in cols.items()}})
+        sums = df.groupby("underlying").sum()
+        return {u: {k: str(sums.at[u, k]) for k in UNDERLYING_COUNTS + RATE_COUNTS}
+                for u in sums.index}
+
+    for units in (None, Halves()):
+        got = {u: {k: str(v) for k, v in row.items()}
+               for u, row in counts_by_underlying(facts, units).items()}
+        assert got == one_row_per_fact(units)
+        assert list(got) == ["ABC", "QQQ", "XYZ"]
+        assert got["QQQ"]["premium_gross"] == "-0.00"  # a sum of negative zeros stays one
+    assert counts_by_underlying([]) == {}

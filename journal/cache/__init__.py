@@ -383,7 +383,7 @@ def derived(engine, name: str, compute: Callable[[], Any], *, params=None,
 
 
 def _encode_value(value) -> bytes:
-    return zlib.compress(codec.encode(value), 1)
+    return codec.encode_compressed(value, 1)
 
 
 def _decode_value(blob: bytes):
