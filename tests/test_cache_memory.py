@@ -92,3 +92,46 @@ def test_a_source_made_by_hand_reads_its_details_too(engine):
     src = source.Source(data, source.rules_for(data))
     src.read_details()  # no engine: the read, without giving anything back
     assert src.data.executions[0].trade_price is not None
+
+
+def _cache_size(engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.exec_driver_sql("PRAGMA cache_size").scalar())
+
+
+def test_the_read_runs_with_a_small_cache_and_the_size_comes_back(engine, monkeypatch):
+    from journal.cache import READ_CACHE_KB
+
+    usual = _cache_size(engine)
+    assert usual < -READ_CACHE_KB  # journal.db's import-sized cache
+    seen: list[int] = []
+    real_load = journal.readmodel.load_ledger
+
+    def load(e):
+        seen.append(_cache_size(e))
+        return real_load(e)
+
+    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
+    src = source.load(engine)
+    assert seen == [-READ_CACHE_KB]
+    assert _cache_size(engine) == usual
+    src.read_details()
+    assert _cache_size(engine) == usual
+
+
+def test_a_pool_with_another_connection_keeps_its_cache_size(engine, monkeypatch):
+    """Busy (another connection in use): the size is left alone, never set on one
+    connection and restored on another."""
+    usual = _cache_size(engine)
+    seen: list[int] = []
+    real_load = journal.readmodel.load_ledger
+
+    def load(e):
+        seen.append(_cache_size(e))
+        return real_load(e)
+
+    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
+    with engine.connect():
+        source.load(engine)
+    assert seen == [usual]
+    assert _cache_size(engine) == usual

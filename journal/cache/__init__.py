@@ -49,7 +49,8 @@ import logging
 import os
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -263,8 +264,8 @@ def ledger_and_rules(engine, load_ledger: Callable[[Any], Any], run: Callable[[A
     """
     name, key, inputs = _rules_entry(None, as_of)
     found = _lookup(engine, name, key, None)
-    data = load_ledger(engine)
-    release_page_cache(engine)
+    with whole_ledger_read(engine):
+        data = load_ledger(engine)
     if found.parts is not None and ledger_version(engine) == found.version:
         cached = _lazy_result(engine, found, None)
         if cached is not None:
@@ -275,20 +276,46 @@ def ledger_and_rules(engine, load_ledger: Callable[[Any], Any], run: Callable[[A
     return data, result
 
 
-def release_page_cache(engine) -> None:
-    """Give back the SQLite page cache a whole-ledger read just filled.
+READ_CACHE_KB = 1024  # SQLite's page cache while the whole ledger is read
 
-    Each pooled connection keeps up to 16 MB of pages (``journal.db``: for imports),
-    and reading every execution leaves it full of pages nothing reads again: the read
-    model holds the rows now. Kept, those 16 MB sit under everything the rules and the
-    views allocate after them; freed here, the allocator reuses them, and a cold summary,
-    review or report peaks about 14 MB lower (46.5k-trade ledger). The idle connection
-    the read used is the one the pool hands out again (nothing else is checked out
-    between the two). PostgreSQL keeps no such cache in the client."""
+
+@contextmanager
+def whole_ledger_read(engine) -> Iterator[None]:
+    """Around a read of every execution: a small SQLite page cache while it runs, and
+    what it filled given back after.
+
+    Each pooled connection may keep 16 MB of pages (``journal.db``: for imports), and a
+    read of every row fills that with pages nothing reads again (the read model holds
+    the rows now): 16 MB under everything the rules and the views allocate after it, or
+    on top of the grades when their fields are read. A cold summary, review or report
+    peaks about 14 MB lower with a small cache for the read and none kept after it
+    (46.5k-trade ledger). The cache size is lowered on the connection the read will use,
+    which is certain only when the pool has no other (a ``journal`` process; a busy web
+    server just keeps its caches); it is restored after. PostgreSQL keeps no such cache
+    in the client."""
     if engine.dialect.name != "sqlite":
+        yield
         return
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA shrink_memory")
+    kept = None
+    if _one_connection(engine):
+        with engine.connect() as conn:
+            kept = int(conn.exec_driver_sql("PRAGMA cache_size").scalar())
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{READ_CACHE_KB}")
+    try:
+        yield
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA shrink_memory")
+            if kept is not None:
+                conn.exec_driver_sql(f"PRAGMA cache_size={kept}")
+
+
+def _one_connection(engine) -> bool:
+    """Whether the next connection the pool hands out is the only one it has (none in
+    use, at most one idle)."""
+    pool = engine.pool
+    idle, busy = getattr(pool, "checkedin", None), getattr(pool, "checkedout", None)
+    return idle is not None and busy is not None and idle() <= 1 and busy() == 0
 
 
 def ledger_version(engine) -> int | None:

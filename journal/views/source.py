@@ -41,15 +41,18 @@ class Source:
 
     def read_details(self) -> None:
         """Read the executions' deferred fields now (the trade price and order id the
-        checklist grades read: one query over every execution), and give back the SQLite
-        page cache that query filled (16 MB on a large ledger) before the grades are made,
-        so they are made in that memory instead of on top of it."""
-        from journal.cache import release_page_cache
+        checklist grades read: one query over every execution), as a whole-ledger read
+        (:func:`journal.cache.whole_ledger_read`: a small SQLite page cache, given back
+        after), before the grades are made."""
+        from journal.cache import whole_ledger_read
 
-        if self.data.executions:
+        if not self.data.executions:
+            return
+        if self.engine is None:
             self.data.executions[0].trade_price  # noqa: B018 (the first read reads them all)
-        if self.engine is not None:
-            release_page_cache(self.engine)
+            return
+        with whole_ledger_read(self.engine):
+            self.data.executions[0].trade_price  # noqa: B018
 
     @property
     def account_ids(self) -> list[str]:
