@@ -135,3 +135,23 @@ def test_a_pool_with_another_connection_keeps_its_cache_size(engine, monkeypatch
         source.load(engine)
     assert seen == [usual]
     assert _cache_size(engine) == usual
+
+
+@pytest.mark.parametrize("year", [None, 2025])
+def test_the_rules_alone_read_with_a_small_cache_too(engine, monkeypatch, year):
+    """journal lots, realized, flags and tax read the ledger inside the rules' compute."""
+    from journal.cache import READ_CACHE_KB
+    from journal.rules import analyze
+
+    usual = _cache_size(engine)
+    seen: list[int] = []
+    real_load = journal.readmodel.load_ledger
+
+    def load(e):
+        seen.append(_cache_size(e))
+        return real_load(e)
+
+    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
+    assert analyze(engine, tax_year=year).realized
+    assert seen == [-READ_CACHE_KB]
+    assert _cache_size(engine) == usual

@@ -183,7 +183,8 @@ def rules_result(engine, settings=None, *, tax_year: int | None = None, as_of=No
             cached = _lazy_result(engine, found, None)
             if cached is not None:
                 return cached
-        result = rules.compute(engine, settings=settings, as_of=as_of)
+        with whole_ledger_read(engine):
+            result = rules.compute(engine, settings=settings, as_of=as_of)
         if found.version is not None and rules_inputs(settings) == inputs:
             _keep_result(engine, name, key, found.version, result)
         return result
@@ -196,7 +197,8 @@ def rules_result(engine, settings=None, *, tax_year: int | None = None, as_of=No
         cached = _lazy_result(engine, found, tax_year, rest)
         if cached is not None:
             return cached
-    result = rules.compute(engine, settings=settings, as_of=as_of, tax_year=tax_year)
+    with whole_ledger_read(engine):
+        result = rules.compute(engine, settings=settings, as_of=as_of, tax_year=tax_year)
     if found.version is not None and rules_inputs(settings) == inputs and \
             any((result.realized, result.wash_sales, result.flags)):
         _keep_result(engine, y_name, y_key, found.version, result, whole=False)
@@ -242,7 +244,8 @@ class _Rest:
             cached = _lazy_result(self.engine, found, None)
             if cached is not None:
                 return cached
-        result = rules.compute(self.engine, settings=self.settings, as_of=self.as_of)
+        with whole_ledger_read(self.engine):
+            result = rules.compute(self.engine, settings=self.settings, as_of=self.as_of)
         if ledger_version(self.engine) != self.version or \
                 rules_inputs(self.settings) != inputs:
             raise LedgerMoved
