@@ -62,11 +62,12 @@ class Review:
 
 
 def build(src: Source, settings, accounts: Accounts = ALL, *,
-          let_go: bool = False) -> Review:
+          let_go: bool = False, result_after: bool = False) -> Review:
     """Every table of the review, at the ledger's end. ``let_go``: the caller keeps
     nothing of ``src`` but the tables, so the rules' flags are let go once the status
-    has counted them, and the whole result before the grades (each next table is built
-    in the memory they held)."""
+    has counted them, and, unless the caller reads ``src.result`` after
+    (``result_after``), the whole result before the grades (each next table is built in
+    the memory they held)."""
     from journal.views import market, positions
     from journal.views import review as views
     from journal.views import status as status_views
@@ -94,8 +95,9 @@ def build(src: Source, settings, accounts: Accounts = ALL, *,
                                marks=market.Marks(data, as_of, prices))
     cycle = cycles(by_cycle, res, accounts)
     del res
-    if let_go:  # the grades read the ledger only: made in the result's memory
-        src.let_go(*RESULT_ROWS)
+    if let_go:  # the grades read the ledger only
+        if not result_after:
+            src.let_go(*RESULT_ROWS)
         src.read_details()
     return Review(
         as_of=as_of, monthly=_noted(monthly, "summary"), yearly=_noted(yearly, "summary"),
@@ -114,7 +116,7 @@ def cached(engine, settings, accounts: Accounts = ALL, *,
     from journal.views.source import files_of, undated, view
 
     def make(src: Source) -> Review:
-        review = build(src, settings, accounts, let_go=True)
+        review = build(src, settings, accounts, let_go=True, result_after=built is not None)
         if built is not None:
             built(src)
         return review
