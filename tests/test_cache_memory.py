@@ -49,6 +49,20 @@ def engine(tmp_path):
     engine.dispose()
 
 
+@pytest.fixture
+def seen(monkeypatch) -> list[int]:
+    """The page cache size of the connection each whole-ledger read runs on."""
+    sizes: list[int] = []
+    real_load = journal.readmodel.load_ledger
+
+    def load(e):
+        sizes.append(_cache_size(e))
+        return real_load(e)
+
+    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
+    return sizes
+
+
 def _filled(engine) -> tuple[int, int]:
     """SQLite's memory before and after a plain whole-ledger read (the cache kept)."""
     engine.dispose()
@@ -99,19 +113,11 @@ def _cache_size(engine) -> int:
         return int(conn.exec_driver_sql("PRAGMA cache_size").scalar())
 
 
-def test_the_read_runs_with_a_small_cache_and_the_size_comes_back(engine, monkeypatch):
+def test_the_read_runs_with_a_small_cache_and_the_size_comes_back(engine, seen):
     from journal.cache import READ_CACHE_KB
 
     usual = _cache_size(engine)
     assert usual < -READ_CACHE_KB  # journal.db's import-sized cache
-    seen: list[int] = []
-    real_load = journal.readmodel.load_ledger
-
-    def load(e):
-        seen.append(_cache_size(e))
-        return real_load(e)
-
-    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
     src = source.load(engine)
     assert seen == [-READ_CACHE_KB]
     assert _cache_size(engine) == usual
@@ -119,18 +125,10 @@ def test_the_read_runs_with_a_small_cache_and_the_size_comes_back(engine, monkey
     assert _cache_size(engine) == usual
 
 
-def test_a_pool_with_another_connection_keeps_its_cache_size(engine, monkeypatch):
+def test_a_pool_with_another_connection_keeps_its_cache_size(engine, seen):
     """Busy (another connection in use): the size is left alone, never set on one
     connection and restored on another."""
     usual = _cache_size(engine)
-    seen: list[int] = []
-    real_load = journal.readmodel.load_ledger
-
-    def load(e):
-        seen.append(_cache_size(e))
-        return real_load(e)
-
-    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
     with engine.connect():
         source.load(engine)
     assert seen == [usual]
@@ -138,20 +136,12 @@ def test_a_pool_with_another_connection_keeps_its_cache_size(engine, monkeypatch
 
 
 @pytest.mark.parametrize("year", [None, 2025])
-def test_the_rules_alone_read_with_a_small_cache_too(engine, monkeypatch, year):
+def test_the_rules_alone_read_with_a_small_cache_too(engine, seen, year):
     """journal lots, realized, flags and tax read the ledger inside the rules' compute."""
     from journal.cache import READ_CACHE_KB
     from journal.rules import analyze
 
     usual = _cache_size(engine)
-    seen: list[int] = []
-    real_load = journal.readmodel.load_ledger
-
-    def load(e):
-        seen.append(_cache_size(e))
-        return real_load(e)
-
-    monkeypatch.setattr(journal.readmodel, "load_ledger", load)
     assert analyze(engine, tax_year=year).realized
     assert seen == [-READ_CACHE_KB]
     assert _cache_size(engine) == usual
