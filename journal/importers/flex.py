@@ -134,7 +134,8 @@ class _XmlStream:
         p.NotationDeclHandler = self.refuse
         p.StartElementHandler = self.start
         p.EndElementHandler = self.end
-        p.CharacterDataHandler = self.chardata
+        # Text matters only in IB's error reply (start_root sets the handler then): a
+        # statement's text is the whitespace between rows, a call per row for nothing.
 
     def refuse(self, *_args):
         raise StatementError(
@@ -171,20 +172,21 @@ class _XmlStream:
         stack = self.stack
         depth = len(stack)
         stack.append(tag)
+        p = self.p
+        line = p.CurrentLineNumber
         if attrs:
             # An attribute longer than the limit makes its element span more bytes than the
             # limit: only then are the previous element's values measured (measuring every
             # row cost a tenth of the import).
-            pos = self.p.CurrentByteIndex
+            pos = p.CurrentByteIndex
             if pos - self.last_pos > MAX_ATTRIBUTE_CHARS:
                 self.check_lengths()
-            self.last_pos, self.last_attrs = pos, (tag, attrs, self.p.CurrentLineNumber)
+            self.last_pos, self.last_attrs = pos, (tag, attrs, line)
             if self.dirty:
                 attrs = self.clean(attrs)
         if depth == 4:  # a data row: by far the most common case
             if self.statement is not None:
-                event = self.rows.row(stack[3], tag, attrs, self.account,
-                                      self.p.CurrentLineNumber)
+                event = self.rows.row(stack[3], tag, attrs, self.account, line)
                 if event is not None:
                     self.pending.append(event)
             return
@@ -216,6 +218,8 @@ class _XmlStream:
 
     def start_root(self, tag):
         self.root = tag
+        if tag == "FlexStatementResponse":
+            self.p.CharacterDataHandler = self.chardata
         if tag not in ("FlexQueryResponse", "FlexStatementResponse"):
             raise StatementError(self.path, f"not an IB Flex statement (root element <{tag}>, "
                                             "expected <FlexQueryResponse>)",
