@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from journal.exporters.zip_writer import ZipWriter
 from journal.render.text import csv_safe, neutralise
 
 MONEY_FMT = "#,##0.00;[Red]-#,##0.00"
@@ -366,6 +367,7 @@ class Book:
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self.zip = zipfile.ZipFile(self.tmp, "w", zipfile.ZIP_DEFLATED,
                                    compresslevel=compresslevel)
+        self.writer = ZipWriter(self.zip)  # deflates on a second core (zip_writer)
         self.sheets: list[Sheet] = []
         self.active = 0
         self._charts = 0
@@ -385,7 +387,7 @@ class Book:
 
     def _open(self, title: str, widths: Sequence[float], freeze: str | None) -> Sheet:
         index = len(self.sheets) + 1
-        stream = self.zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True)
+        stream = self.writer.open(f"xl/worksheets/sheet{index}.xml")
         sh = Sheet(self, title, index, stream)
         self.sheets.append(sh)
         head = [_XML_DECL, f'<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">',
@@ -431,24 +433,29 @@ class Book:
     def _put(self, name: str, text: str) -> None:
         """A whole member, dated like the streamed sheets (the zip's 1980 epoch): the same
         ledger and arguments give the same file, byte for byte, whenever it is written."""
-        self.zip.writestr(zipfile.ZipInfo(name), text, compress_type=zipfile.ZIP_DEFLATED,
-                          compresslevel=self.zip.compresslevel)
+        self.writer.writestr(zipfile.ZipInfo(name), text, compress_type=zipfile.ZIP_DEFLATED,
+                             compresslevel=self.zip.compresslevel)
 
     def close(self) -> None:
-        z = self.zip
-        self._put("xl/workbook.xml", self._workbook_xml())
-        self._put("xl/_rels/workbook.xml.rels", _rels(
-            [_rel(f"rId{sh.index}", "worksheet", f"worksheets/sheet{sh.index}.xml")
-             for sh in self.sheets]
-            + [_rel(f"rId{len(self.sheets) + 1}", "styles", "styles.xml")]))
-        self._put("xl/styles.xml", _styles_xml())
-        self._put("_rels/.rels", _rels([_rel("rId1", "officeDocument", "xl/workbook.xml")]))
-        self._put("[Content_Types].xml", self._content_types())
-        z.close()
+        try:
+            self._put("xl/workbook.xml", self._workbook_xml())
+            self._put("xl/_rels/workbook.xml.rels", _rels(
+                [_rel(f"rId{sh.index}", "worksheet", f"worksheets/sheet{sh.index}.xml")
+                 for sh in self.sheets]
+                + [_rel(f"rId{len(self.sheets) + 1}", "styles", "styles.xml")]))
+            self._put("xl/styles.xml", _styles_xml())
+            self._put("_rels/.rels", _rels([_rel("rId1", "officeDocument", "xl/workbook.xml")]))
+            self._put("[Content_Types].xml", self._content_types())
+            self.writer.finish()  # the worker's error (a full disk...) is raised here
+            self.zip.close()
+        except BaseException:
+            self.abort()
+            raise
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
-        with contextlib.suppress(Exception):  # the first error is the one to report
+        self.writer.abandon()  # the first error is the one to report
+        with contextlib.suppress(Exception):
             self.zip.close()
         self.tmp.unlink(missing_ok=True)
 
