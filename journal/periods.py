@@ -57,26 +57,11 @@ class Frame:
 
     def _sum(self, days: Sequence[date], columns: dict[str, list]) -> dict[str, list]:
         """Per period, the sum of each column's values (aligned with ``days``)."""
-        return self._sum_rows(zip(days, zip(*columns.values())), tuple(columns))
+        return self.sum_days(day_sums(zip(days, zip(*columns.values()))), tuple(columns))
 
-    def _sum_rows(self, rows: Iterable[tuple[date, Sequence]], names: tuple[str, ...]
-                  ) -> dict[str, list]:
-        """Per period, the sum of each of ``names``' values: ``rows`` are (day, values).
-
-        The values are first added up per day in plain Python, so pandas groups a row per
-        day instead of one per fact (a twentieth of the rows on a large ledger, and the
-        cold summary's peak memory), and the rows are taken one at a time, never as
-        columns the size of the ledger. Decimal addition is exact here, and a sum's value,
-        exponent and sign of zero do not depend on the order of its terms, so the sums
-        are the same digit for digit."""
-        per_day: dict[date, list] = {}
-        for d, values in rows:
-            acc = per_day.get(d)
-            if acc is None:
-                per_day[d] = list(values)
-            else:
-                for i, v in enumerate(values):
-                    acc[i] = acc[i] + v
+    def sum_days(self, per_day: dict[date, list], names: tuple[str, ...]) -> dict[str, list]:
+        """Per period, the sum of each of ``names``' values, from their sums per day
+        (:func:`day_sums`): pandas groups a row per day."""
         if not per_day:
             return {k: [ZERO] * len(self.index) for k in names}
         df = pd.DataFrame({k: pd.Series([v[i] for v in per_day.values()], dtype=object)
@@ -87,33 +72,19 @@ class Frame:
 
     def counts(self, facts: Sequence) -> dict[str, list]:
         """Contracts sold (puts, calls), premium and how short options ended, per period."""
-        def values(f) -> tuple:
-            sold, n = f.kind == "sold", f.contracts
-            put = sold and f.put_call == "P"
-            return (n if put else ZERO, n if sold and not put else ZERO, f.gross, f.net,
-                    *(n if f.kind == kind else ZERO for kind in CLOSE_KINDS))
-
-        return self._sum_rows(((f.day, values(f)) for f in facts), COUNT_NAMES)
+        return self.sum_days(count_days(facts), COUNT_NAMES)
 
     def realized(self, facts: Sequence[tuple]) -> dict[str, list]:
         """facts: (day, gain, option contracts closed, of them won, option gain)."""
-        return self._sum_rows(((f[0], f[1:5]) for f in facts),
-                              ("gain", "closed", "won", "option_gain"))
-
-    def _level(self, intervals: Iterable[tuple]) -> tuple[list[date], list[Decimal]]:
-        """Days where the level changes and the level from each of them on."""
-        delta: dict[date, Decimal] = defaultdict(lambda: ZERO)
-        for a, b, v in intervals:
-            delta[a] += v
-            if b is not None:
-                delta[b] -= v
-        days = sorted(delta)
-        return days, list(accumulate(delta[d] for d in days))
+        return self.sum_days(realized_days(facts), REALIZED_NAMES)
 
     def daily_sum(self, intervals: Iterable[tuple]) -> list[Decimal]:
         """Per period, the sum over its days of the amounts whose [start, end) covers the
         day (collateral × days)."""
-        days, levels = self._level(intervals)
+        return self.daily_sum_of(*level(intervals))
+
+    def daily_sum_of(self, days: list[date], levels: list[Decimal]) -> list[Decimal]:
+        """:meth:`daily_sum` of the intervals' :func:`level`."""
         if not days:
             return [ZERO] * len(self.index)
         level = pd.Series(levels, index=_stamps(days), dtype=object)
@@ -126,7 +97,11 @@ class Frame:
 
     def level_at_end(self, intervals: Iterable[tuple], as_of: date) -> list[Decimal]:
         """The level on each period's last day, or ``as_of`` when that comes first."""
-        days, levels = self._level(intervals)
+        return self.level_at_end_of(*level(intervals), as_of)
+
+    def level_at_end_of(self, days: list[date], levels: list[Decimal],
+                        as_of: date) -> list[Decimal]:
+        """:meth:`level_at_end` of the intervals' :func:`level`."""
         if not days:
             return [ZERO] * len(self.index)
         index = pd.DatetimeIndex(_stamps(days))
@@ -137,6 +112,60 @@ class Frame:
     @staticmethod
     def cumulative(values: Sequence[Decimal]) -> list[Decimal]:
         return list(accumulate(values))
+
+
+REALIZED_NAMES = ("gain", "closed", "won", "option_gain")
+
+
+def day_sums(rows: Iterable[tuple[date, Sequence]]) -> dict[date, list]:
+    """Per day, the sum of each of the rows' values: ``rows`` are (day, values).
+
+    The values are added up per day in plain Python, so pandas groups a row per day
+    instead of one per fact (a twentieth of the rows on a large ledger, and the cold
+    summary's peak memory), and the rows are taken one at a time, never as columns the
+    size of the ledger. Decimal addition is exact here, and a sum's value, exponent and
+    sign of zero do not depend on the order of its terms, so the sums are the same digit
+    for digit. The same sums per day serve every period length (the monthly and the
+    yearly summary add up the same days)."""
+    per_day: dict[date, list] = {}
+    for d, values in rows:
+        acc = per_day.get(d)
+        if acc is None:
+            per_day[d] = list(values)
+        else:
+            for i, v in enumerate(values):
+                acc[i] = acc[i] + v
+    return per_day
+
+
+def count_days(facts: Iterable) -> dict[date, list]:
+    """Per day: contracts sold (puts, calls), premium and how short options ended
+    (:data:`COUNT_NAMES`), for :meth:`Frame.sum_days`."""
+    def values(f) -> tuple:
+        sold, n = f.kind == "sold", f.contracts
+        put = sold and f.put_call == "P"
+        return (n if put else ZERO, n if sold and not put else ZERO, f.gross, f.net,
+                *(n if f.kind == kind else ZERO for kind in CLOSE_KINDS))
+
+    return day_sums((f.day, values(f)) for f in facts)
+
+
+def realized_days(facts: Iterable[tuple]) -> dict[date, list]:
+    """facts: (day, gain, option contracts closed, of them won, option gain); per day,
+    their sums (:data:`REALIZED_NAMES`)."""
+    return day_sums((f[0], f[1:5]) for f in facts)
+
+
+def level(intervals: Iterable[tuple]) -> tuple[list[date], list[Decimal]]:
+    """Days where the level of the (start, end exclusive or None, amount) intervals
+    changes, and the level from each of them on."""
+    delta: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for a, b, v in intervals:
+        delta[a] += v
+        if b is not None:
+            delta[b] -= v
+    days = sorted(delta)
+    return days, list(accumulate(delta[d] for d in days))
 
 
 def counts_by_underlying(facts: Sequence, units: Units | None = None) -> dict[str, dict]:

@@ -274,6 +274,7 @@ class Prepared:
     short_puts: list
     _spans: dict[date, list[_LotSpan]] = field(default_factory=dict)
     _bounds: tuple[date, date] | None = None
+    _days: dict[tuple[str, date], _Days] = field(default_factory=dict)
 
     def bounds(self) -> tuple[date, date] | None:
         """The first and last day of any trade, realized gain or option opened."""
@@ -291,6 +292,54 @@ class Prepared:
             self._spans[as_of] = _lot_spans(self.result, as_of) if self.result is not None \
                 else []
         return self._spans[as_of]
+
+
+    def days(self, by_date: str, as_of: date) -> _Days:
+        """What a summary by ``by_date`` at ``as_of`` adds up per period, summed per day
+        once for the monthly and the yearly summary alike."""
+        key = (by_date, as_of)
+        if key not in self._days:
+            self._days[key] = _summed_days(self, by_date, as_of)
+        return self._days[key]
+
+
+@dataclass(frozen=True)
+class _Days:
+    """A summary's figures per day, before pandas adds them up per period: the counts
+    (:func:`journal.periods.count_days`) and, with a rules result, the realized figures
+    and the levels of put collateral and capital in use. ``first``/``last``: the first
+    and last day of any of its facts."""
+
+    counts: dict
+    first: date | None
+    last: date | None
+    realized: dict | None = None
+    collateral: tuple[list, list] | None = None
+    capital: tuple[list, list] | None = None
+
+
+def _summed_days(prep: Prepared, by_date: str, as_of: date) -> _Days:
+    from journal import periods
+
+    facts, result = prep.facts, prep.result
+    if result is None:
+        days = [f.day for f in facts]
+        return _Days(periods.count_days(facts), min(days, default=None),
+                     max(days, default=None))
+    if by_date != "trade":
+        facts = periods.attribute(facts, result, by_date)
+    realized = periods.realized_facts(result, by_date, _is_option_event)
+    days = [f.day for f in facts] + [r[0] for r in realized]
+    collateral = periods.level([(a, b, _collateral(p)) for p in prep.short_puts
+                                for a, b in (_position_interval(p, as_of),)])
+    # capital at each period's last day (or as_of, for the running period): puts still
+    # open that day (a put opened and closed the same day is not), then shares held
+    put_capital = [(p.opened, p.closed, _collateral(p)) for p in prep.short_puts]
+    stock = [(a, b, _lot_basis_per_share(s.lot) * shares)
+             for s in prep.spans(as_of) for a, b, shares in s.segments]
+    return _Days(periods.count_days(facts), min(days, default=None), max(days, default=None),
+                 periods.realized_days(realized), collateral,
+                 periods.level(put_capital + stock))
 
 
 def prepare(executions: Iterable, result=None, accounts: Accounts = ALL) -> Prepared:
@@ -324,16 +373,10 @@ def summary_of(prep: Prepared, *, period: str = "month", by_date: str = "trade",
     if bounds is None:
         return []
     as_of = as_of or bounds[1]
-    facts = prep.facts
-    realized = []
-    if result is not None:
-        if by_date != "trade":
-            facts = periods.attribute(facts, result, by_date)
-        realized = periods.realized_facts(result, by_date, _is_option_event)
-    days = [f.day for f in facts] + [r[0] for r in realized]
-    first, last = min(days, default=bounds[0]), max(days, default=bounds[1])
+    summed = prep.days(by_date, as_of)
+    first, last = summed.first or bounds[0], summed.last or bounds[1]
     frame = periods.Frame(min(bounds[0], first), max(as_of, bounds[1], last), period)
-    counts = frame.counts(facts)
+    counts = frame.sum_days(summed.counts, periods.COUNT_NAMES)
     cum_premium = frame.cumulative(counts["premium_net"])
     rows = []
     if result is None:
@@ -342,15 +385,11 @@ def summary_of(prep: Prepared, *, period: str = "month", by_date: str = "trade",
                    "cumulative_premium_net": cum_premium[i], **dict.fromkeys(RULE_FIELDS)}
             rows.append(tidy({c: row[c] for c in columns_for(period)}))
         return rows
-    gains = frame.realized(realized)
-    coll_days = frame.daily_sum([(a, b, _collateral(p)) for p in prep.short_puts
-                                 for a, b in (_position_interval(p, as_of),)])
-    # capital at each period's last day (or as_of, for the running period): puts still
-    # open that day (a put opened and closed the same day is not), then shares held
-    put_capital = [(p.opened, p.closed, _collateral(p)) for p in prep.short_puts]
-    stock = [(a, b, _lot_basis_per_share(s.lot) * shares)
-             for s in prep.spans(as_of) for a, b, shares in s.segments]
-    capital = frame.level_at_end(put_capital + stock, as_of)
+    assert summed.realized is not None and summed.collateral is not None \
+        and summed.capital is not None
+    gains = frame.sum_days(summed.realized, periods.REALIZED_NAMES)
+    coll_days = frame.daily_sum_of(*summed.collateral)
+    capital = frame.level_at_end_of(*summed.capital, as_of)
     cum_gain = frame.cumulative(gains["gain"])
     for i, label in enumerate(frame.labels):
         closed, won = gains["closed"][i], gains["won"][i]

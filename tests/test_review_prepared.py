@@ -17,7 +17,7 @@ def counted(run, monkeypatch):
     """The imported samples, and how often the option facts and lot spans are made."""
     res = run("import", SAMPLES / "wheel_2025_U7654321.xml", SAMPLES / "wheel_2025_multi.xml")
     assert res.exit_code == 0, res.output
-    calls = {"facts": 0, "spans": 0}
+    calls = {"facts": 0, "spans": 0, "days": 0}
 
     def counting(name, real):
         def wrapper(*args, **kwargs):
@@ -27,6 +27,7 @@ def counted(run, monkeypatch):
 
     monkeypatch.setattr(review, "option_facts", counting("facts", review.option_facts))
     monkeypatch.setattr(review, "_lot_spans", counting("spans", review._lot_spans))
+    monkeypatch.setattr(review, "_summed_days", counting("days", review._summed_days))
     return run, calls
 
 
@@ -36,7 +37,8 @@ def test_one_pass_for_every_review_table(counted, tmp_path, args):
     run, calls = counted
     res = run(*args[:-1], tmp_path / args[-1])
     assert res.exit_code == 0, res.output
-    assert calls == {"facts": 1, "spans": 1}
+    # the monthly and the yearly summary add up the same sums per day
+    assert calls == {"facts": 1, "spans": 1, "days": 1}
 
 
 @pytest.mark.parametrize("accounts", [Accounts(), Accounts.of("A"), Accounts.of("nobody")])
