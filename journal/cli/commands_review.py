@@ -277,8 +277,10 @@ def export(obj, xlsx_path, accounts):
       journal export --xlsx journal.xlsx
     """
     import json
+    from functools import partial
 
     from journal.cache import rendered_parts
+    from journal.exporters import ledger_sheet
     from journal.exporters.xlsx_journal import write_workbook
     from journal.exporters.xlsx_stream import write_bytes
     from journal.views import source, workbook
@@ -288,11 +290,19 @@ def export(obj, xlsx_path, accounts):
     written: list[bool] = []
 
     def make() -> dict[str, bytes]:
-        known, review, result = workbook.cached(engine, settings, accounts)
-        accounts.check(known)  # refused: nothing is kept
-        counts = write_workbook(xlsx_path, review,
-                                workbook.journal_sheets(engine, result, review, accounts),
-                                title=_title(accounts))
+        # the Ledger sheet needs only the ledger's rows: a child process makes it on the
+        # second core while this one computes the rules and the review (ledger_sheet)
+        child = ledger_sheet.start(engine, accounts)
+        try:
+            known, review, result, version = workbook.cached_at(engine, settings, accounts)
+            accounts.check(known)  # refused: nothing is kept
+            sheets = workbook.journal_sheets(
+                engine, result, review, accounts,
+                ledger_made=None if child is None else partial(child.result, version))
+            counts = write_workbook(xlsx_path, review, sheets, title=_title(accounts))
+        finally:
+            if child is not None:
+                child.cancel()
         keep_until_exit(review, result)  # ~100k records and rows: the OS frees them at once
         written.append(True)
         return {"xlsx": xlsx_path.read_bytes(), "counts": json.dumps(counts).encode()}

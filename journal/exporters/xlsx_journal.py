@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from journal.exporters import xlsx_charts as charts
+from journal.exporters.ledger_sheet import Rendered
 from journal.exporters.xlsx_stream import ENCODERS, Book, Sheet, column_letter, styled, widths_for
 from journal.render.text import formatter
 from journal.views.report import Review, as_columns
@@ -44,23 +45,44 @@ def _sample(rows: Iterable[Sequence[Any]], n: int) -> tuple[list, Iterable]:
 
 
 def write_table(book: Book, title: str, t: Table,
-                values: Iterable[Sequence[Any]] | None = None) -> int:
+                values: Iterable[Sequence[Any]] | None = None,
+                rendered: Rendered | None = None) -> int:
     """One sheet: bold human headers, then the rows (``t.rows``, dicts by column key, or
-    ``values``: each row's values in column order); returns how many rows."""
-    keys = t.keys
+    ``values``: each row's values in column order, or ``rendered``: written already, by
+    :mod:`journal.exporters.ledger_sheet`); returns how many rows."""
+    if rendered is not None:
+        widths, rows = rendered.widths, None
+    else:
+        widths, rows = sized(t, values)
+    with book.sheet(title, widths) as sh:
+        sh.append([c.title for c in t.columns], [styled("header")] * len(t.keys))
+        if rendered is not None:
+            n = sh.copy_rows(rendered.file, rendered.rows)
+        else:
+            assert rows is not None
+            n = sh.extend(rows, kinds(t))
+        sh.autofilter(len(t.keys))
+        _notes(sh, t.notes)
+    return n
+
+
+def kinds(t: Table) -> list[str]:
+    """The encoder kind of each column."""
+    return [c.kind.value for c in t.columns]
+
+
+def sized(t: Table, values: Iterable[Sequence[Any]] | None = None
+          ) -> tuple[list[float], Iterable[Sequence[Any]]]:
+    """The columns' widths, from the headers and the first rows, and all the rows (each
+    row's values in column order: ``values``, else ``t.rows``)."""
     if values is None:
-        head, rows = _sample(map(_dict_values(keys), t.rows), SAMPLE_ROWS)
+        head, rows = _sample(map(_dict_values(t.keys), t.rows), SAMPLE_ROWS)
     else:
         head, rows = _sample(values, SAMPLE_ROWS)
     shows = [formatter(c.kind) for c in t.columns]
     widths = widths_for([c.title for c in t.columns],
                         ([f(v) for f, v in zip(shows, r)] for r in head))
-    with book.sheet(title, widths) as sh:
-        sh.append([c.title for c in t.columns], [styled("header")] * len(keys))
-        n = sh.extend(rows, [c.kind.value for c in t.columns])
-        sh.autofilter(len(keys))
-        _notes(sh, t.notes)
-    return n
+    return widths, rows
 
 
 def _dict_values(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
@@ -133,5 +155,5 @@ def write_workbook(path: str | Path, review: Review, sheets: Iterable[SheetSpec]
         _overview(book, review, title)
         for spec in sheets:
             counts.append((spec.title, write_table(book, spec.title, spec.table,
-                                                   spec.values)))
+                                                   spec.values, spec.rendered)))
     return counts

@@ -8,7 +8,7 @@ the exporter holds one sheet's rows at most, never the whole workbook.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ class Sheet:
     title: str
     table: Table  # columns and notes (and the rows, unless ``values`` streams them)
     values: Iterable[Sequence[Any]] | None = None  # each row's values in column order
+    rendered: Any = None  # or the rows written already (exporters.ledger_sheet.Rendered)
 
 
 def coverage(data: LedgerData, accounts: Accounts = ALL) -> Table:
@@ -46,6 +47,13 @@ def cached(engine, settings, accounts: Accounts = ALL
     and the rules' result (cached too, its fields decoded as the sheets need them), all
     of one state of the ledger: a warm export reads no ledger rows but the Ledger sheet's.
     """
+    known, review, result, _ = cached_at(engine, settings, accounts)
+    return known, review, result
+
+
+def cached_at(engine, settings, accounts: Accounts = ALL
+              ) -> tuple[list[str], Review, RuleResult, int | None]:
+    """:func:`cached` and the ledger version all three come from (None: not known)."""
     from journal.cache import ledger_version, rules_result
     from journal.views import report
     from journal.views.source import load
@@ -56,9 +64,9 @@ def cached(engine, settings, accounts: Accounts = ALL
         known, review = report.cached(engine, settings, accounts, built=partial(_took, made))
         result = rules_result(engine)
         if ledger_version(engine) == version:  # no import in between: one state
-            return known, review, _joined(made[0], result) if made else result
+            return known, review, _joined(made[0], result) if made else result, version
     src = load(engine)  # imports keep landing: both from one read
-    return src.account_ids, report.build(src, settings, accounts), src.result
+    return src.account_ids, report.build(src, settings, accounts), src.result, None
 
 
 def _took(made: list, src: Source) -> None:
@@ -80,9 +88,11 @@ LEDGER = "Ledger"
 
 
 def journal_sheets(engine, result: RuleResult, review: Review,
-                   accounts: Accounts = ALL) -> Iterator[Sheet]:
+                   accounts: Accounts = ALL, *,
+                   ledger_made: Callable[[], Any] | None = None) -> Iterator[Sheet]:
     """Every sheet after the Overview, in workbook order, each made when it is written
-    (the Ledger's rows read from the ledger as they are)."""
+    (the Ledger's rows read from the ledger as they are, unless ``ledger_made()`` gives
+    them written already: :mod:`journal.exporters.ledger_sheet`)."""
     from journal.readmodel_trades import trade_rows
     from journal.views import flags, ledger, report, results
 
@@ -100,7 +110,12 @@ def journal_sheets(engine, result: RuleResult, review: Review,
     del rows
     # the trades listing's columns, in the order the read gives each row's values:
     # streamed as they are read, no record or dict made per row
-    yield Sheet(LEDGER, ledger.trades(()), values=trade_rows(engine, accounts=accounts.sorted))
+    made = ledger_made() if ledger_made is not None else None
+    if made is not None:
+        yield Sheet(LEDGER, ledger.trades(()), rendered=made)
+    else:
+        yield Sheet(LEDGER, ledger.trades(()),
+                    values=trade_rows(engine, accounts=accounts.sorted))
     selected = flags.select(result.flags, accounts=accounts)
     yield Sheet("Flags by code", flags.groups(selected))
     yield _attributes("Flags", flags.DETAIL_COLUMNS, selected)

@@ -1,0 +1,158 @@
+"""The workbook's Ledger sheet made by a child process (journal.exporters.ledger_sheet):
+the same workbook as written in line, used only when it was read at the ledger version
+the rest of the workbook comes from, and the child always reaped."""
+
+from __future__ import annotations
+
+import os
+import sys
+import zipfile
+
+import pytest
+
+from journal import cache, db, imports
+from journal.exporters import ledger_sheet
+from journal.views import workbook
+from journal.views.filters import ALL
+
+from conftest import SAMPLES
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="the child is forked on Linux only")
+
+FILES = [SAMPLES / "wheel_2025_U7654321.xml", SAMPLES / "wheel_2025_multi.xml"]
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    path = tmp_path / "ledger.db"
+    engine = db.open_ledger(str(path))
+    for f in FILES:
+        imports.import_file(engine, f)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def jobs(monkeypatch):
+    """Every child started, and what each one's result gave."""
+    started: list = []
+    real_start, real_result = ledger_sheet.start, ledger_sheet.Job.result
+
+    def start(engine, accounts):
+        job = real_start(engine, accounts)
+        assert job is not None
+        started.append(job)
+        return job
+
+    def result(self, version):
+        made = real_result(self, version)
+        self.made = made
+        return made
+
+    # a thread an earlier test left blocked on its socket: nothing the child touches
+    monkeypatch.setattr(ledger_sheet, "_alone", lambda: True)
+    monkeypatch.setattr(ledger_sheet, "start", start)
+    monkeypatch.setattr(ledger_sheet.Job, "result", result)
+    return started
+
+
+def _members(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def _export(run, ledger, out, *args):
+    engine = db.make_engine(str(ledger))
+    cache.clear(engine)  # cold: the workbook is made, not read back
+    engine.dispose()
+    return run("export", "--xlsx", out, *args, db=str(ledger))
+
+
+def _reaped(job) -> bool:
+    try:
+        os.waitpid(job.pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_same_workbook_as_written_in_line(run, ledger, tmp_path, jobs, monkeypatch):
+    res = _export(run, ledger, tmp_path / "child.xlsx")
+    assert res.exit_code == 0, res.output
+    assert len(jobs) == 1 and jobs[0].made is not None and jobs[0].made.rows > 0
+    assert _reaped(jobs[0]) and jobs[0].out.closed
+    monkeypatch.setattr(ledger_sheet, "ENABLED", False)
+    monkeypatch.setattr(ledger_sheet, "start", lambda *a: None)
+    res2 = _export(run, ledger, tmp_path / "inline.xlsx")
+    assert res2.output.replace("inline", "child") == res.output
+    assert (tmp_path / "child.xlsx").read_bytes() == (tmp_path / "inline.xlsx").read_bytes()
+
+
+def test_another_version_is_not_used(run, ledger, tmp_path, jobs, monkeypatch):
+    """The rest of the workbook comes from another state of the ledger (an import landed
+    in between): the parent reads the rows itself."""
+    real = workbook.cached_at
+
+    def moved(*args, **kwargs):
+        known, review, result, version = real(*args, **kwargs)
+        return known, review, result, version + 1
+
+    monkeypatch.setattr(workbook, "cached_at", moved)
+    res = _export(run, ledger, tmp_path / "moved.xlsx")
+    assert res.exit_code == 0, res.output
+    assert jobs[0].made is None and _reaped(jobs[0])
+    monkeypatch.setattr(ledger_sheet, "start", lambda *a: None)
+    _export(run, ledger, tmp_path / "inline.xlsx")
+    assert _members(tmp_path / "moved.xlsx") == _members(tmp_path / "inline.xlsx")
+
+
+def test_a_failed_child_is_replaced_by_the_parent(run, ledger, tmp_path, jobs, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("the child fails")
+
+    monkeypatch.setattr(ledger_sheet, "render", broken)  # the child inherits it
+    res = _export(run, ledger, tmp_path / "broken.xlsx")
+    assert res.exit_code == 0, res.output
+    assert jobs[0].made is None and _reaped(jobs[0])
+    monkeypatch.setattr(ledger_sheet, "start", lambda *a: None)
+    _export(run, ledger, tmp_path / "inline.xlsx")
+    assert _members(tmp_path / "broken.xlsx") == _members(tmp_path / "inline.xlsx")
+
+
+def test_a_refused_export_reaps_its_child(run, ledger, tmp_path, jobs):
+    res = _export(run, ledger, tmp_path / "x.xlsx", "--account", "U0000000")
+    assert res.exit_code != 0
+    assert not (tmp_path / "x.xlsx").exists()
+    assert len(jobs) == 1 and _reaped(jobs[0]) and jobs[0].out.closed
+
+
+def test_no_child_for_a_database_in_memory():
+    engine = db.make_engine("sqlite://")
+    assert ledger_sheet.start(engine, ALL) is None
+
+
+def test_the_child_reads_one_version(ledger, tmp_path):
+    """render() names the version its rows were read at, and the rows are those the
+    workbook writes."""
+    with open(tmp_path / "rows.xml", "w+b") as out:
+        made = ledger_sheet.render(f"sqlite:///{ledger}", ALL, out)
+        out.seek(0)
+        text = out.read().decode()
+    engine = db.make_engine(str(ledger))
+    assert made["version"] == cache.ledger_version(engine)
+    assert text.startswith('<row r="2">') and text.count("<row ") == made["rows"]
+    assert len(made["widths"]) == 21
+
+
+def test_no_child_while_another_thread_runs(ledger):
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert ledger_sheet.start(db.make_engine(str(ledger)), ALL) is None
+    finally:
+        stop.set()
+        other.join()
