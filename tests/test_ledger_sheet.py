@@ -24,13 +24,13 @@ FILES = [SAMPLES / "wheel_2025_U7654321.xml", SAMPLES / "wheel_2025_multi.xml"]
 
 
 @pytest.fixture
-def ledger(tmp_path):
-    path = tmp_path / "ledger.db"
-    engine = db.open_ledger(str(path))
+def ledger(backend):
+    """The --db target of the samples' ledger, on each backend."""
+    engine = db.open_ledger(backend[1])
     for f in FILES:
         imports.import_file(engine, f)
     engine.dispose()
-    return path
+    return backend[1]
 
 
 @pytest.fixture
@@ -135,12 +135,15 @@ def test_no_child_for_a_database_in_memory():
 def test_the_child_reads_one_version(ledger, tmp_path):
     """render() names the version its rows were read at, and the rows are those the
     workbook writes."""
+    from journal.config import database_url
+
     with open(tmp_path / "rows.xml", "w+b") as out:
-        made = ledger_sheet.render(f"sqlite:///{ledger}", ALL, out)
+        made = ledger_sheet.render(database_url(ledger), ALL, out)
         out.seek(0)
         text = out.read().decode()
     engine = db.make_engine(str(ledger))
     assert made["version"] == cache.ledger_version(engine)
+    engine.dispose()
     assert text.startswith('<row r="2">') and text.count("<row ") == made["rows"]
     assert len(made["widths"]) == 21
 
@@ -152,7 +155,9 @@ def test_no_child_while_another_thread_runs(ledger):
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert ledger_sheet.start(db.make_engine(str(ledger)), ALL) is None
+        engine = db.make_engine(str(ledger))
+        assert ledger_sheet.start(engine, ALL) is None
+        engine.dispose()
     finally:
         stop.set()
         other.join()
