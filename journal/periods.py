@@ -199,7 +199,9 @@ def counts_by_underlying(facts: Sequence, units: Units | None = None) -> dict[st
         k: pd.Series([v[i] for v in per_underlying.values()], dtype=object)
         for i, k in enumerate(names)}})
     sums = df.groupby("underlying").sum()
-    return {u: {k: sums.at[u, k] for k in names} for u in sums.index}
+    # a column at a time: the same objects as sums.at[u, k], without 3,600 lookups
+    columns = [(k, list(sums[k])) for k in names]
+    return {u: {k: values[i] for k, values in columns} for i, u in enumerate(sums.index)}
 
 
 # --- attribution by open or close date -------------------------------------------------------
