@@ -161,3 +161,41 @@ def test_no_child_while_another_thread_runs(ledger):
     finally:
         stop.set()
         other.join()
+
+
+def test_an_import_between_the_two_reads(run, backend, tmp_path, monkeypatch):
+    """The child reads the ledger, then an import commits, then the parent computes the
+    review: the child's sheet is of the state before, so the parent writes the sheet from
+    the state its other sheets come from (both files' trades)."""
+    import select
+
+    engine = db.open_ledger(backend[1])
+    imports.import_file(engine, FILES[0])
+    real_start = ledger_sheet.start
+    started: list = []
+
+    def start_then_import(eng, accounts):
+        job = real_start(eng, accounts)
+        assert job is not None
+        select.select([job.meta], [], [], 60)  # the child's answer: it has read
+        imports.import_file(engine, FILES[1])
+        started.append(job)
+        return job
+
+    real_result = ledger_sheet.Job.result
+
+    def result(self, version):
+        self.made = real_result(self, version)
+        return self.made
+
+    monkeypatch.setattr(ledger_sheet, "_alone", lambda: True)
+    monkeypatch.setattr(ledger_sheet, "start", start_then_import)
+    monkeypatch.setattr(ledger_sheet.Job, "result", result)
+    res = run("export", "--xlsx", tmp_path / "raced.xlsx", db=backend[1])
+    assert res.exit_code == 0, res.output
+    assert started[0].made is None and _reaped(started[0])
+    monkeypatch.setattr(ledger_sheet, "start", lambda *a: None)
+    cache.clear(engine)
+    run("export", "--xlsx", tmp_path / "after.xlsx", db=backend[1])
+    engine.dispose()
+    assert _members(tmp_path / "raced.xlsx") == _members(tmp_path / "after.xlsx")
