@@ -157,11 +157,14 @@ def render(url: str, accounts, out: IO[bytes]) -> dict[str, Any]:
     from journal.views.workbook import LEDGER
 
     engine = make_engine(url, read_only=True)
-    before = ledger_version(engine)
-    t = ledger.trades(())
-    widths, rows = sized(t, trade_rows(engine, accounts=accounts.sorted))
-    sheet = Sheet(None, LEDGER, 0, out, rows=1)  # type: ignore[arg-type]  # no book needed
-    n = sheet.extend(rows, kinds(t))
-    sheet.flush()
-    after = ledger_version(engine)
+    try:
+        before = ledger_version(engine)
+        t = ledger.trades(())
+        widths, rows = sized(t, trade_rows(engine, accounts=accounts.sorted))
+        sheet = Sheet(None, LEDGER, 0, out, rows=1)  # type: ignore[arg-type]  # no book needed
+        n = sheet.extend(rows, kinds(t))
+        sheet.flush()
+        after = ledger_version(engine)
+    finally:
+        engine.dispose()  # its own connections (a PostgreSQL session ends cleanly)
     return {"version": before if before == after else None, "widths": widths, "rows": n}
