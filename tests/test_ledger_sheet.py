@@ -177,7 +177,9 @@ def test_an_import_between_the_two_reads(run, backend, tmp_path, monkeypatch):
     def start_then_import(eng, accounts):
         job = real_start(eng, accounts)
         assert job is not None
-        select.select([job.meta], [], [], 60)  # the child's answer: it has read
+        answer = select.poll()
+        answer.register(job.meta, select.POLLIN)
+        answer.poll(60_000)  # the child's answer: it has read
         imports.import_file(engine, FILES[1])
         started.append(job)
         return job
