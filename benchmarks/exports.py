@@ -49,7 +49,10 @@ def clear_cache(db: Path) -> None:
 
 def run(db: Path, args: list[str], *, cold: bool = False) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of one ``journal``
-    command in a fresh process (``cold``: with the derived-state cache cleared first)."""
+    command in a fresh process (``cold``: with the derived-state cache cleared first).
+    The CPU includes the child a cold ``export`` forks for its Ledger sheet (wait4 counts
+    the children a process reaped); the peak RSS is the larger process's (the child's
+    is about 90 MB, and is gone long before the parent's peak)."""
     if cold:
         clear_cache(db)
     t0 = time.perf_counter()
