@@ -52,7 +52,8 @@ def floor(path: str) -> float:
 def once(target: str, year: int) -> dict[str, float]:
     from journal import cache, readmodel, rules
     from journal.cache import results, store
-    from journal.db import make_engine, snapshot
+    from journal.db import make_engine
+    from journal.dbconn import snapshot
     from journal.rules.assemble import LATER
     from journal.settings import Settings
 

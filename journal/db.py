@@ -13,20 +13,16 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import time
 import urllib.parse
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-
-from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.engine.url import URL, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
+from typing import TYPE_CHECKING
 
 from journal.config import database_url
+from journal.dbconn import SQLITE_BUSY_TIMEOUT_MS, Ledger, configure_sqlite
 from journal.errors import (
     ConfigError,
     LedgerError,
@@ -37,7 +33,10 @@ from journal.errors import (
 )
 from journal.files import PARTIAL_SUFFIX, replacing
 
-SQLITE_BUSY_TIMEOUT_MS = 60_000
+if TYPE_CHECKING:  # SQLAlchemy is imported only where an engine is made or used
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine.url import URL
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 _READ_ONLY: weakref.WeakSet[Engine] = weakref.WeakSet()
 
@@ -49,6 +48,9 @@ def migrations_dir() -> Path:
 
 
 def _url(target) -> URL:
+    from sqlalchemy.engine.url import make_url
+    from sqlalchemy.exc import ArgumentError
+
     url_text = database_url(target)
     try:
         return make_url(url_text)
@@ -67,6 +69,9 @@ def make_engine(target=None, *, read_only: bool = False) -> Engine:
     """An engine for ``target`` (creates nothing by itself). ``read_only`` opens an SQLite
     file with ``mode=ro``, and as immutable when its folder is read-only and holds no
     write-ahead log (SQLite cannot otherwise open a WAL database it may not write to)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import NoSuchModuleError
+
     url = _url(target)
     if url.get_backend_name() == "sqlite":
         timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
@@ -103,9 +108,12 @@ def _read_only_uri(path: Path) -> str:
     return uri + "&immutable=1"
 
 
-def is_read_only(engine: Engine) -> bool:
-    """True when :func:`open_ledger` opened the ledger read-only (its file or folder is)."""
-    return engine in _READ_ONLY
+def is_read_only(source: Engine | Ledger) -> bool:
+    """True when :func:`open_ledger` (or :func:`open_reader`) opened the ledger read-only
+    (its file or folder is)."""
+    if isinstance(source, Ledger):
+        return source.read_only
+    return source in _READ_ONLY
 
 
 @contextmanager
@@ -125,28 +133,11 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 
 
 def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
-        # Let SQLAlchemy's "begin" event below issue BEGIN itself: pysqlite's implicit
-        # transactions start too late for a writer to hold its lock across reads.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        if read_only:
-            cur.execute("PRAGMA query_only=ON")
-        else:
-            # A new file only (it is fixed once the database has tables or is in WAL
-            # mode): an execution row with its raw attributes is ~2 KB, two of which do
-            # not fit a 4 KB page, so 4 KB pages left the ledger half empty (and imports
-            # wrote twice the data).
-            cur.execute("PRAGMA page_size=16384")
-            _set_wal(cur)
-            cur.execute("PRAGMA synchronous=NORMAL")
-        # 16 MB page cache (a ceiling, not an allocation): index upkeep during a large
-        # import stays in memory instead of re-reading pages.
-        cur.execute("PRAGMA cache_size=-16384")
-        cur.close()
+        configure_sqlite(dbapi_conn, read_only=read_only)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -154,23 +145,6 @@ def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
         # busy timeout instead of failing with "database is locked" on lock upgrade.
         mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN"
         conn.exec_driver_sql(mode)
-
-
-def _set_wal(cur) -> None:
-    # Switching a database into WAL mode needs an exclusive lock, and SQLite returns
-    # "database is locked" at once instead of calling the busy handler (seen when two
-    # imports race to create a new ledger), so wait here up to the same busy timeout.
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-    delay = 0.005
-    while True:
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
 
 
 def _alembic_config(connection=None):
@@ -183,16 +157,30 @@ def _alembic_config(connection=None):
     return cfg
 
 
-def schema_status(engine: Engine) -> tuple[str | None, tuple[str, ...]]:
+def schema_status(source: Engine | Ledger) -> tuple[str | None, tuple[str, ...]]:
     """Return (current revision of the database, heads known to this code).
 
     Every command asks this first, so it avoids Alembic when it can: importing Alembic and
     every migration script (SQLModel with them) costs more than a report read from the
     derived-state cache. The heads come from the scripts' revision lines, the current
-    revision from ``alembic_version``; anything unusual goes to Alembic itself.
+    revision from ``alembic_version``; anything unusual goes to Alembic itself. A
+    :class:`~journal.dbconn.Ledger` is asked through its own connection (no SQLAlchemy).
     """
     heads = script_heads()
-    with engine.connect() as conn:
+    if isinstance(source, Ledger):
+        from journal.dbconn import connect
+
+        with connect(source) as direct:
+            if direct.first("SELECT 1 FROM sqlite_master "
+                            "WHERE type = 'table' AND name = 'alembic_version'") is None:
+                return None, heads
+            found = direct.rows("SELECT version_num FROM alembic_version")
+        if len(found) <= 1:
+            return (found[0][0] if found else None), heads
+        source = source.engine  # several rows: Alembic's own reading
+    from sqlalchemy import inspect
+
+    with source.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None, heads
         rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
@@ -301,6 +289,8 @@ def partial_backups(engine: Engine) -> list[Path]:
 def integrity_problems(engine: Engine, limit: int = 20) -> list[str]:
     """What SQLite's ``integrity_check`` and ``foreign_key_check`` find wrong in an SQLite
     ledger ([] when sound, and always [] for PostgreSQL, which checks its pages itself)."""
+    from sqlalchemy.exc import DatabaseError
+
     if engine.dialect.name != "sqlite":
         return []
     try:
@@ -318,6 +308,8 @@ def integrity_problems(engine: Engine, limit: int = 20) -> list[str]:
 
 def schema_problems(engine: Engine) -> list[str]:
     """Tables or columns of this code's schema that the database lacks."""
+    from sqlalchemy import inspect
+
     from journal import models
 
     inspector = inspect(engine)
@@ -411,6 +403,37 @@ def open_ledger(target=None, *, create: bool = True, migrate: bool = True) -> En
     return engine
 
 
+def open_reader(target=None) -> Engine | Ledger:
+    """:func:`open_ledger` for a command that only reads the ledger (and keeps its cache),
+    without creating it: an SQLite ledger file at this code's schema comes back as a
+    :class:`~journal.dbconn.Ledger`, read through ``sqlite3`` with no SQLAlchemy loaded
+    (journal.dbconn says why); anything else (PostgreSQL, an unusual URL, a ledger to
+    migrate) as :func:`open_ledger`'s engine, or a Ledger over the migrated file."""
+    url = database_url(target)
+    path = _plain_sqlite_path(url)
+    if path is None:
+        return open_ledger(target, create=False)
+    ledger = Ledger(url, path, _check_sqlite_file(path, create=False))
+    if url in _checked:
+        return ledger
+    current, heads = schema_status(ledger)
+    if current not in heads:  # none (refused there), older, newer: open_ledger decides
+        ledger.dispose()
+        open_ledger(target, create=False)
+    _checked.add(url)
+    return ledger
+
+
+def _plain_sqlite_path(url: str) -> Path | None:
+    """The file of ``sqlite:///PATH`` when nothing in it needs SQLAlchemy's URL parsing
+    (query options, escapes, an in-memory database); else None."""
+    prefix = "sqlite:///"
+    rest = url[len(prefix):] if url.startswith(prefix) else ""
+    if not rest or rest == ":memory:" or any(c in rest for c in "?%#"):
+        return None
+    return Path(rest)
+
+
 def _create_new(engine: Engine, heads: tuple[str, ...]) -> bool:
     from journal import ledger_schema
 
@@ -421,6 +444,8 @@ def remove_new_ledger(engine: Engine) -> None:
     """Delete the SQLite ledger ``engine`` created moments ago and that holds nothing (an
     import that stored nothing), and forget it was checked, so the next open starts over.
     A ledger holding any import (another process's, started meanwhile) is kept."""
+    from sqlalchemy import text
+
     path = sqlite_file(engine.url)
     with engine.connect() as conn:
         if conn.execute(text("SELECT count(*) FROM import_batch")).scalar():
@@ -480,6 +505,8 @@ def _check_sqlite_file(path: Path, create: bool) -> bool:
 
 def table_counts(engine: Engine) -> dict[str, int]:
     """Row count of every ledger table (used by tests and `journal db check`)."""
+    from sqlalchemy import inspect, text
+
     names = [n for n in inspect(engine).get_table_names() if n != "alembic_version"]
     with engine.connect() as conn:
         return {n: conn.execute(text(f'SELECT COUNT(*) FROM "{n}"')).scalar_one() for n in names}

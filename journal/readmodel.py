@@ -15,20 +15,22 @@ excluded by the ledger itself.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-
-from sqlalchemy import func, or_, select
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from journal import readmodel_actions as _actions
 from journal import readmodel_tables as tables
 from journal import vocab
 from journal.coverage import complete_through
-from journal.db import snapshot
+from journal.dbconn import Conn, Params, snapshot
 from journal.frozen import deferred, maker, paused_gc
+
+if TYPE_CHECKING:
+    from journal.dbconn import Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,10 +267,6 @@ class LedgerData:
         return next((a.base_currency for a in self.accounts if a.account == account), None)
 
 
-# column kinds: t text, i integer, d Decimal, a date, D datetime
-_SNAP_KINDS = "tatttttdaddd"
-
-
 def _to_date(v):
     if v is None or isinstance(v, date) and not isinstance(v, datetime):
         return v
@@ -318,28 +316,12 @@ def _converters(kinds: str) -> list:
     return [made[k]() if k in made else None for k in kinds]
 
 
-def _fetch(conn, stmt) -> list:
-    """Driver-level rows: SQLAlchemy's per-value type processing costs more than the
-    rules."""
-    return _execute(conn, stmt).fetchall()
-
-
-def _execute(conn, stmt):
-    compiled = stmt.compile(dialect=conn.dialect)
-    params = compiled.construct_params()
-    if conn.dialect.paramstyle == "qmark":
-        args = tuple(params[k] for k in compiled.positiontup)
-    else:
-        args = params
-    return conn.exec_driver_sql(str(compiled), args)
-
-
-def _raw_rows(conn, stmt, kinds: str) -> list:
+def _raw_rows(conn: Conn, sql: str, kinds: str, params: Params = None) -> list:
     """Driver-level rows with the columns converted by ``kinds`` (t text, i integer,
     d Decimal, a date, D datetime)."""
     conv = [(i, c) for i, c in enumerate(_converters(kinds)) if c is not None]
     out = []
-    for r in _fetch(conn, stmt):
+    for r in conn.rows(sql, params):
         r = list(r)
         for i, c in conv:
             r[i] = c[r[i]]
@@ -347,41 +329,47 @@ def _raw_rows(conn, stmt, kinds: str) -> list:
     return out
 
 
-def load_ledger(engine: Engine) -> LedgerData:
+def rows(conn: Conn, table: str, columns: str, rest: str = "", params: Params = None) -> list:
+    """``SELECT columns FROM table rest`` (:func:`journal.readmodel_tables.select`), each
+    value converted by its column's kind."""
+    return _raw_rows(conn, tables.select(table, columns, rest),
+                     tables.kinds_of(table, columns), params)
+
+
+def named_rows(conn: Conn, table: str, columns: str, rest: str = "",
+               params: Params = None) -> list:
+    """:func:`rows` as named tuples (``r.symbol``), for the tables read a few rows at a
+    time."""
+    make = namedtuple("Row", columns)._make  # type: ignore[misc, attr-defined]
+    return [make(r) for r in rows(conn, table, columns, rest, params)]
+
+
+def load_ledger(engine: Source) -> LedgerData:
     with paused_gc():
         return _load_ledger(engine)
 
 
-def _load_ledger(engine: Engine) -> LedgerData:
+def _load_ledger(engine: Source) -> LedgerData:
     from journal import readmodel_executions as _execs
 
-    ps = tables.table("position_snapshot")
-    cl = tables.table("closed_lot")
-    co = tables.table("cycle_override")
-    ib = tables.table("import_batch")
-    ct = tables.table("cash_transaction")
     with snapshot(engine) as conn:
-        snap_rows = _raw_rows(conn, select(
-            ps.c.account_id, ps.c.report_date, ps.c.asset_category, ps.c.symbol,
-            ps.c.underlying_symbol, ps.c.conid, ps.c.put_call, ps.c.strike, ps.c.expiry,
-            ps.c.multiplier, ps.c.position, ps.c.mark_price).order_by(ps.c.id), _SNAP_KINDS)
-        lot_rows = _raw_rows(conn, select(
-            cl.c.account_id, cl.c.conid, cl.c.symbol, cl.c.open_transaction_id, cl.c.trade_date,
-            cl.c.close_date_time, cl.c.quantity, cl.c.open_date_time).order_by(cl.c.id),
-            "ttttaDdD")
-        ov_rows = conn.execute(select(co.c.account_id, co.c.transaction_id, co.c.cycle_label)
-                               .order_by(co.c.id)).all()
-        through = _to_date(conn.execute(select(func.max(ib.c.period_to))).scalar())
-        acct = tables.table("account")
-        period_rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to,
-                                          ib.c.when_generated)
-                                   .where(ib.c.period_from.is_not(None))).all()
-        accounts = tuple(AccountRecord(*r) for r in conn.execute(
-            select(acct.c.id, acct.c.alias, acct.c.base_currency).order_by(acct.c.id)))
+        snap_rows = rows(conn, "position_snapshot",
+                         "account_id report_date asset_category symbol underlying_symbol conid "
+                         "put_call strike expiry multiplier position mark_price", "ORDER BY id")
+        lot_rows = rows(conn, "closed_lot",
+                        "account_id conid symbol open_transaction_id trade_date close_date_time "
+                        "quantity open_date_time", "ORDER BY id")
+        ov_rows = rows(conn, "cycle_override", "account_id transaction_id cycle_label",
+                       "ORDER BY id")
+        through = _to_date(conn.scalar("SELECT max(period_to) FROM import_batch"))
+        period_rows = _period_rows(conn)
+        accounts = tuple(AccountRecord(*r) for r in rows(
+            conn, "account", "id alias base_currency", "ORDER BY id"))
         base_of = {a.account: a.base_currency for a in accounts}
-        div_rows = _raw_rows(conn, select(
-            ct.c.account_id, ct.c.symbol, ct.c.date_time, ct.c.report_date, ct.c.amount)
-            .where(or_(*(ct.c.type == t for t in DIVIDEND_TYPES))).order_by(ct.c.id), "ttDad")
+        div_rows = rows(conn, "cash_transaction",
+                        "account_id symbol date_time report_date amount",
+                        "WHERE type IN (:t0, :t1) ORDER BY id",
+                        {"t0": DIVIDEND_TYPES[0], "t1": DIVIDEND_TYPES[1]})
         cash_balances, cash = _cash(conn, base_of)
         actions, transfers = _actions.load_actions(conn, base_of)
         ib_lots = _actions.load_ib_lots(conn) if transfers else ()
@@ -407,53 +395,54 @@ def _load_ledger(engine: Engine) -> LedgerData:
     overrides = [OverrideRecord(a, t, lbl) for a, t, lbl in ov_rows]
     dividends = [DividendRecord(a, (s or "").strip(), dt.date() if dt else rd, amt or zero)
                  for a, s, dt, rd, amt in div_rows if s and (dt or rd)]
-    periods = sorted({(acc, _to_date(f), complete_through(_to_date(t), _to_datetime(g)))
-                      for accs, f, t, g in period_rows if t
-                      for acc in (accs or "").split(",") if acc})
+    periods = _periods_of(period_rows)
     return LedgerData(tuple(executions), tuple(snapshots), tuple(closed), tuple(overrides),
                       through, tuple(dividends), tuple(prices), tuple(periods), accounts,
                       cash_balances, cash, actions, transfers, ib_lots, basis, in_lieu,
                       facts)
 
 
-def _cash(conn, base_of: dict) -> tuple[tuple, tuple]:
-    cb = tables.table("cash_balance")
-    ct = tables.table("cash_transaction")
-    balances = tuple(CashBalanceRecord(a, f, t, st, en) for a, f, t, st, en in _raw_rows(
-        conn, select(cb.c.account_id, cb.c.from_date, cb.c.to_date, cb.c.starting_cash,
-                     cb.c.ending_cash).where(cb.c.from_date.is_not(None))
-        .order_by(cb.c.id), "taadd"))
-    rows = []
-    for acc, typ, sym, dt, rd, amount, ccy, fx in _raw_rows(conn, select(
-            ct.c.account_id, ct.c.type, ct.c.symbol, ct.c.date_time, ct.c.report_date,
-            ct.c.amount, ct.c.currency, ct.c.fx_rate_to_base).order_by(ct.c.id), "tttDadtd"):
+def _cash(conn: Conn, base_of: dict) -> tuple[tuple, tuple]:
+    balances = tuple(CashBalanceRecord(a, f, t, st, en) for a, f, t, st, en in rows(
+        conn, "cash_balance", "account_id from_date to_date starting_cash ending_cash",
+        "WHERE from_date IS NOT NULL ORDER BY id"))
+    out = []
+    for acc, typ, sym, dt, rd, amount, ccy, fx in rows(
+            conn, "cash_transaction",
+            "account_id type symbol date_time report_date amount currency fx_rate_to_base",
+            "ORDER BY id"):
         day = dt.date() if dt else rd
         if day is None or amount is None:
             continue
         usd, now = vocab.to_usd(amount, ccy, fx, base_of.get(acc))
-        rows.append(CashRecord(acc, day, typ, (sym or "").strip(), amount if usd is None else usd,
-                               now))
-    return balances, tuple(rows)
+        out.append(CashRecord(acc, day, typ, (sym or "").strip(), amount if usd is None else usd,
+                              now))
+    return balances, tuple(out)
 
 
-def _periods(conn) -> list:
-    """(account, from, to) of every statement with a period, trimmed to the days it holds
-    in full (:func:`journal.coverage.complete_through`)."""
-    ib = tables.table("import_batch")
-    rows = conn.execute(select(ib.c.accounts, ib.c.period_from, ib.c.period_to,
-                               ib.c.when_generated)
-                        .where(ib.c.period_from.is_not(None))).all()
-    return sorted({(acc, _to_date(f), complete_through(_to_date(t), _to_datetime(g)))
-                   for accs, f, t, g in rows if t
+def _period_rows(conn: Conn) -> list:
+    return rows(conn, "import_batch", "accounts period_from period_to when_generated",
+                "WHERE period_from IS NOT NULL")
+
+
+def _periods_of(period_rows: list) -> list:
+    return sorted({(acc, f, complete_through(t, g))
+                   for accs, f, t, g in period_rows if t
                    for acc in (accs or "").split(",") if acc})
 
 
-def load_trades(engine: Engine, **filters) -> list:
+def _periods(conn: Conn) -> list:
+    """(account, from, to) of every statement with a period, trimmed to the days it holds
+    in full (:func:`journal.coverage.complete_through`)."""
+    return _periods_of(_period_rows(conn))
+
+
+def load_trades(engine: Source, **filters) -> list:
     """The executions as IB reported them, oldest first per account (``trades``)."""
     return list(iter_trades(engine, **filters))
 
 
-def iter_trades(engine: Engine, *, accounts=(), date_from: date | None = None,
+def iter_trades(engine: Source, *, accounts=(), date_from: date | None = None,
                 date_to: date | None = None, include_voided: bool = False
                 ) -> Iterator[TradeRecord]:
     """:func:`load_trades` one record at a time, read in one snapshot: an export of the

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
-
-from journal import readmodel_tables as tables
-from journal.db import snapshot
+from journal.dbconn import snapshot
 from journal.readmodel import _periods, _to_date
+
+if TYPE_CHECKING:
+    from journal.dbconn import Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,25 +32,18 @@ class AccountOverview:
 
 
 
-def load_accounts(engine: Engine) -> list:
+def load_accounts(engine: Source) -> list:
     """Per account: what the ledger holds and the statements' periods (``accounts``)."""
-    a = tables.table("account")
-    ex = tables.table("execution")
-    ct = tables.table("cash_transaction")
-    oe = tables.table("option_event")
-    ib = tables.table("import_batch")
     with snapshot(engine) as conn:
-        accts = conn.execute(select(a.c.id, a.c.alias, a.c.base_currency)
-                             .order_by(a.c.id)).all()
-        stats = {r[0]: (r[1], _to_date(r[2]), _to_date(r[3])) for r in conn.execute(
-            select(ex.c.account_id, func.count(), func.min(ex.c.trade_date),
-                   func.max(ex.c.trade_date))
-            .where(ex.c.status == "active").group_by(ex.c.account_id))}
-        cash: dict[str, int] = dict(conn.execute(  # type: ignore[arg-type]
-            select(ct.c.account_id, func.count()).group_by(ct.c.account_id)).all())
-        events: dict[str, int] = dict(conn.execute(  # type: ignore[arg-type]
-            select(oe.c.account_id, func.count()).group_by(oe.c.account_id)).all())
-        batches = [accs for (accs,) in conn.execute(select(ib.c.accounts))]
+        accts = conn.rows("SELECT id, alias, base_currency FROM account ORDER BY id")
+        stats = {r[0]: (r[1], _to_date(r[2]), _to_date(r[3])) for r in conn.rows(
+            "SELECT account_id, count(*), min(trade_date), max(trade_date) FROM execution "
+            "WHERE status = 'active' GROUP BY account_id")}
+        cash: dict[str, int] = dict(conn.rows(  # type: ignore[arg-type]
+            "SELECT account_id, count(*) FROM cash_transaction GROUP BY account_id"))
+        events: dict[str, int] = dict(conn.rows(  # type: ignore[arg-type]
+            "SELECT account_id, count(*) FROM option_event GROUP BY account_id"))
+        batches = [accs for (accs,) in conn.rows("SELECT accounts FROM import_batch")]
         periods = _periods(conn)
     out = []
     for acc, alias, base in accts:
@@ -62,35 +55,32 @@ def load_accounts(engine: Engine) -> list:
     return out
 
 
-def load_account_ids(engine: Engine) -> list[str]:
+def load_account_ids(engine: Source) -> list[str]:
     """The accounts the ledger knows (to check an ``--account`` filter against)."""
-    a = tables.table("account")
     with snapshot(engine) as conn:
-        return [r[0] for r in conn.execute(select(a.c.id).order_by(a.c.id))]
+        return [r[0] for r in conn.rows("SELECT id FROM account ORDER BY id")]
 
 
-def accounts_with_transaction(engine: Engine, transaction_id: str) -> list[str]:
+def accounts_with_transaction(engine: Source, transaction_id: str) -> list[str]:
     """The accounts holding an execution with this transaction id (``cycles assign``)."""
-    ex = tables.table("execution")
     with snapshot(engine) as conn:
-        return sorted({r[0] for r in conn.execute(
-            select(ex.c.account_id).where(ex.c.transaction_id == transaction_id))})
+        return sorted({r[0] for r in conn.rows(
+            "SELECT account_id FROM execution WHERE transaction_id = :t",
+            {"t": transaction_id})})
 
 
-def load_ledger_end(engine: Engine) -> date | None:
+def load_ledger_end(engine: Source) -> date | None:
     """:attr:`LedgerData.ledger_end` without loading the ledger: the later of the last
     statement day and the last active trade."""
-    ex = tables.table("execution")
-    ib = tables.table("import_batch")
     with snapshot(engine) as conn:
-        last_trade = conn.execute(select(func.max(ex.c.trade_date))
-                                  .where(ex.c.status == "active")).scalar()
-        last_period = conn.execute(select(func.max(ib.c.period_to))).scalar()
+        last_trade = conn.scalar(
+            "SELECT max(trade_date) FROM execution WHERE status = 'active'")
+        last_period = conn.scalar("SELECT max(period_to) FROM import_batch")
     days = [_to_date(d) for d in (last_trade, last_period) if d]
     return max(days) if days else None
 
 
-def holder_of(engine: Engine, transaction_id: str, account: str | None, choose: str) -> str:
+def holder_of(engine: Source, transaction_id: str, account: str | None, choose: str) -> str:
     """The one account holding an execution with this transaction id (within ``account``
     when given); a JournalError ending in ``choose`` when several do, or one when none."""
     from journal.errors import JournalError

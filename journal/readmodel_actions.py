@@ -9,13 +9,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from journal import readmodel_tables as tables
 from journal import vocab
 
 if TYPE_CHECKING:
     from journal import corpact
+    from journal.dbconn import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +101,19 @@ class TransferBasisRecord:
     source: str  # file:line
 
 
-def load_transfer_basis(conn) -> tuple:
-    tb = tables.table("transfer_basis")
+def _named(conn: Conn, table: str, columns: str, rest: str) -> list:
+    from journal.readmodel import named_rows  # (it imports this module)
+
+    return named_rows(conn, table, columns, rest)
+
+
+def load_transfer_basis(conn: Conn) -> tuple:
     return tuple(
         TransferBasisRecord(r.id, r.account_id, r.symbol, r.quantity, r.acquired, r.basis,
                             f"{r.source_file}:{r.source_line}")
-        for r in conn.execute(select(
-            tb.c.id, tb.c.account_id, tb.c.symbol, tb.c.quantity, tb.c.acquired, tb.c.basis,
-            tb.c.source_file, tb.c.source_line).order_by(tb.c.acquired, tb.c.id)))
+        for r in _named(conn, "transfer_basis",
+                        "id account_id symbol quantity acquired basis source_file source_line",
+                        "ORDER BY acquired, id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,47 +127,41 @@ class ActionOverrideRecord:
     value: str
 
 
-def load_action_overrides(conn) -> tuple:
-    ov = tables.table("corporate_action_override")
+def load_action_overrides(conn: Conn) -> tuple:
     return tuple(ActionOverrideRecord(r.account_id or None, r.group_key, r.field, r.value)
-                 for r in conn.execute(select(ov.c.account_id, ov.c.group_key, ov.c.field,
-                                              ov.c.value).order_by(ov.c.id)))
+                 for r in _named(conn, "corporate_action_override",
+                                 "account_id group_key field value", "ORDER BY id"))
 
 
-def load_cash_in_lieu(conn) -> frozenset:
+def load_cash_in_lieu(conn: Conn) -> frozenset:
     """The executions that are IB's cash in lieu of a fractional share (``FracShare``)."""
-    ex = tables.table("execution")
-    return frozenset(conn.execute(select(ex.c.id).where(ex.c.status == "active").where(
-        ex.c.transaction_type == "FracShare")).scalars())
+    return frozenset(r.id for r in _named(
+        conn, "execution", "id",
+        "WHERE status = 'active' AND transaction_type = 'FracShare'"))
 
 
-def load_ib_lots(conn) -> tuple:
-    ps = tables.table("position_snapshot")
+def load_ib_lots(conn: Conn) -> tuple:
     return tuple(
         IbLotRecord(r.account_id, r.report_date, (r.symbol or "").strip(), r.conid,
                     r.position, r.open_date_time.date() if r.open_date_time else None,
                     r.cost_basis_money, r.originating_transaction_id)
-        for r in conn.execute(select(
-            ps.c.account_id, ps.c.report_date, ps.c.symbol, ps.c.conid, ps.c.position,
-            ps.c.open_date_time, ps.c.cost_basis_money, ps.c.originating_transaction_id,
-            ps.c.asset_category, ps.c.put_call)
-            .where(ps.c.level_of_detail == "LOT").order_by(ps.c.id))
+        for r in _named(conn, "position_snapshot",
+                        "account_id report_date symbol conid position open_date_time "
+                        "cost_basis_money originating_transaction_id asset_category put_call",
+                        "WHERE level_of_detail = 'LOT' ORDER BY id")
         if r.report_date is not None and r.position
         and not vocab.is_option(r.asset_category, r.put_call))
 
 
-def load_actions(conn, base_of: dict) -> tuple[tuple, tuple]:
+def load_actions(conn: Conn, base_of: dict) -> tuple[tuple, tuple]:
     """(corporate actions, transfers), active rows in ledger order."""
-    ca, tr = tables.table("corporate_action"), tables.table("transfer")
     zero = Decimal(0)
     actions = []
-    for r in conn.execute(select(
-            ca.c.id, ca.c.account_id, ca.c.action_key, ca.c.action_id, ca.c.type,
-            ca.c.asset_category, ca.c.symbol, ca.c.underlying_symbol, ca.c.conid, ca.c.isin,
-            ca.c.put_call, ca.c.strike, ca.c.date_time, ca.c.action_date, ca.c.report_date,
-            ca.c.quantity, ca.c.proceeds, ca.c.value, ca.c.fifo_pnl_realized, ca.c.currency,
-            ca.c.fx_rate_to_base, ca.c.description)
-            .where(ca.c.status == "active").order_by(ca.c.id)):
+    for r in _named(conn, "corporate_action",
+                    "id account_id action_key action_id type asset_category symbol "
+                    "underlying_symbol conid isin put_call strike date_time action_date "
+                    "report_date quantity proceeds value fifo_pnl_realized currency "
+                    "fx_rate_to_base description", "WHERE status = 'active' ORDER BY id"):
         day = r.action_date or (r.date_time.date() if r.date_time else r.report_date)
         if day is None:
             continue
@@ -185,12 +182,11 @@ def load_actions(conn, base_of: dict) -> tuple[tuple, tuple]:
             r.quantity or zero, proceeds or zero, r.value, fifo, ccy, r.description or "",
             terms))
     transfers = []
-    for r in conn.execute(select(
-            tr.c.id, tr.c.account_id, tr.c.transfer_key, tr.c.type, tr.c.direction,
-            tr.c.asset_category, tr.c.symbol, tr.c.underlying_symbol, tr.c.conid,
-            tr.c.put_call, tr.c.transfer_date, tr.c.report_date, tr.c.quantity,
-            tr.c.position_amount, tr.c.peer_account, tr.c.currency, tr.c.description)
-            .where(tr.c.status == "active").order_by(tr.c.id)):
+    for r in _named(conn, "transfer",
+                    "id account_id transfer_key type direction asset_category symbol "
+                    "underlying_symbol conid put_call transfer_date report_date quantity "
+                    "position_amount peer_account currency description",
+                    "WHERE status = 'active' ORDER BY id"):
         day = r.transfer_date or r.report_date
         if day is None or not r.quantity:
             continue

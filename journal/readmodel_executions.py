@@ -28,24 +28,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import compress, repeat
 
-from sqlalchemy import case, select
-
 from journal import readmodel_tables as tables
 from journal import vocab
-from journal.db import snapshot
+from journal.dbconn import Conn, Params, snapshot
 from journal.errors import LedgerError
 from journal.frozen import Deferred, maker
 from journal.readmodel import (
     DETAILS,
     ExecutionRecord,
     PriceRecord,
-    _execute,
     _to_date,
     _to_datetime,
     _to_decimal,
 )
 
-CHUNK = 2000
 COLUMNAR = True  # False: every row through _record (the tests compare the two)
 
 _ONE = Decimal(1)
@@ -99,38 +95,34 @@ class _Memos:
             k[0], k[1], k[2], option=vocab.is_option(k[3], k[4])))
 
 
-def _columns():
-    ex = tables.table("execution")
-    close = case((ex.c.asset_category == _STK, ex.c.close_price))  # only stocks' are prices
-    return ex, [ex.c.id, ex.c.account_id, ex.c.transaction_id, ex.c.asset_category,
-                ex.c.symbol, ex.c.underlying_symbol, ex.c.description, ex.c.conid,
-                ex.c.put_call, ex.c.strike, ex.c.expiry, ex.c.multiplier, ex.c.trade_date,
-                ex.c.date_time, ex.c.quantity, ex.c.net_cash, ex.c.cost,
-                ex.c.fifo_pnl_realized, ex.c.notes, ex.c.open_close,
-                ex.c.position_action_id, ex.c.currency, close, ex.c.proceeds,
-                ex.c.commission, ex.c.taxes, ex.c.fx_rate_to_base]
+CHUNK = 2000
+# the columns of a record, in the order _by_column and _record read them
+COLUMNS = ("id account_id transaction_id asset_category symbol underlying_symbol description "
+           "conid put_call strike expiry multiplier trade_date date_time quantity net_cash cost "
+           "fifo_pnl_realized notes open_close position_action_id currency close_price "
+           "proceeds commission taxes fx_rate_to_base")
+_ACTIVE = tables.select(
+    "execution", COLUMNS, "WHERE status = 'active' ORDER BY id",
+    # only stocks' closes are prices
+    instead={"close_price": f"CASE WHEN asset_category = '{_STK}' THEN close_price END"})
 
 
-def chunks(conn, stmt) -> Iterator[list]:
-    """Driver-level rows (SQLAlchemy's per-value type processing costs more than the
-    rules), ``CHUNK`` at a time: all of them at once would leave the heap they took
-    fragmented under the records."""
-    cursor = _execute(conn.execution_options(stream_results=True), stmt)
-    while chunk := cursor.fetchmany(CHUNK):
-        yield chunk
+def chunks(conn: Conn, sql: str, params: Params = None) -> Iterator[list]:
+    """Driver-level rows (converted here, column by column), ``CHUNK`` at a time: all of
+    them at once would leave the heap they took fragmented under the records."""
+    return conn.chunks(sql, params, CHUNK)
 
 
-def load(conn, engine, base_of: dict) -> tuple[list, list]:
+def load(conn: Conn, engine, base_of: dict) -> tuple[list, list]:
     """Execution records and the stock closes of their rows (the prices the rules need
     for covered calls: each distinct (day, symbol, close) once, in ledger order)."""
-    ex, cols = _columns()
     details = _Details(engine)
     later = Deferred(details)
     memos = _Memos()
     out: list = []
     prices: list = []
     seen: set = set()
-    for chunk in chunks(conn, select(*cols).where(ex.c.status == "active").order_by(ex.c.id)):
+    for chunk in chunks(conn, _ACTIVE):
         cs = tuple(zip(*chunk))
         _prices(cs, memos, seen, prices)
         if COLUMNAR and not _unusual(cs):
@@ -258,19 +250,18 @@ class _Details:
     def _read(self) -> dict:
         """Id -> the record's DETAILS values. Column by column, like the first read: a
         review or the workbook pays for this on every cold run."""
-        ex = tables.table("execution")
-        cols = [ex.c[name] for name in DETAILS]
         memo = _Memo(_decimal, {None: None}).__getitem__  # each distinct price once
         conv = [memo if _KIND[name] == "d" else None for name in DETAILS]
         lo, hi = self.span
         rows: dict = {}
         with snapshot(self.engine) as conn:
-            for chunk in chunks(conn, select(ex.c.id, *cols).where(ex.c.id.between(lo, hi))):
+            for chunk in chunks(conn, _DETAILS, {"lo": lo, "hi": hi}):
                 ids, *values = zip(*chunk)
                 rows.update(zip(ids, zip(*(v if c is None else map(c, v)
                                            for c, v in zip(conv, values)))))
         return rows
 
 
-_KIND = {"trade_price": "d", "ib_order_id": "t", "close_price": "d", "batch_id": "i",
-         "source_line": "i"}
+_KIND = tables.kinds("execution")
+_DETAILS = tables.select("execution", " ".join(("id", *DETAILS)),
+                         "WHERE id BETWEEN :lo AND :hi")

@@ -2,21 +2,24 @@
 
 :mod:`journal.models` declares the tables with SQLModel, and importing it (pydantic,
 SQLAlchemy's ORM, every model class) costs a cold report about half a second of CPU and
-15 MB before the first row is read. The read model only builds queries, so it uses these
-plain SQLAlchemy tables: the same names, columns and column types (``tests/
-test_readmodel_tables.py`` holds them equal to the models'), made on first use.
+15 MB before the first row is read. The read model writes its queries as plain SQL text
+(:func:`select`), checked against :data:`COLUMNS`, and converts the driver's values by
+the columns' kinds; the writer builds its SQL on plain SQLAlchemy tables made from the same
+names and kinds (:func:`table`, made on first use). ``tests/test_readmodel_tables.py``
+holds both equal to the models'.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, LargeBinary, MetaData, Table, Text
+from typing import TYPE_CHECKING
 
-from journal.sqltypes import DecimalText
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData, Table
 
 # column kinds: t text, i integer, d Decimal (as text), a date, D datetime, b boolean,
 # B bytes
-KINDS = {"t": Text, "i": Integer, "d": DecimalText, "a": Date, "D": DateTime, "b": Boolean,
-         "B": LargeBinary}
+KIND_NAMES = {"t": "Text", "i": "Integer", "d": "DecimalText", "a": "Date", "D": "DateTime",
+              "b": "Boolean", "B": "LargeBinary"}
 COLUMNS = {
     "account": (
         "id:t alias:t base_currency:t first_seen:D"),
@@ -78,15 +81,53 @@ COLUMNS = {
         "id:i account_id:t symbol:t quantity:d acquired:a basis:d source_file:t source_line:i "
         "created_at:D"),
 }
-_metadata = MetaData()
 _TABLES: dict[str, Table] = {}
+_metadata: MetaData | None = None
+_KINDS: dict[str, dict[str, str]] = {}
+
+
+def kinds(name: str) -> dict[str, str]:
+    """Column name -> kind letter of a ledger table."""
+    found = _KINDS.get(name)
+    if found is None:
+        found = _KINDS[name] = dict(
+            (col, kind) for col, _, kind in (spec.partition(":") for spec in COLUMNS[name].split()))
+    return found
+
+
+def select(name: str, columns: str, rest: str = "", *,
+           instead: dict[str, str] | None = None) -> str:
+    """``SELECT columns FROM name rest``: ``columns`` (space-separated) are checked
+    against the table's, so a misspelt one fails here rather than in the database;
+    ``instead`` reads an expression in a column's place (its kind stays the column's)."""
+    cols = columns.split()
+    unknown = [c for c in cols if c not in kinds(name)]
+    if unknown:
+        raise KeyError(f"{name} has no column {', '.join(unknown)}")
+    picked = ", ".join((instead or {}).get(c, c) for c in cols)
+    return f"SELECT {picked} FROM {name}" + (f" {rest}" if rest else "")
+
+
+def kinds_of(name: str, columns: str) -> str:
+    """The kind letters of ``columns`` (space-separated) of a table, in order."""
+    known = kinds(name)
+    return "".join(known[c] for c in columns.split())
 
 
 def table(name: str) -> Table:
-    """A ledger table by name, for queries (``journal.models.table`` without the models)."""
+    """A ledger table by name, for the writer's queries (``journal.models.table`` without
+    the models)."""
     made = _TABLES.get(name)
     if made is None:
-        made = _TABLES[name] = Table(name, _metadata, *(
-            Column(col, KINDS[kind]()) for col, _, kind in
-            (spec.partition(":") for spec in COLUMNS[name].split())))
+        import sqlalchemy
+
+        from journal.sqltypes import DecimalText
+
+        global _metadata
+        if _metadata is None:
+            _metadata = sqlalchemy.MetaData()
+        types = {k: DecimalText if v == "DecimalText" else getattr(sqlalchemy, v)
+                 for k, v in KIND_NAMES.items()}
+        made = _TABLES[name] = sqlalchemy.Table(name, _metadata, *(
+            sqlalchemy.Column(col, types[kind]()) for col, kind in kinds(name).items()))
     return made

@@ -16,19 +16,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-
-from sqlalchemy import or_, select
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from journal import readmodel_tables as tables
 from journal import vocab
-from journal.db import snapshot
-from journal.readmodel import _converters, _execute
+from journal.dbconn import snapshot
+from journal.readmodel import _converters
+
+if TYPE_CHECKING:
+    from journal.dbconn import Source
 
 CHUNK = 2000
-# the query's columns, by kind: t text (as the driver gives it), d Decimal, a date,
-# D datetime
-KINDS = "taDtttttdattdddddttttt"
+# the query's columns (their kinds convert them: text as the driver gives it)
+COLUMNS = ("account_id trade_date date_time description symbol underlying_symbol "
+           "asset_category put_call strike expiry buy_sell open_close quantity trade_price "
+           "proceeds commission net_cash currency notes transaction_type status "
+           "transaction_id")
+KINDS = tables.kinds_of("execution", COLUMNS)
 
 
 class _Memo(dict):
@@ -54,39 +58,38 @@ def _underlying(k: tuple) -> str:
     return vocab.underlying_of(und, sym, desc, option=vocab.is_option(asset, put_call))
 
 
-def _query(accounts, date_from: date | None, date_to: date | None, include_voided: bool):
-    ex = tables.table("execution")
-    q = select(ex.c.account_id, ex.c.trade_date, ex.c.date_time, ex.c.description,
-               ex.c.symbol, ex.c.underlying_symbol, ex.c.asset_category, ex.c.put_call,
-               ex.c.strike, ex.c.expiry, ex.c.buy_sell, ex.c.open_close, ex.c.quantity,
-               ex.c.trade_price, ex.c.proceeds, ex.c.commission, ex.c.net_cash,
-               ex.c.currency, ex.c.notes, ex.c.transaction_type, ex.c.status,
-               ex.c.transaction_id)
+def _query(accounts, date_from: date | None, date_to: date | None,
+           include_voided: bool) -> tuple[str, dict]:
+    where, params = [], {}
     if accounts:
-        q = q.where(or_(*(ex.c.account_id == a for a in accounts)))
+        params.update({f"a{i}": a for i, a in enumerate(accounts)})
+        where.append(f"account_id IN ({', '.join(':a' + str(i) for i in range(len(accounts)))})")
     if date_from:
-        q = q.where(ex.c.trade_date >= date_from)
+        where.append("trade_date >= :date_from")
+        params["date_from"] = date_from
     if date_to:
-        q = q.where(ex.c.trade_date <= date_to)
+        where.append("trade_date <= :date_to")
+        params["date_to"] = date_to
     if not include_voided:
-        q = q.where(ex.c.status == "active")
-    return q.order_by(ex.c.account_id, ex.c.trade_date, ex.c.date_time, ex.c.id)
+        where.append("status = 'active'")
+    rest = (f"WHERE {' AND '.join(where)} " if where else "") + \
+        "ORDER BY account_id, trade_date, date_time, id"
+    return tables.select("execution", COLUMNS, rest), params
 
 
-def trade_rows(engine: Engine, *, accounts=(), date_from: date | None = None,
+def trade_rows(engine: Source, *, accounts=(), date_from: date | None = None,
                date_to: date | None = None, include_voided: bool = False
                ) -> Iterator[tuple]:
     """Each execution's values in ``TradeRecord``'s field order (the trades listing's
     columns, :data:`journal.views.ledger.TRADE_COLUMNS`), oldest first per account; only
     the active rows unless ``include_voided``. The symbol is IB's description, else the
     symbol; amounts are in the trade currency."""
-    q = _query(accounts, date_from, date_to, include_voided)
+    sql, params = _query(accounts, date_from, date_to, include_voided)
     conv = [None if c is None else c.__getitem__ for c in _converters(KINDS)]
     strip = _Memo(_strip).__getitem__
     underlying = _Memo(_underlying).__getitem__
     with snapshot(engine) as conn:
-        cursor = _execute(conn.execution_options(stream_results=True), q)
-        while chunk := cursor.fetchmany(CHUNK):
+        for chunk in conn.chunks(sql, params, CHUNK):
             yield from _chunk_rows(chunk, conv, strip, underlying)
 
 

@@ -23,7 +23,7 @@ import journal.cache as jcache
 import journal.readmodel
 import journal.rules
 from journal import db as jdb
-from journal import models
+from journal import dbconn, models
 from journal.cache import results, store
 from journal.imports import import_file
 from journal.ledger import set_cycle_override
@@ -68,7 +68,7 @@ def cached(engine):
 
 
 def version(engine) -> int:
-    with jdb.snapshot(engine) as conn:
+    with dbconn.snapshot(engine) as conn:
         return store.read_version(conn)
 
 
@@ -296,9 +296,9 @@ def test_reports_during_an_import_in_another_process(backend, tmp_path):
 
 
 def _check_stored(engine, states: dict) -> None:
-    with jdb.snapshot(engine) as conn:
-        entries = conn.execute(text(
-            "SELECT id, ledger_version FROM derived_entry WHERE name = 'rules'")).all()
+    with dbconn.snapshot(engine) as conn:
+        entries = conn.rows(
+            "SELECT id, ledger_version FROM derived_entry WHERE name = 'rules'")
         for entry_id, v in entries:
             assert v in states, f"an entry stored under version {v}, seen by no report"
             assert results.lazy(store.read_parts(conn, entry_id), None) == states[v]

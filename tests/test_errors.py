@@ -299,7 +299,10 @@ def test_disk_full_while_importing_and_backing_up(ledger, tmp_path, big_statemen
 # -- locks, lost connections -------------------------------------------------------------------------
 
 def test_lock_timeout(run, ledger, monkeypatch):
+    from journal import dbconn
+
     monkeypatch.setattr(jdb, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(dbconn, "SQLITE_BUSY_TIMEOUT_MS", 300)  # the PRAGMA every connection runs
     holder = sqlite3.connect(ledger, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:

@@ -20,7 +20,7 @@ def test_each_table_matches_its_model(name):
     assert [c.name for c in mine.columns] == [c.name for c in theirs.columns]
     for a, b in zip(mine.columns, theirs.columns):
         kind = _KIND[type(b.type).__name__]
-        assert type(a.type) is readmodel_tables.KINDS[kind], (name, a.name)
+        assert type(a.type).__name__ == readmodel_tables.KIND_NAMES[kind], (name, a.name)
 
 
 def test_reading_the_ledger_imports_no_table_models(tmp_path):

@@ -133,7 +133,7 @@ def _lookup(engine, name: str, key: str, parts: Iterable[str] | None,
             *others: tuple[str, str]) -> _Lookup:
     """Entry (name, key) of the current ledger version, else the first of ``others``
     (name, key) there is."""
-    from journal.db import snapshot
+    from journal.dbconn import snapshot
 
     try:
         with snapshot(engine) as conn:
@@ -296,26 +296,32 @@ def whole_ledger_read(engine) -> Iterator[None]:
     which is certain only when the pool has no other (a ``journal`` process; a busy web
     server just keeps its caches); it is restored after. PostgreSQL keeps no such cache
     in the client."""
-    if engine.dialect.name != "sqlite":
+    from journal import dbconn
+
+    if dbconn.backend(engine) != "sqlite":
         yield
         return
     kept = None
     if _one_connection(engine):
-        with engine.connect() as conn:
-            kept = int(conn.exec_driver_sql("PRAGMA cache_size").scalar())
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{READ_CACHE_KB}")
+        with dbconn.connect(engine) as conn:
+            kept = int(conn.scalar("PRAGMA cache_size"))
+            conn.run(f"PRAGMA cache_size=-{READ_CACHE_KB}")
     try:
         yield
     finally:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA shrink_memory")
+        with dbconn.connect(engine) as conn:
+            conn.run("PRAGMA shrink_memory")
             if kept is not None:
-                conn.exec_driver_sql(f"PRAGMA cache_size={kept}")
+                conn.run(f"PRAGMA cache_size={kept}")
 
 
 def _one_connection(engine) -> bool:
     """Whether the next connection the pool hands out is the only one it has (none in
     use, at most one idle)."""
+    from journal.dbconn import Ledger
+
+    if isinstance(engine, Ledger):
+        return engine.alone()
     pool = engine.pool
     idle, busy = getattr(pool, "checkedin", None), getattr(pool, "checkedout", None)
     return idle is not None and busy is not None and idle() <= 1 and busy() == 0
@@ -325,7 +331,7 @@ def ledger_version(engine) -> int | None:
     """The ledger's version now: a counter that every import, ``--force`` re-import,
     cancellation and override raises in its own transaction (None: a ledger without the
     cache tables, an old schema opened read-only)."""
-    from journal.db import snapshot
+    from journal.dbconn import snapshot
 
     try:
         with snapshot(engine) as conn:

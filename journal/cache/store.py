@@ -13,11 +13,9 @@ import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from journal import dbconn
+from journal.dbconn import Conn, Source
 
 log = logging.getLogger(__name__)
 
@@ -29,26 +27,26 @@ class NoCache(Exception):
     """The database has no cache tables (an old schema opened without migrating)."""
 
 
-def read_version(conn: Connection) -> int:
+def read_version(conn: Conn) -> int:
     """The ledger version as ``conn``'s transaction sees it. (On PostgreSQL a failure
     aborts that transaction; callers then leave it and work without the cache.)"""
     try:
-        row = conn.execute(text("SELECT version FROM ledger_state WHERE id = 1")).first()
-    except SQLAlchemyError as exc:
+        row = conn.first("SELECT version FROM ledger_state WHERE id = 1")
+    except conn.errors as exc:
         raise NoCache(str(exc)) from exc
     if row is None:
         raise NoCache("ledger_state has no row")
     return int(row[0])
 
 
-def find(conn: Connection, name: str, key: str, version: int) -> int | None:
-    row = conn.execute(text(
-        "SELECT id FROM derived_entry WHERE name = :n AND key = :k AND ledger_version = :v"),
-        {"n": name, "k": key, "v": version}).first()
+def find(conn: Conn, name: str, key: str, version: int) -> int | None:
+    row = conn.first(
+        "SELECT id FROM derived_entry WHERE name = :n AND key = :k AND ledger_version = :v",
+        {"n": name, "k": key, "v": version})
     return None if row is None else int(row[0])
 
 
-def find_first(conn: Connection, entries: list[tuple[str, str]], version: int) -> int | None:
+def find_first(conn: Conn, entries: list[tuple[str, str]], version: int) -> int | None:
     """The first of ``entries`` (name, key) stored for ``version``, in one query."""
     if len(entries) == 1:
         return find(conn, *entries[0], version)
@@ -56,13 +54,13 @@ def find_first(conn: Connection, entries: list[tuple[str, str]], version: int) -
     params: dict = {"v": version}
     for i, (name, key) in enumerate(entries):
         params.update({f"n{i}": name, f"k{i}": key})
-    found = {(r[1], r[2]): int(r[0]) for r in conn.execute(text(
-        f"SELECT id, name, key FROM derived_entry WHERE ledger_version = :v AND ({where})"),
+    found = {(r[1], r[2]): int(r[0]) for r in conn.rows(
+        f"SELECT id, name, key FROM derived_entry WHERE ledger_version = :v AND ({where})",
         params)}
     return next((found[e] for e in entries if e in found), None)
 
 
-def read_parts(conn: Connection, entry_id: int,
+def read_parts(conn: Conn, entry_id: int,
                parts: Iterable[str] | None = None) -> dict[str, bytes]:
     sql = "SELECT part, payload FROM derived_part WHERE entry_id = :e"
     params: dict = {"e": entry_id}
@@ -72,36 +70,23 @@ def read_parts(conn: Connection, entry_id: int,
             return {}
         sql += " AND part IN (" + ", ".join(f":p{i}" for i in range(len(names))) + ")"
         params.update({f"p{i}": p for i, p in enumerate(names)})
-    return {p: bytes(b) for p, b in conn.execute(text(sql), params)}
+    return {p: bytes(b) for p, b in conn.rows(sql, params)}
 
 
 @contextmanager
-def _cache_writer(engine: Engine) -> Iterator[Connection]:
+def _cache_writer(source: Source) -> Iterator[Conn]:
     """A short write transaction that gives up instead of queueing behind an import."""
-    with engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
-            dbapi: Any = conn.connection.dbapi_connection
-            dbapi.execute(f"PRAGMA busy_timeout={WRITE_WAIT_MS}")
-            conn = conn.execution_options(writer=True)  # BEGIN IMMEDIATE (journal.db)
-        try:
-            with conn.begin():
-                if not sqlite:
-                    conn.execute(text(f"SET LOCAL lock_timeout = '{WRITE_WAIT_MS}ms'"))
-                yield conn
-        finally:
-            if sqlite:
-                from journal.db import SQLITE_BUSY_TIMEOUT_MS
-
-                dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    with dbconn.short_writer(source, WRITE_WAIT_MS) as conn:
+        yield conn
 
 
-def save(engine: Engine, name: str, key: str, version: int, parts: dict[str, bytes]) -> bool:
+def save(engine: Source, name: str, key: str, version: int, parts: dict[str, bytes]) -> bool:
     """Store ``parts`` as entry (name, key) of ledger ``version``; False when not stored
     (the ledger moved on, another process stored it first, the ledger is busy or was
     opened read-only)."""
     if _read_only(engine):
         return False
+    caught: tuple[type[Exception], ...] = (*dbconn.errors(engine), NoCache)
     try:
         with _cache_writer(engine) as conn:
             if read_version(conn) != version:
@@ -109,26 +94,26 @@ def save(engine: Engine, name: str, key: str, version: int, parts: dict[str, byt
             _prune(conn, name, version)
             params = {"n": name, "k": key, "v": version,
                       "c": datetime.now(UTC).replace(tzinfo=None)}
-            row = conn.execute(text(
+            row = conn.first(
                 "INSERT INTO derived_entry (name, key, ledger_version, created_at) "
                 "VALUES (:n, :k, :v, :c) ON CONFLICT (name, key, ledger_version) DO NOTHING "
-                "RETURNING id"), params).first()
+                "RETURNING id", params)
             if row is None:  # stored already, maybe without some parts: add those
-                row = conn.execute(text(
+                row = conn.first(
                     "SELECT id FROM derived_entry WHERE name = :n AND key = :k "
-                    "AND ledger_version = :v"), params).first()
+                    "AND ledger_version = :v", params)
                 if row is None:
                     return False
-                have = {r[0] for r in conn.execute(text(
-                    "SELECT part FROM derived_part WHERE entry_id = :e"), {"e": row[0]})}
+                have = {r[0] for r in conn.rows(
+                    "SELECT part FROM derived_part WHERE entry_id = :e", {"e": row[0]})}
                 parts = {p: b for p, b in parts.items() if p not in have}
                 if not parts:
                     return False
-            conn.execute(text("INSERT INTO derived_part (entry_id, part, payload) "
-                              "VALUES (:e, :p, :b) ON CONFLICT (entry_id, part) DO NOTHING"),
-                         [{"e": row[0], "p": p, "b": b} for p, b in parts.items()])
+            conn.run_many("INSERT INTO derived_part (entry_id, part, payload) "
+                          "VALUES (:e, :p, :b) ON CONFLICT (entry_id, part) DO NOTHING",
+                          [{"e": row[0], "p": p, "b": b} for p, b in parts.items()])
         return True
-    except (SQLAlchemyError, NoCache) as exc:
+    except caught as exc:
         log.debug("cache entry %s not stored: %s", name, exc)
         return False
 
@@ -136,51 +121,51 @@ def save(engine: Engine, name: str, key: str, version: int, parts: dict[str, byt
 _NO_WRITES: weakref.WeakSet = weakref.WeakSet()
 
 
-def never_write(engine: Engine) -> None:
+def never_write(engine: Source) -> None:
     """Read the cache through ``engine`` but never write it (``journal serve --read-only``:
     the ledger file stays byte for byte as it was)."""
     _NO_WRITES.add(engine)
 
 
-def _read_only(engine: Engine) -> bool:
+def _read_only(engine: Source) -> bool:
     from journal.db import is_read_only
 
     return engine in _NO_WRITES or is_read_only(engine)
 
 
-def _prune(conn: Connection, name: str, version: int) -> None:
+def _prune(conn: Conn, name: str, version: int) -> None:
     """Entries of older ledger versions can never be read again; of the current version,
     keep the newest few of each name."""
-    doomed = [r[0] for r in conn.execute(text(
+    doomed = [r[0] for r in conn.rows(
         "SELECT id FROM derived_entry WHERE ledger_version < :v "
         "OR (name = :n AND id NOT IN (SELECT id FROM derived_entry WHERE name = :n "
-        "ORDER BY id DESC LIMIT :keep))"), {"v": version, "n": name, "keep": KEEP_PER_NAME - 1})]
+        "ORDER BY id DESC LIMIT :keep))", {"v": version, "n": name, "keep": KEEP_PER_NAME - 1})]
     if doomed:
         _delete(conn, doomed)
 
 
-def _delete(conn: Connection, ids: list[int]) -> None:
+def _delete(conn: Conn, ids: list[int]) -> None:
     for i in range(0, len(ids), 500):
         chunk = {f"i{j}": v for j, v in enumerate(ids[i:i + 500])}
         marks = ", ".join(f":{k}" for k in chunk)
-        conn.execute(text(f"DELETE FROM derived_part WHERE entry_id IN ({marks})"), chunk)
-        conn.execute(text(f"DELETE FROM derived_entry WHERE id IN ({marks})"), chunk)
+        conn.run(f"DELETE FROM derived_part WHERE entry_id IN ({marks})", chunk)
+        conn.run(f"DELETE FROM derived_entry WHERE id IN ({marks})", chunk)
 
 
-def forget(engine: Engine, entry_id: int | None) -> None:
+def forget(engine: Source, entry_id: int | None) -> None:
     """Drop one entry (unreadable bytes), if the ledger is not busy."""
     if entry_id is None or _read_only(engine):
         return
     try:
         with _cache_writer(engine) as conn:
             _delete(conn, [entry_id])
-    except SQLAlchemyError as exc:
+    except dbconn.errors(engine) as exc:
         log.debug("cache entry %s not dropped: %s", entry_id, exc)
 
 
-def clear(engine: Engine) -> int:
+def clear(engine: Source) -> int:
     """Drop every cached entry (never needed for correctness); returns how many."""
     with _cache_writer(engine) as conn:
-        ids = [r[0] for r in conn.execute(text("SELECT id FROM derived_entry"))]
+        ids = [r[0] for r in conn.rows("SELECT id FROM derived_entry")]
         _delete(conn, ids)
     return len(ids)

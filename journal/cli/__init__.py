@@ -26,6 +26,8 @@ from journal.errors import JournalError, describe_bug, describe_fault
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from journal.dbconn import Source
+
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 FORMATS = ("table", "csv", "json")  # = journal.render.FORMATS (tests/test_startup.py)
@@ -59,6 +61,7 @@ class Context:
         self.db = db
         self.debug = debug
         self._engine: Engine | None = None
+        self._ledger: Source | None = None
 
     def engine(self, *, create: bool | None = None) -> Engine:
         """The ledger, opened on first use. Only CREATING_COMMANDS create it when missing
@@ -66,11 +69,28 @@ class Context:
         for the commands that only read it."""
         if self._engine is None:
             from journal.db import open_ledger
+            from journal.dbconn import engine_of
 
             if create is None:
                 create = _command_path() in CREATING_COMMANDS
-            self._engine = open_ledger(self.db, create=create)
+            if self._ledger is not None and not create:
+                self._engine = engine_of(self._ledger)  # the same ledger, opened already
+            else:
+                self._engine = open_ledger(self.db, create=create)
         return self._engine
+
+    def ledger(self) -> Source:
+        """The ledger for reading it (and its cache) only, opened on first use: an SQLite
+        ledger is read through sqlite3 without loading SQLAlchemy
+        (:func:`journal.db.open_reader`); never created."""
+        if self._ledger is None:
+            if self._engine is not None:
+                self._ledger = self._engine
+            else:
+                from journal.db import open_reader
+
+                self._ledger = open_reader(self.db)
+        return self._ledger
 
     def ledger_label(self) -> str:
         """The ledger as messages name it: a path, or a URL without its password."""

@@ -34,7 +34,7 @@ def _read(obj, accounts, year: int, settings, reconciled: bool):
     """
     from journal import tax
 
-    engine = obj.engine()
+    engine = obj.ledger()
     if reconciled:
         from journal import reconcile
         from journal.views import tax as views
@@ -116,7 +116,7 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon,  # noqa: C901
         from journal.rules import analyze
 
         # the year view has no other year's events: ask for all of them to name the years
-        click.echo(views.year_note(analyze(obj.engine()).realized, year), err=True)
+        click.echo(views.year_note(analyze(obj.ledger()).realized, year), err=True)
     if csv_path:  # (each output imports what it renders with)
         from journal.render import to_csv
 
@@ -164,7 +164,7 @@ def tax(obj, year, accounts, out, summary, show_flags, show_recon,  # noqa: C901
         from journal.rules.types import RuleResult
 
         if end is None:
-            end = readmodel_accounts.load_ledger_end(obj.engine())
+            end = readmodel_accounts.load_ledger_end(obj.ledger())
         click.echo(provisional_note(RuleResult(provisional_years=provisional), year, end),
                    err=True)
 

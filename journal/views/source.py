@@ -115,12 +115,10 @@ def undated(engine) -> date | None:
     """Today when the ledger has no end yet (no active trade, no statement period: a review
     is then measured at the clock, so a kept one must not outlive the day); else None (it
     is measured at the ledger's end, which the ledger version already pins)."""
-    from sqlalchemy import text
-
-    from journal.db import snapshot
+    from journal.dbconn import snapshot
 
     with snapshot(engine) as conn:
-        dated = conn.execute(text(
+        dated = conn.scalar(
             "SELECT EXISTS (SELECT 1 FROM execution WHERE status = 'active') "
-            "OR EXISTS (SELECT 1 FROM import_batch WHERE period_to IS NOT NULL)")).scalar()
+            "OR EXISTS (SELECT 1 FROM import_batch WHERE period_to IS NOT NULL)")
     return None if dated else date.today()
