@@ -28,7 +28,7 @@ def trades(obj, accounts, symbol, date_from, date_to, include_voided, out):
     from journal import readmodel, readmodel_accounts
     from journal.views import ledger
 
-    engine = obj.engine()
+    engine = obj.ledger()
     accounts.check(readmodel_accounts.load_account_ids(engine))
     records = readmodel.load_trades(
         engine, accounts=accounts.sorted, date_from=date_from.date() if date_from else None,
@@ -50,4 +50,4 @@ def accounts(obj, out):
     from journal import readmodel_accounts
     from journal.views import ledger
 
-    out.emit(ledger.accounts(readmodel_accounts.load_accounts(obj.engine())))
+    out.emit(ledger.accounts(readmodel_accounts.load_accounts(obj.ledger())))

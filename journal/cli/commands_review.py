@@ -50,7 +50,7 @@ def summary(obj, weekly, monthly, yearly, by_date, accounts, out):
     from journal.views.source import view
 
     period = chosen[0] if chosen else "month"
-    known, table = view(obj.engine(), "summary", lambda src: views.summary(
+    known, table = view(obj.ledger(), "summary", lambda src: views.summary(
         src.data, src.result, period=period, by_date=by_date, accounts=accounts),
         params=(period, by_date, accounts), unused=("flags",))
     accounts.check(known)
@@ -95,7 +95,7 @@ def review_(obj, by, accounts, out):
     params = (by, accounts, settings)
 
     def chunks() -> Iterator[str]:
-        known, shown = view(obj.engine(), "review", build, params=params, files=files,
+        known, shown = view(obj.ledger(), "review", build, params=params, files=files,
                             unused=("flags",))
         accounts.check(known)  # refused: nothing is kept
         if out.fmt != "json":
@@ -109,7 +109,7 @@ def review_(obj, by, accounts, out):
 
     # the graded puts alone are tens of thousands of rows: formatting them took longer
     # than reading the kept table, so the finished text is kept too
-    _echo_kept(obj.engine(), "out:review", chunks, params=(params, _shape(out)), files=files)
+    _echo_kept(obj.ledger(), "out:review", chunks, params=(params, _shape(out)), files=files)
 
 
 def _echo_kept(engine, name: str, chunks: Callable[[], Iterable[str]], *, params,
@@ -256,7 +256,7 @@ def _ledger_on(obj, sale_date, symbol):
         return day, None
     from journal.rules import analyze
 
-    return day, analyze(obj.engine(), as_of=day if sale_date else None)
+    return day, analyze(obj.ledger(), as_of=day if sale_date else None)
 
 
 @cli.command()
@@ -285,7 +285,7 @@ def export(obj, xlsx_path, accounts):
     from journal.exporters.xlsx_stream import write_bytes
     from journal.views import source, workbook
 
-    engine = obj.engine()
+    engine = obj.ledger()
     settings = checklist.load_settings()
     written: list[bool] = []
 
@@ -345,7 +345,7 @@ def report(obj, html_path, accounts):
     from journal.exporters import html_report
     from journal.views import report as views
 
-    known, review = views.cached(obj.engine(), checklist.load_settings(), accounts)
+    known, review = views.cached(obj.ledger(), checklist.load_settings(), accounts)
     accounts.check(known)
     page = html_report.render(review, _title(accounts).replace("csp-journal",
                                                                 "csp-journal review"),

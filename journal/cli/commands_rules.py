@@ -19,7 +19,7 @@ def _analyze(obj, accounts=None, as_of=None):
     """The rules' result, after checking the --account filter against the ledger."""
     from journal.rules import analyze
 
-    engine = obj.engine()
+    engine = obj.ledger()
     if accounts:
         from journal import (  # SQLModel: only when an account filter is checked
             readmodel_accounts,
@@ -85,7 +85,7 @@ def positions(obj, as_of, accounts, out):
         marks = market.Marks(src.data, day, market.user_prices(settings))
         return views.positions(src.result, day, accounts=accounts, marks=marks)
 
-    known, table = view(obj.engine(), "positions", build, as_of=as_of,
+    known, table = view(obj.ledger(), "positions", build, as_of=as_of,
                         params=(day, accounts, settings), files=(settings.prices_csv,))
     accounts.check(known)
     out.emit(table)
@@ -154,7 +154,7 @@ def realized(obj, year, accounts, out):
     if year is not None and year in result.provisional_years:
         from journal import readmodel_accounts
 
-        click.echo(provisional_note(result, year, readmodel_accounts.load_ledger_end(obj.engine())),
+        click.echo(provisional_note(result, year, readmodel_accounts.load_ledger_end(obj.ledger())),
                    err=True)
     _flags_note(result, year, accounts)
 

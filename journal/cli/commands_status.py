@@ -43,7 +43,7 @@ def status(obj, as_of, accounts, out):
         return views.status(src.data, src.result, day, marks=marks, accounts=accounts,
                             flagged=flagged)
 
-    known, parts = view(obj.engine(), "status", build, as_of=day,
+    known, parts = view(obj.ledger(), "status", build, as_of=day,
                         params=(accounts, settings), files=(settings.prices_csv,))
     accounts.check(known)
     if out.fmt == "json":
