@@ -171,8 +171,7 @@ def schema_status(source: Engine | Ledger) -> tuple[str | None, tuple[str, ...]]
         from journal.dbconn import connect
 
         with connect(source) as direct:
-            if direct.first("SELECT 1 FROM sqlite_master "
-                            "WHERE type = 'table' AND name = 'alembic_version'") is None:
+            if direct.first(_HAS_VERSIONS[source.backend]) is None:
                 return None, heads
             found = direct.rows("SELECT version_num FROM alembic_version")
         if len(found) <= 1:
@@ -191,6 +190,9 @@ def schema_status(source: Engine | Ledger) -> tuple[str | None, tuple[str, ...]]
         return MigrationContext.configure(conn).get_current_revision(), heads
 
 
+_HAS_VERSIONS = {  # a row when alembic_version is a table the connection sees
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'",
+    "postgresql": "SELECT 1 WHERE to_regclass('alembic_version') IS NOT NULL"}
 _HEADS: dict[Path, tuple[str, ...]] = {}  # per migrations folder (tests swap it)
 _REVISION_LINE = re.compile(
     r"^(revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]*)?=\s*(.+?)\s*$",
@@ -410,10 +412,13 @@ def open_reader(target=None) -> Engine | Ledger:
     (journal.dbconn says why); anything else (PostgreSQL, an unusual URL, a ledger to
     migrate) as :func:`open_ledger`'s engine, or a Ledger over the migrated file."""
     url = database_url(target)
-    path = _plain_sqlite_path(url)
-    if path is None:
+    path, conninfo = _plain_sqlite_path(url), _plain_psycopg_url(url)
+    if path is not None:
+        ledger = Ledger(url, path, _check_sqlite_file(path, create=False))
+    elif conninfo is not None:
+        ledger = Ledger(url, None, conninfo=conninfo)
+    else:
         return open_ledger(target, create=False)
-    ledger = Ledger(url, path, _check_sqlite_file(path, create=False))
     if url in _checked:
         return ledger
     current, heads = schema_status(ledger)
@@ -422,6 +427,25 @@ def open_reader(target=None) -> Engine | Ledger:
         open_ledger(target, create=False)
     _checked.add(url)
     return ledger
+
+
+# what libpq takes in a connection URI's query, as SQLAlchemy's psycopg dialect passes it
+_LIBPQ_KEYS = frozenset({"host", "hostaddr", "port", "dbname", "user", "password",
+                         "connect_timeout", "application_name", "options", "sslmode",
+                         "sslcert", "sslkey", "sslrootcert", "target_session_attrs"})
+
+
+def _plain_psycopg_url(url: str) -> str | None:
+    """The libpq connection URI of ``postgresql+psycopg://…`` when its options are all
+    libpq's own (what psycopg would be given through SQLAlchemy); else None."""
+    prefix = "postgresql+psycopg://"
+    if not url.startswith(prefix):
+        return None
+    rest = url[len(prefix):]
+    query = urllib.parse.urlsplit("postgresql://" + rest).query
+    if any(k not in _LIBPQ_KEYS for k, _ in urllib.parse.parse_qsl(query)):
+        return None
+    return "postgresql://" + rest
 
 
 def _plain_sqlite_path(url: str) -> Path | None:

@@ -15,6 +15,8 @@ source, set up the way the engine sets up its own connections (``journal.db``).
 
 from __future__ import annotations
 
+import itertools
+import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -73,16 +75,20 @@ def set_wal(cur: sqlite3.Cursor) -> None:
 
 
 class Ledger:
-    """An SQLite ledger opened by :func:`journal.db.open_reader`: its own small pool of
-    ``sqlite3`` connections for reading (and keeping the cache), and the SQLAlchemy
-    engine, made on first use of :attr:`engine`, for everything else."""
+    """A ledger opened by :func:`journal.db.open_reader`: its own small pool of driver
+    connections for reading (and keeping the cache), ``sqlite3`` for an SQLite file or
+    ``psycopg`` for PostgreSQL (``conninfo``), and the SQLAlchemy engine, made on first
+    use of :attr:`engine`, for everything else."""
 
-    __slots__ = ("__weakref__", "_busy", "_engine", "_idle", "path", "read_only", "url")
+    __slots__ = ("__weakref__", "_busy", "_engine", "_idle", "backend", "conninfo", "path",
+                 "read_only", "url")
 
-    def __init__(self, url: str, path: Path, read_only: bool) -> None:
-        self.url, self.path, self.read_only = url, path, read_only
+    def __init__(self, url: str, path: Path | None, read_only: bool = False, *,
+                 conninfo: str | None = None) -> None:
+        self.url, self.path, self.read_only, self.conninfo = url, path, read_only, conninfo
+        self.backend = "sqlite" if conninfo is None else "postgresql"
         self._engine: Engine | None = None
-        self._idle: list[sqlite3.Connection] = []
+        self._idle: list[Any] = []
         self._busy = 0
 
     @property
@@ -94,9 +100,15 @@ class Ledger:
             self._engine = make_engine(self.url, read_only=self.read_only)
         return self._engine
 
-    def _open(self) -> sqlite3.Connection:
+    def _open(self) -> Any:
+        if self.conninfo is not None:
+            import psycopg
+
+            # transactions are begun explicitly (snapshot, short_writer), as on SQLite
+            return psycopg.connect(self.conninfo, autocommit=True)
         from journal.db import _read_only_uri
 
+        assert self.path is not None
         timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
         if self.read_only:
             raw = sqlite3.connect(_read_only_uri(self.path), uri=True, timeout=timeout,
@@ -106,8 +118,11 @@ class Ledger:
         configure_sqlite(raw, read_only=self.read_only)
         return raw
 
+    def wrap(self, raw: Any) -> Conn:
+        return Conn(raw) if self.conninfo is None else _PgConn(raw)
+
     @contextmanager
-    def checkout(self) -> Iterator[sqlite3.Connection]:
+    def checkout(self) -> Iterator[Any]:
         """A connection of the pool (a new one when all are in use), returned after."""
         raw = self._idle.pop() if self._idle else self._open()
         self._busy += 1
@@ -115,9 +130,20 @@ class Ledger:
             yield raw
         finally:
             self._busy -= 1
-            if raw.in_transaction:  # an error left it open
+            if self._release(raw):
+                self._idle.append(raw)
+
+    def _release(self, raw: Any) -> bool:
+        """End what an error left open; False: the connection is gone (not kept)."""
+        if self.conninfo is None:
+            if raw.in_transaction:
                 raw.rollback()
-            self._idle.append(raw)
+            return True
+        if raw.closed:
+            return False
+        if raw.info.transaction_status != 0:  # not IDLE: in (or failed) a transaction
+            raw.execute("ROLLBACK")
+        return True
 
     def alone(self) -> bool:
         """Whether the next connection handed out is the only one there is (none in use,
@@ -141,13 +167,13 @@ def engine_of(source: Source) -> Engine:
 
 def backend(source: Source) -> str:
     """``sqlite`` or ``postgresql``."""
-    return "sqlite" if isinstance(source, Ledger) else source.dialect.name
+    return source.backend if isinstance(source, Ledger) else source.dialect.name
 
 
 def errors(source: Source) -> tuple[type[Exception], ...]:
     """The database errors a caller that tolerates them (the cache) catches."""
     if isinstance(source, Ledger):
-        return (sqlite3.Error,)
+        return (sqlite3.Error,) if source.conninfo is None else _PgConn.driver_errors()
     from sqlalchemy.exc import SQLAlchemyError
 
     return (SQLAlchemyError, sqlite3.Error)
@@ -189,6 +215,54 @@ class Conn:
             yield chunk
 
 
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+_PYFORMAT: dict[str, str] = {}
+_CURSORS = itertools.count()
+
+
+def pyformat(sql: str) -> str:
+    """``:name`` parameters as psycopg's ``%(name)s`` (and a literal ``%`` doubled)."""
+    done = _PYFORMAT.get(sql)
+    if done is None:
+        done = _PYFORMAT[sql] = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+    return done
+
+
+class _PgConn(Conn):
+    """The same calls on a psycopg connection (a PostgreSQL :class:`Ledger`)."""
+
+    backend = "postgresql"
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__(raw)
+        self.errors = self.driver_errors()
+
+    @staticmethod
+    def driver_errors() -> tuple[type[Exception], ...]:
+        import psycopg
+
+        return (psycopg.Error,)
+
+    def _run(self, sql: str, params: Params) -> Any:
+        # without parameters psycopg reads the text as it is (no %-escapes)
+        return self.raw.execute(pyformat(sql), params) if params else self.raw.execute(sql)
+
+    def run_many(self, sql: str, rows: list[dict]) -> None:
+        with self.raw.cursor() as cur:
+            cur.executemany(pyformat(sql), rows)
+
+    def chunks(self, sql: str, params: Params, size: int) -> Iterator[list]:
+        # a server-side cursor (inside the snapshot's transaction): the rows come as they
+        # are read, as SQLAlchemy's stream_results gave them
+        with self.raw.cursor(name=f"journal_chunks_{next(_CURSORS)}") as cur:
+            if params:
+                cur.execute(pyformat(sql), params)
+            else:
+                cur.execute(sql)
+            while chunk := cur.fetchmany(size):
+                yield chunk
+
+
 class _AlchemyConn(Conn):
     """The same calls on an SQLAlchemy connection (PostgreSQL, or an engine a caller
     made): the text goes through ``text()``, the rows come back as the driver's values."""
@@ -225,7 +299,7 @@ def connect(source: Source) -> Iterator[Conn]:
     """A connection outside any transaction (each statement commits by itself)."""
     if isinstance(source, Ledger):
         with source.checkout() as raw:
-            yield Conn(raw)
+            yield source.wrap(raw)
     else:
         with source.connect() as conn:
             yield _AlchemyConn(conn)
@@ -238,8 +312,9 @@ def snapshot(source: Source) -> Iterator[Conn]:
     snapshot, or one PostgreSQL REPEATABLE READ transaction)."""
     if isinstance(source, Ledger):
         with source.checkout() as raw:
-            raw.execute("BEGIN")
-            yield Conn(raw)
+            raw.execute("BEGIN" if source.conninfo is None else
+                        "BEGIN ISOLATION LEVEL REPEATABLE READ")
+            yield source.wrap(raw)
             raw.execute("COMMIT")
     else:
         from journal.db import snapshot as engine_snapshot
@@ -252,6 +327,13 @@ def snapshot(source: Source) -> Iterator[Conn]:
 def short_writer(source: Source, wait_ms: int) -> Iterator[Conn]:
     """A write transaction that waits at most ``wait_ms`` for the ledger's write lock
     (SQLite: BEGIN IMMEDIATE under a short busy timeout; PostgreSQL: lock_timeout)."""
+    if isinstance(source, Ledger) and source.conninfo is not None:
+        with source.checkout() as raw:
+            raw.execute("BEGIN")
+            raw.execute(f"SET LOCAL lock_timeout = '{wait_ms}ms'")
+            yield source.wrap(raw)
+            raw.execute("COMMIT")
+        return
     if isinstance(source, Ledger):
         with source.checkout() as raw:
             raw.execute(f"PRAGMA busy_timeout={wait_ms}")

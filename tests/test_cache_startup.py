@@ -60,3 +60,55 @@ def test_a_warm_report_imports_nothing_heavy(db_path, args):
     assert "journal.readmodel" in cold  # the first run computes (and stores) the result
     assert warm == [], f"a cache hit imported {warm}"
     assert runs[1].stdout == runs[0].stdout
+
+
+SQLALCHEMY = ("sqlalchemy", "sqlmodel", "alembic")
+
+
+@pytest.mark.parametrize("args", [
+    ("tax", "2025", "--summary"), ("tax", "2025"), ("summary", "--monthly"), ("review",),
+    ("lots",), ("positions",), ("realized",), ("flags",), ("cycles",), ("trades",),
+    ("status", "--as-of", "2025-12-01")], ids=" ".join)
+def test_a_report_imports_no_sqlalchemy(backend, args):
+    """Cold (the cache computed and written) and warm (read from it), a report on a
+    ledger at this code's schema reads through sqlite3 or psycopg alone (journal.dbconn)."""
+    _name, db_path = backend
+    engine = jdb.open_ledger(db_path)
+    import_file(engine, SAMPLES / "wheel_2025_U7654321.xml")
+    engine.dispose()
+    code = (
+        "import json, sys\n"
+        "from journal.cli import main\n"
+        "try:\n"
+        f"    main(['--db', {db_path!r}, *{args!r}, '--format', 'json'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        f"{SQLALCHEMY!r})), file=sys.stderr)\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
+                           capture_output=True, check=True) for _ in range(2)]
+    cold, warm = (json.loads(r.stderr.strip().splitlines()[-1]) for r in runs)
+    assert cold == [] and warm == [], (cold, warm)
+    assert runs[0].stdout and runs[1].stdout == runs[0].stdout
+
+
+def test_the_direct_schema_check_is_the_engines(backend):
+    from journal.dbconn import Ledger
+    from journal.errors import NoLedger
+
+    name, target = backend
+    engine = jdb.make_engine(target)
+    if name == "postgresql":  # an empty database: refused as open_ledger refuses it
+        with pytest.raises(NoLedger):
+            jdb.open_reader(target)
+    jdb.open_ledger(target)
+    reader = jdb.open_reader(target)
+    assert isinstance(reader, Ledger) and reader.backend == name
+    assert jdb.schema_status(reader) == jdb.schema_status(engine)
+    assert jdb.schema_status(reader)[0] is not None
+    with engine.begin() as conn:  # an empty version table: no revision, as Alembic says
+        conn.exec_driver_sql("DELETE FROM alembic_version")
+    assert jdb.schema_status(reader) == jdb.schema_status(engine) == (None, jdb.script_heads())
+    reader.dispose()
+    engine.dispose()

@@ -358,28 +358,31 @@ def test_postgres_server_that_hangs_up(run):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="JOURNAL_TEST_PG_URL not set (.ci/run sets it)")
-def test_postgres_connection_lost_during_a_command(run):
-    from sqlalchemy import create_engine, event
-    from sqlalchemy.engine import Engine
+def test_postgres_connection_lost_during_a_command(run, monkeypatch):
+    from sqlalchemy import create_engine
+
+    from journal import dbconn
 
     with pg_database() as url:
         assert run("import", "-q", MAIN, db=url).exit_code == 0
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         seen = []
+        real = dbconn._PgConn._run
 
-        def kill_on_third(conn, cursor, statement, *_):
-            seen.append(statement)
+        def kill_on_third(self, sql, params):  # a report reads through psycopg directly
+            seen.append(sql)
             if len(seen) == 3:  # mid-command: the server ends this session
                 with admin.connect() as c:
                     c.exec_driver_sql("SELECT pg_terminate_backend(%s)",
-                                      (conn.connection.dbapi_connection.info.backend_pid,))
+                                      (self.raw.info.backend_pid,))
+            return real(self, sql, params)
 
-        event.listen(Engine, "before_cursor_execute", kill_on_third)
+        monkeypatch.setattr(dbconn._PgConn, "_run", kill_on_third)
         try:
             res = run("tax", "2025", "--summary", db=url)
         finally:
-            event.remove(Engine, "before_cursor_execute", kill_on_third)
             admin.dispose()
+    assert len(seen) >= 3
     assert res.exit_code == 1, res.output
     line = one_clean_line(res.output)
     assert line.startswith("lost the connection to the PostgreSQL server of "), line
