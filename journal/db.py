@@ -407,10 +407,10 @@ def open_ledger(target=None, *, create: bool = True, migrate: bool = True) -> En
 
 def open_reader(target=None) -> Engine | Ledger:
     """:func:`open_ledger` for a command that only reads the ledger (and keeps its cache),
-    without creating it: an SQLite ledger file at this code's schema comes back as a
-    :class:`~journal.dbconn.Ledger`, read through ``sqlite3`` with no SQLAlchemy loaded
-    (journal.dbconn says why); anything else (PostgreSQL, an unusual URL, a ledger to
-    migrate) as :func:`open_ledger`'s engine, or a Ledger over the migrated file."""
+    without creating it: an SQLite file or a PostgreSQL database comes back as a
+    :class:`~journal.dbconn.Ledger`, read through ``sqlite3`` or ``psycopg`` with no
+    SQLAlchemy loaded (journal.dbconn says why); one to migrate or refuse goes through
+    :func:`open_ledger` first; an unusual URL is :func:`open_ledger`'s engine."""
     url = database_url(target)
     path, conninfo = _plain_sqlite_path(url), _plain_psycopg_url(url)
     if path is not None:
@@ -438,9 +438,11 @@ _LIBPQ_KEYS = frozenset({"host", "hostaddr", "port", "dbname", "user", "password
 def _plain_psycopg_url(url: str) -> str | None:
     """The libpq connection URI of ``postgresql+psycopg://…`` when its options are all
     libpq's own (what psycopg would be given through SQLAlchemy); else None."""
+    import importlib.util
+
     prefix = "postgresql+psycopg://"
-    if not url.startswith(prefix):
-        return None
+    if not url.startswith(prefix) or importlib.util.find_spec("psycopg") is None:
+        return None  # (make_engine words a missing driver)
     rest = url[len(prefix):]
     query = urllib.parse.urlsplit("postgresql://" + rest).query
     if any(k not in _LIBPQ_KEYS for k, _ in urllib.parse.parse_qsl(query)):
