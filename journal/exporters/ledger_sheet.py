@@ -96,14 +96,14 @@ class Job:
         self.out.close()
 
 
-def start(engine, accounts) -> Job | None:
-    """Fork a child that makes the Ledger sheet of ``accounts``; None where a child is
-    not used (the caller then writes the sheet itself)."""
-    from journal.db import sqlite_file
-
+def start(source, accounts) -> Job | None:
+    """Fork a child that makes the Ledger sheet of ``accounts`` (``source``: a
+    :class:`journal.dbconn.Ledger` or an engine); None where a child is not used (the
+    caller then writes the sheet itself)."""
     if not ENABLED or not sys.platform.startswith("linux") or not _alone():
         return None
-    if engine.dialect.name == "sqlite" and sqlite_file(engine.url) is None:
+    url = _url_of(source)
+    if url is None:
         return None  # an in-memory database: a new connection would see another one
     out = tempfile.TemporaryFile()  # noqa: SIM115 (the Job closes it, after the sheet)
     read_end, write_end = os.pipe()
@@ -117,7 +117,7 @@ def start(engine, accounts) -> Job | None:
         os.close(write_end)
         return None
     if pid == 0:  # the child: never returns
-        _child(engine, accounts, out, read_end, write_end)
+        _child(url, accounts, out, read_end, write_end)
     os.close(write_end)
     return Job(pid, out, read_end)
 
@@ -128,7 +128,21 @@ def _alone() -> bool:
     return threading.active_count() == 1
 
 
-def _child(engine, accounts, out: IO[bytes], read_end: int, write_end: int) -> None:
+def _url_of(source) -> str | None:
+    """The URL a new engine on ``source``'s ledger is made from; None for an in-memory
+    SQLite database."""
+    from journal.dbconn import Ledger
+
+    if isinstance(source, Ledger):
+        return source.url if source.backend != "sqlite" or source.path is not None else None
+    from journal.db import sqlite_file
+
+    if source.dialect.name == "sqlite" and sqlite_file(source.url) is None:
+        return None
+    return source.url.render_as_string(hide_password=False)
+
+
+def _child(url: str, accounts, out: IO[bytes], read_end: int, write_end: int) -> None:
     """Make the sheet and exit: 0 once its widths, row count and version are written to
     the pipe; any failure exits 1 (os._exit in ``finally`` drops the exception: the
     parent then reads the rows itself)."""
@@ -136,7 +150,7 @@ def _child(engine, accounts, out: IO[bytes], read_end: int, write_end: int) -> N
     try:
         os.close(read_end)
         gc.disable()  # nothing inherited is ever freed (see the module's note)
-        made = render(engine.url.render_as_string(hide_password=False), accounts, out)
+        made = render(url, accounts, out)
         out.flush()
         os.write(write_end, json.dumps(made).encode())
         code = 0
