@@ -41,22 +41,7 @@ def test_the_current_revision_is_alembics(backend):
     ("tax", "2025", "--summary"), ("summary", "--monthly"), ("review",), ("lots",),
     ("status", "--as-of", "2025-12-01")], ids=" ".join)
 def test_a_warm_report_imports_nothing_heavy(db_path, args):
-    engine = jdb.open_ledger(db_path)
-    import_file(engine, SAMPLES / "wheel_2025_U7654321.xml")
-    engine.dispose()
-    code = (
-        "import json, sys\n"
-        "from journal.cli import main\n"
-        "try:\n"
-        f"    main(['--db', {db_path!r}, *{args!r}, '--format', 'json'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} "
-        f"or m in {HEAVY!r})), file=sys.stderr)\n")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
-                           capture_output=True, check=True) for _ in range(2)]
-    cold, warm = (json.loads(r.stderr.strip().splitlines()[-1]) for r in runs)
+    runs, (cold, warm) = _twice(db_path, args, HEAVY)
     assert "journal.readmodel" in cold  # the first run computes (and stores) the result
     assert warm == [], f"a cache hit imported {warm}"
     assert runs[1].stdout == runs[0].stdout
@@ -73,22 +58,7 @@ def test_a_report_imports_no_sqlalchemy(backend, args):
     """Cold (the cache computed and written) and warm (read from it), a report on a
     ledger at this code's schema reads through sqlite3 or psycopg alone (journal.dbconn)."""
     _name, db_path = backend
-    engine = jdb.open_ledger(db_path)
-    import_file(engine, SAMPLES / "wheel_2025_U7654321.xml")
-    engine.dispose()
-    code = (
-        "import json, sys\n"
-        "from journal.cli import main\n"
-        "try:\n"
-        f"    main(['--db', {db_path!r}, *{args!r}, '--format', 'json'])\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-        f"{SQLALCHEMY!r})), file=sys.stderr)\n")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
-                           capture_output=True, check=True) for _ in range(2)]
-    cold, warm = (json.loads(r.stderr.strip().splitlines()[-1]) for r in runs)
+    runs, (cold, warm) = _twice(db_path, args, SQLALCHEMY)
     assert cold == [] and warm == [], (cold, warm)
     assert runs[0].stdout and runs[1].stdout == runs[0].stdout
 
@@ -112,3 +82,26 @@ def test_the_direct_schema_check_is_the_engines(backend):
     assert jdb.schema_status(reader) == jdb.schema_status(engine) == (None, jdb.script_heads())
     reader.dispose()
     engine.dispose()
+
+
+def _twice(db_path, args: tuple, names: tuple) -> tuple[list, tuple[list, list]]:
+    """Import a sample into ``db_path``, then run the report ``args`` in two fresh
+    processes (cold: computed and kept; warm: read from the cache); returns both runs and
+    the modules of ``names`` each one loaded."""
+    engine = jdb.open_ledger(db_path)
+    import_file(engine, SAMPLES / "wheel_2025_U7654321.xml")
+    engine.dispose()
+    code = (
+        "import json, sys\n"
+        "from journal.cli import main\n"
+        "try:\n"
+        f"    main(['--db', {db_path!r}, *{args!r}, '--format', 'json'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {names!r} "
+        f"or m in {names!r})), file=sys.stderr)\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
+                           capture_output=True, check=True) for _ in range(2)]
+    cold, warm = (json.loads(r.stderr.strip().splitlines()[-1]) for r in runs)
+    return runs, (cold, warm)
