@@ -53,7 +53,7 @@ SQLALCHEMY = ("sqlalchemy", "sqlmodel", "alembic")
 @pytest.mark.parametrize("args", [
     ("tax", "2025", "--summary"), ("tax", "2025"), ("summary", "--monthly"), ("review",),
     ("lots",), ("positions",), ("realized",), ("flags",), ("cycles",), ("trades",),
-    ("status", "--as-of", "2025-12-01")], ids=" ".join)
+    ("actions",), ("transfers",), ("status", "--as-of", "2025-12-01")], ids=" ".join)
 def test_a_report_imports_no_sqlalchemy(backend, args):
     """Cold (the cache computed and written) and warm (read from it), a report on a
     ledger at this code's schema reads through sqlite3 or psycopg alone (journal.dbconn)."""

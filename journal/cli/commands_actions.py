@@ -32,7 +32,7 @@ def actions(ctx, out):
     from journal.rules.actions import groups
     from journal.views.actions import actions as view
 
-    data = load_ledger(ctx.obj.engine())
+    data = load_ledger(ctx.obj.ledger())
     out.emit(view(groups(data.corporate_actions), data.action_overrides))
 
 

@@ -28,7 +28,7 @@ def transfers(ctx, out):
     from journal.readmodel import load_ledger
     from journal.views.actions import transfers as view
 
-    data = load_ledger(ctx.obj.engine())
+    data = load_ledger(ctx.obj.ledger())
     out.emit(view(data.transfers, data.action_overrides))
 
 
