@@ -163,6 +163,32 @@ def test_no_child_while_another_thread_runs(ledger):
         other.join()
 
 
+def test_no_child_while_a_thread_outside_threading_runs(ledger):
+    """A thread started below the threading module (as a C library starts its own, such
+    as numpy's BLAS pool) is one threading.active_count() does not see."""
+    import _thread
+
+    release, started = _thread.allocate_lock(), _thread.allocate_lock()
+    release.acquire()
+    started.acquire()
+
+    def wait():
+        started.release()
+        release.acquire()
+
+    _thread.start_new_thread(wait, ())
+    started.acquire()
+    try:
+        engine = db.make_engine(str(ledger))
+        job = ledger_sheet.start(engine, ALL)
+        if job is not None:
+            job.cancel()
+        engine.dispose()
+        assert job is None
+    finally:
+        release.release()
+
+
 def test_an_import_between_the_two_reads(run, backend, tmp_path, monkeypatch):
     """The child reads the ledger, then an import commits, then the parent computes the
     review: the child's sheet is of the state before, so the parent writes the sheet from

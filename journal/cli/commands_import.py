@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -83,7 +84,7 @@ def import_(obj, paths, fmt, exit_first, force, date_order, quiet):
         show_bar = not quiet and size >= PROGRESS_MIN_BYTES
         if show_bar:
             with click.progressbar(length=size, label=path.name, show_pos=False,
-                                   file=click.get_text_stream("stderr")) as bar:
+                                   file=sys.stderr) as bar:
                 fr = imports.import_file(engine, path, force=force, date_order=date_order,
                                  progress=bar.update)
         else:

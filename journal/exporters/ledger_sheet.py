@@ -124,8 +124,14 @@ def start(source, accounts) -> Job | None:
 
 def _alone() -> bool:
     """No other thread runs: a fork copies only this one, and a lock another thread held
-    would stay locked in the child for ever."""
-    return threading.active_count() == 1
+    would stay locked in the child for ever. The kernel's count, not only threading's:
+    a library's own threads (numpy's BLAS pool, started when pandas loads) count too."""
+    if threading.active_count() != 1:
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 def _url_of(source) -> str | None:
