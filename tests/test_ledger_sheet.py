@@ -17,8 +17,14 @@ from journal.views.filters import ALL
 
 from conftest import SAMPLES
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="the child is forked on Linux only")
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"),
+                       reason="the child is forked on Linux only"),
+    # The tests fork inside pytest on purpose (the `jobs` fixture sets _alone aside),
+    # where other tests' threads may still run: Python 3.12+ warns of that each time.
+    pytest.mark.filterwarnings(
+        "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"),
+]
 
 FILES = [SAMPLES / "wheel_2025_U7654321.xml", SAMPLES / "wheel_2025_multi.xml"]
 
