@@ -105,7 +105,9 @@ def _json_default(v):
     return out
 
 
-_NOT_ASCII = re.compile("[\x7f-\U0010ffff]")
+# The same set as [\x7f-\U0010ffff], written as a complement: the range form took 5 ms to
+# compile, in every command that renders anything.
+_NOT_ASCII = re.compile("[^\x00-\x7e]")
 
 
 def _escape(m: re.Match) -> str:
