@@ -9,6 +9,9 @@ the terminal is printed as narrow as it can be and allowed to run over.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from operator import methodcaller
 
 from journal.render.text import formatter, screen_text
 from journal.views.table import Column, Kind, Table
@@ -49,18 +52,21 @@ def _longest_word(text: str) -> int:
     return max((len(w) for w in text.split()), default=0)
 
 
-def _widths(columns: Sequence[Column], cells: list[list[str]], width: int) -> list[int]:
-    natural = [max([len(c.title)] + [max(map(len, row[i].split("\n"))) for row in cells])
-               for i, c in enumerate(columns)]
-    # headers wrap too: a numeric column needs only its widest value or header word
-    floor = []
-    for i, c in enumerate(columns):
-        values = max([0] + [len(row[i]) for row in cells])
+def _widths(columns: Sequence[Column], cols: list[list[str]], width: int) -> list[int]:
+    natural, floor = [], []
+    for c, col in zip(columns, cols):
+        longest = max(map(len, col), default=0)
+        if "\n" in "".join(col):
+            lines = max((max(map(len, v.split("\n"))) for v in col), default=0)
+        else:
+            lines = longest
+        natural.append(max(len(c.title), lines))
+        # headers wrap too: a numeric column needs only its widest value or header word
         head = _longest_word(c.title)
         if c.kind in _WRAPPABLE:
-            floor.append(max(min(MIN_TEXT, natural[i]), head))
+            floor.append(max(min(MIN_TEXT, natural[-1]), head))
         else:
-            floor.append(max(values, head))
+            floor.append(max(longest, head))
     widths = list(natural)
     budget = width - len(GAP) * (len(columns) - 1)
     # first narrow headers of non-text columns, then wrap the widest text column
@@ -94,26 +100,46 @@ def _shrink(widths: list[int], floor: list[int], budget: int, allowed: list[int]
         widths[i] -= max(1, step)
 
 
+_NUMBER_TYPES = frozenset({bool, int, float, Decimal})
+# The value types whose text depends on the value alone, as a dict key sees it (two equal
+# Decimals can print differently as text, "1.0" and "1.00", so a text column of Decimals
+# is not one of them; a numeric column prints them alike).
+_KEYED = {True: frozenset({Decimal, int, str, type(None)}),
+          False: frozenset({str, date, datetime, int, bool, type(None)})}
+
+
+def _column_text(kind: Kind, values: list) -> list[str]:
+    """Each value of a column as the screen shows it. A column repeats its values (days,
+    symbols, amounts), so each distinct one is formatted once where that is exact."""
+    show = formatter(kind)
+    types = set(map(type, values))
+    if not types <= _KEYED[kind.numeric] or len(types & _NUMBER_TYPES) > 1:
+        return list(map(show, values))  # (1 == True == Decimal(1): keys would merge them)
+    text = {v: show(v) for v in set(values)}
+    return list(map(text.__getitem__, values))
+
+
 def render_table(table: Table, width: int) -> str:
     columns = list(table.columns)
-    shows = [(c.key, formatter(c.kind)) for c in columns]
-    cells = [[show(r.get(key)) for key, show in shows] for r in table.rows]
-    widths = _widths(columns, cells, width)
+    # Column by column: a listing has tens of thousands of rows, and one pass of C-level
+    # map per column costs far less than a Python loop over every cell of every row.
+    cols = [_column_text(c.kind, list(map(methodcaller("get", c.key), table.rows)))
+            for c in columns]
+    widths = _widths(columns, cols, width)
     right = [c.kind.numeric for c in columns]
 
-    pads = [str.rjust if r else str.ljust for r in right]
-    n_cols = len(columns)
+    # The rows that need wrapping: a cell wider than its column or holding a line break.
+    # Every other row is one str.format call (the same padding as rjust/ljust).
+    wrap_rows: set[int] = set()
+    for col, w in zip(cols, widths):
+        if max(map(len, col), default=0) > w or "\n" in "".join(col):
+            wrap_rows.update(j for j, v in enumerate(col) if len(v) > w or "\n" in v)
+    line = GAP.join(("{:>%d}" if r else "{:<%d}") % w for r, w in zip(right, widths)).format
 
-    def lines_of(values: list[str]) -> list[str]:
-        if all(len(v) <= widths[i] and "\n" not in v for i, v in enumerate(values)):
-            return [GAP.join(pads[i](v, widths[i]) for i, v in enumerate(values)).rstrip()]
-        wrapped = [_wrap(v, widths[i]) for i, v in enumerate(values)]
-        height = max(len(w) for w in wrapped)
-        out = []
-        for n in range(height):
-            out.append(GAP.join(pads[i](wrapped[i][n] if n < len(wrapped[i]) else "",
-                                        widths[i]) for i in range(n_cols)).rstrip())
-        return out
+    def wrapped_lines(values: tuple[str, ...]) -> list[str]:
+        wrapped = [_wrap(v, w) for v, w in zip(values, widths)]
+        return [line(*[w[n] if n < len(w) else "" for w in wrapped]).rstrip()
+                for n in range(max(map(len, wrapped)))]
 
     head = [c.title for c in columns]
     head_lines = [_wrap(h, widths[i]) if len(h) > widths[i] else [h] for i, h in enumerate(head)]
@@ -128,8 +154,11 @@ def render_table(table: Table, width: int) -> str:
             parts.append(v.rjust(widths[i]) if right[i] else v.ljust(widths[i]))
         lines.append(GAP.join(parts).rstrip())
     lines.append(GAP.join("-" * w for w in widths))
-    for row in cells:
-        lines.extend(lines_of(row))
+    for j, row in enumerate(zip(*cols)):
+        if j in wrap_rows:
+            lines.extend(wrapped_lines(row))
+        else:
+            lines.append(line(*row).rstrip())
     if not table.rows:
         lines.append("(no rows)")
     if table.title:
