@@ -137,7 +137,8 @@ def render_table(table: Table, width: int) -> str:
     line = GAP.join(("{:>%d}" if r else "{:<%d}") % w for r, w in zip(right, widths)).format
 
     def wrapped_lines(values: tuple[str, ...]) -> list[str]:
-        wrapped = [_wrap(v, w) for v, w in zip(values, widths)]
+        wrapped = [(v,) if len(v) <= w and "\n" not in v else _wrap(v, w)
+                   for v, w in zip(values, widths)]
         return [line(*[w[n] if n < len(w) else "" for w in wrapped]).rstrip()
                 for n in range(max(map(len, wrapped)))]
 
