@@ -34,6 +34,11 @@ SQLITE_BUSY_TIMEOUT_MS = 60_000
 Params = dict | Sequence | None
 
 
+def sqlite_dt(v):
+    # the text SQLAlchemy's SQLite DateTime stores ("%Y-%m-%d %H:%M:%S.%f"), made faster
+    return None if v is None else v.isoformat(" ", "microseconds")
+
+
 def configure_sqlite(dbapi_conn: sqlite3.Connection, *, read_only: bool) -> None:
     """What every connection to an SQLite ledger runs first (the engine's and the direct
     ones alike)."""

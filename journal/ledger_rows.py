@@ -21,6 +21,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 from journal import readmodel_tables
+from journal.dbconn import sqlite_dt
 from journal.events import (
     CashBalanceRow,
     CashRow,
@@ -33,11 +34,6 @@ from journal.events import (
 )
 
 CHUNK_ROWS = 2000
-
-
-def sqlite_dt(v):
-    # the text SQLAlchemy's SQLite DateTime stores ("%Y-%m-%d %H:%M:%S.%f"), made faster
-    return None if v is None else v.isoformat(" ", "microseconds")
 
 
 _DATE_TEXT: dict = {}

@@ -96,8 +96,7 @@ def save(engine: Source, name: str, key: str, version: int, parts: dict[str, byt
             # SQLite gets the text SQLAlchemy's DateTime stores: sqlite3's own datetime
             # adapter is deprecated from Python 3.12 (a warning on every cold report).
             params = {"n": name, "k": key, "v": version,
-                      "c": now.isoformat(" ", "microseconds") if conn.backend == "sqlite"
-                      else now}
+                      "c": dbconn.sqlite_dt(now) if conn.backend == "sqlite" else now}
             row = conn.first(
                 "INSERT INTO derived_entry (name, key, ledger_version, created_at) "
                 "VALUES (:n, :k, :v, :c) ON CONFLICT (name, key, ledger_version) DO NOTHING "

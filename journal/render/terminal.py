@@ -52,21 +52,21 @@ def _longest_word(text: str) -> int:
     return max((len(w) for w in text.split()), default=0)
 
 
-def _widths(columns: Sequence[Column], cols: list[list[str]], width: int) -> list[int]:
+def _widths(columns: Sequence[Column], cols: list[list[str]], longest: list[int],
+            multiline: list[bool], width: int) -> list[int]:
+    """``longest``: each column's longest value; ``multiline``: whether any holds a line
+    break."""
     natural, floor = [], []
-    for c, col in zip(columns, cols):
-        longest = max(map(len, col), default=0)
-        if "\n" in "".join(col):
-            lines = max((max(map(len, v.split("\n"))) for v in col), default=0)
-        else:
-            lines = longest
+    for c, col, most, breaks in zip(columns, cols, longest, multiline):
+        lines = max((max(map(len, v.split("\n"))) for v in col), default=0) if breaks \
+            else most
         natural.append(max(len(c.title), lines))
         # headers wrap too: a numeric column needs only its widest value or header word
         head = _longest_word(c.title)
         if c.kind in _WRAPPABLE:
             floor.append(max(min(MIN_TEXT, natural[-1]), head))
         else:
-            floor.append(max(longest, head))
+            floor.append(max(most, head))
     widths = list(natural)
     budget = width - len(GAP) * (len(columns) - 1)
     # first narrow headers of non-text columns, then wrap the widest text column
@@ -125,14 +125,16 @@ def render_table(table: Table, width: int) -> str:
     # map per column costs far less than a Python loop over every cell of every row.
     cols = [_column_text(c.kind, list(map(methodcaller("get", c.key), table.rows)))
             for c in columns]
-    widths = _widths(columns, cols, width)
+    longest = [max(map(len, col), default=0) for col in cols]
+    multiline = ["\n" in "".join(col) for col in cols]
+    widths = _widths(columns, cols, longest, multiline, width)
     right = [c.kind.numeric for c in columns]
 
     # The rows that need wrapping: a cell wider than its column or holding a line break.
     # Every other row is one str.format call (the same padding as rjust/ljust).
     wrap_rows: set[int] = set()
-    for col, w in zip(cols, widths):
-        if max(map(len, col), default=0) > w or "\n" in "".join(col):
+    for col, w, most, breaks in zip(cols, widths, longest, multiline):
+        if most > w or breaks:
             wrap_rows.update(j for j, v in enumerate(col) if len(v) > w or "\n" in v)
     line = GAP.join(("{:>%d}" if r else "{:<%d}") % w for r, w in zip(right, widths)).format
 
